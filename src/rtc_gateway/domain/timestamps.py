@@ -1,0 +1,14 @@
+"""Wire format for instants: RFC 3339, UTC, millisecond precision, trailing ``Z``."""
+
+from datetime import UTC, datetime
+
+
+def format_utc(instant: datetime) -> str:
+    """``2026-11-30T00:37:22.123Z`` for any aware datetime."""
+    utc = instant.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def parse_utc(text: str) -> datetime:
+    """Inverse of :func:`format_utc`; accepts any RFC 3339 instant."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)

@@ -1,0 +1,101 @@
+"""The append-only evidence log as the services see it.
+
+The log is the source of truth for everything said: a message is acknowledged to its
+sender only once its record is durable, and a reconnecting client replays from here.
+"""
+
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+JsonValue = Any
+"""A value canonical JSON can hold: None, bool, int, str, list, dict with str keys."""
+
+
+class RecordKind:
+    """The kinds of event a record describes (the ``kind`` field of a record)."""
+
+    CONVERSATION_OPENED = "conversation.opened"
+    MESSAGE = "message"
+    ASSIGNED = "conversation.assigned"
+    TRANSFERRED = "conversation.transferred"
+    REQUEUED = "conversation.requeued"
+    CLOSED = "conversation.closed"
+    VIDEO_STARTED = "video.started"
+    VIDEO_ENDED = "video.ended"
+    EXPORTED = "export"
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceEntry:
+    """What a service submits; the log adds position, chain link, salt and hash.
+
+    ``seq`` is the message's sequence number for ``kind == "message"`` and ``None``
+    otherwise. ``text`` is never stored in the hashed record itself: the record holds
+    ``SHA-256(salt || text)`` and the text and salt are kept beside it, so text can be
+    erased at the end of its retention while the log still verifies.
+    """
+
+    conversation_id: str
+    kind: str
+    actor_role: str
+    actor_id: str
+    at: datetime
+    seq: int | None = None
+    client_msg_id: str | None = None
+    text: str | None = None
+    data: Mapping[str, JsonValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedRecord:
+    """A durable record as read back from the log."""
+
+    index: int
+    """Position in the global log (the Merkle leaf index), from 0."""
+    conversation_id: str
+    conversation_index: int
+    """Position in this conversation's chain, from 1."""
+    kind: str
+    actor_role: str
+    actor_id: str
+    at: datetime
+    seq: int | None
+    client_msg_id: str | None
+    text: str | None
+    """``None`` when the entry had no text or the text was erased."""
+    data: Mapping[str, JsonValue]
+    leaf_hash: bytes
+
+
+class EvidenceLog(Protocol):
+    def append(self, entry: EvidenceEntry) -> Awaitable[LoggedRecord]:
+        """Queue ``entry`` at once (call order is log order) and resolve when durable.
+
+        Entries queued together are written in one transaction with one fsync
+        (group commit). The returned awaitable fails if the write failed.
+        """
+        ...
+
+    async def conversation_records(
+        self, conversation_id: str, kinds: Sequence[str] | None = None
+    ) -> list[LoggedRecord]:
+        """Every record of one conversation in chain order, optionally of some kinds only."""
+        ...
+
+    async def messages_after(self, conversation_id: str, after_seq: int) -> list[LoggedRecord]:
+        """Message records of one conversation with ``seq > after_seq``, in seq order."""
+        ...
+
+    async def open_conversation_ids(self) -> list[str]:
+        """Conversations that have an ``opened`` record and no ``closed`` one (for recovery)."""
+        ...
+
+    async def checkpoint(self) -> str:
+        """Sign a checkpoint of the log as it is now and return its signed-note text."""
+        ...
+
+    async def close(self) -> None:
+        """Flush everything queued, sign a final checkpoint, release the database."""
+        ...
