@@ -1,0 +1,60 @@
+"""Tables of the SQLite evidence log and the connection settings it relies on."""
+
+import sqlite3
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    idx INTEGER PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    conversation_index INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    seq INTEGER,
+    at TEXT NOT NULL,
+    record BLOB NOT NULL,
+    leaf_hash BLOB NOT NULL,
+    text TEXT,
+    salt BLOB
+);
+CREATE UNIQUE INDEX IF NOT EXISTS records_by_conversation
+    ON records (conversation_id, conversation_index);
+CREATE TABLE IF NOT EXISTS conversations (
+    conversation_id TEXT PRIMARY KEY,
+    last_index INTEGER NOT NULL,
+    last_hash BLOB NOT NULL,
+    opened INTEGER NOT NULL,
+    closed INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tree (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    size INTEGER NOT NULL,
+    frontier BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    id INTEGER PRIMARY KEY,
+    size INTEGER NOT NULL,
+    root BLOB NOT NULL,
+    note TEXT NOT NULL,
+    signed_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS checkpoints_by_size ON checkpoints (size);
+"""
+
+EMPTY_FRONTIER = (0).to_bytes(8, "big")
+
+
+def connect(db_path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, fsync on commit."""
+    con = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False, timeout=30.0)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=FULL")
+    con.execute("PRAGMA busy_timeout=30000")
+    return con
+
+
+def create_schema(con: sqlite3.Connection) -> None:
+    """Idempotent: several processes may open a new database at once."""
+    con.executescript(SCHEMA)
+    con.execute(
+        "INSERT OR IGNORE INTO tree (id, size, frontier) VALUES (1, 0, ?)", (EMPTY_FRONTIER,)
+    )
