@@ -1,0 +1,31 @@
+"""Errors the video room service raises; the gateway maps each to a wire error code."""
+
+
+class VideoError(Exception):
+    """Base of every video room error."""
+
+    code = "internal"
+
+
+class RoomNotFound(VideoError):
+    """No live room has this id (never existed, or already ended)."""
+
+    code = "not_found"
+
+
+class NotAParticipant(VideoError):
+    """The caller's role may not take part in a video room, or has not joined it."""
+
+    code = "forbidden"
+
+
+class BadSignal(VideoError):
+    """An offer or candidate that cannot be parsed or applied."""
+
+    code = "bad_request"
+
+
+class RoomConflict(VideoError):
+    """The request contradicts the room's state (e.g. the conversation already has one)."""
+
+    code = "conflict"

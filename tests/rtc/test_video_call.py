@@ -1,0 +1,145 @@
+"""Two real aiortc clients (citizen and agent) in a call through the gateway's peers."""
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import av
+import pytest
+
+from rtc_gateway.ports.clock import SystemClock
+from rtc_gateway.ports.evidence_log import RecordKind
+from rtc_gateway.rtc.errors import BadSignal, NotAParticipant, RoomNotFound
+from rtc_gateway.services.video_rooms import Participant, RoomEnded, VideoRoomService
+from tests.rtc.client_peer import ClientPeer
+from tests.rtc.memory_evidence import MemoryEvidenceLog
+
+CITIZEN = Participant("citizen", "c-1")
+AGENT = Participant("agent", "a-1")
+
+
+class Ended:
+    def __init__(self) -> None:
+        self.events: list[RoomEnded] = []
+
+    async def __call__(self, event: RoomEnded) -> None:
+        self.events.append(event)
+
+
+@pytest.fixture
+async def service(
+    tmp_path: Path,
+) -> AsyncIterator[tuple[VideoRoomService, MemoryEvidenceLog, Ended]]:
+    evidence = MemoryEvidenceLog()
+    ended = Ended()
+    svc = VideoRoomService(
+        evidence=evidence,
+        recordings_dir=tmp_path,
+        ice_servers=[],
+        clock=SystemClock(),
+        on_room_ended=ended,
+        host_addresses=["127.0.0.1"],
+    )
+    yield svc, evidence, ended
+    await svc.close()
+
+
+async def connect(svc: VideoRoomService, room_id: str, who: Participant) -> ClientPeer:
+    await svc.join(room_id, who)
+    client = ClientPeer()
+    sdp, type_ = await client.offer()
+    answer_sdp, answer_type = await svc.offer(room_id, who, sdp, type_)
+    await client.accept(answer_sdp, answer_type)
+    return client
+
+
+async def wait_for(predicate: Callable[[], bool], within_s: float) -> None:
+    async with asyncio.timeout(within_s):
+        while not predicate():  # noqa: ASYNC110 - counters live in aiortc callbacks
+            await asyncio.sleep(0.05)
+
+
+def count_frames(path: Path) -> dict[str, int]:
+    counts = {"video": 0, "audio": 0}
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            counts["video"] += 1
+            assert frame.width == 320
+    with av.open(str(path)) as container:
+        for _ in container.decode(audio=0):
+            counts["audio"] += 1
+    return counts
+
+
+async def test_both_sides_receive_decodable_media_and_recordings_are_evidence(
+    service: tuple[VideoRoomService, MemoryEvidenceLog, Ended], tmp_path: Path
+) -> None:
+    svc, evidence, ended = service
+    room = await svc.start("conv-1", AGENT)
+    assert room.ice_servers == []
+    agent = await connect(svc, room.room_id, AGENT)
+    citizen = await connect(svc, room.room_id, CITIZEN)
+
+    await wait_for(
+        lambda: (
+            min(agent.received.video_frames, citizen.received.video_frames) >= 60
+            and min(agent.received.audio_frames, citizen.received.audio_frames) >= 50
+        ),
+        within_s=20,
+    )
+    await asyncio.sleep(1.0)
+    assert agent.received.sizes == {(320, 240)}
+    assert citizen.received.sizes == {(320, 240)}
+    sent = {"agent": agent.video.sent, "citizen": citizen.video.sent}
+
+    await svc.leave(room.room_id, CITIZEN)
+    await svc.leave(room.room_id, AGENT)
+    await agent.close()
+    await citizen.close()
+
+    assert len(ended.events) == 1
+    event = ended.events[0]
+    assert event.room_id == room.room_id
+    assert {r["participant"]["role"] for r in event.recordings} == {"agent", "citizen"}
+    for rec in event.recordings:
+        path = tmp_path / rec["path"]
+        assert path.suffix == ".webm"
+        counts = count_frames(path)
+        expected = sent[rec["participant"]["role"]]
+        assert abs(counts["video"] - expected) <= 0.1 * expected, (counts, expected)
+        assert counts["audio"] > 0
+        assert abs(rec["duration_s"] - expected / 30) <= 0.1 * expected / 30 + 0.2
+
+    records = await evidence.conversation_records("conv-1")
+    assert [r.kind for r in records] == [RecordKind.VIDEO_STARTED, RecordKind.VIDEO_ENDED]
+    logged = records[1].data
+    assert logged["recording"] == dict(event.recording)
+    assert logged["recordings"] == [dict(r) for r in event.recordings]
+    manifest = tmp_path / logged["manifest"]
+    assert hashlib.sha256(manifest.read_bytes()).hexdigest() == event.recording["sha256"]
+    for rec in event.recordings:
+        data = (tmp_path / rec["path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == rec["sha256"]
+        assert len(data) == rec["bytes"]
+        assert f"{rec['sha256']}  {Path(rec['path']).name}" in manifest.read_text()
+    assert event.recording["bytes"] == sum(r["bytes"] for r in event.recordings)
+    assert svc.room(room.room_id) is None
+
+
+async def test_refuses_foreign_roles_unknown_rooms_and_bad_offers(
+    service: tuple[VideoRoomService, MemoryEvidenceLog, Ended],
+) -> None:
+    svc, _, _ = service
+    room = await svc.start("conv-2", AGENT)
+    with pytest.raises(NotAParticipant):
+        await svc.join(room.room_id, Participant("reviewer", "r-1"))
+    with pytest.raises(RoomNotFound):
+        await svc.join("vr_nope", CITIZEN)
+    with pytest.raises(NotAParticipant):
+        await svc.offer(room.room_id, Participant("citizen", "other"), "v=0", "offer")
+    await svc.join(room.room_id, CITIZEN)
+    with pytest.raises(BadSignal):
+        await svc.offer(room.room_id, CITIZEN, "not sdp", "offer")
+    with pytest.raises(BadSignal):
+        await svc.candidate(room.room_id, CITIZEN, {"candidate": "x"})
