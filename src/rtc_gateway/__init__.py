@@ -1,3 +1,3 @@
-"""rtc-gateway: citizens reach police and gendarmerie by chat and video, with verifiable evidence."""
+"""rtc-gateway: citizens reach police and gendarmerie by chat and video, with evidence."""
 
 __version__ = "0.1.0"

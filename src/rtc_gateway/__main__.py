@@ -1,0 +1,5 @@
+import sys
+
+from rtc_gateway.cli import main
+
+sys.exit(main())

@@ -1,0 +1,65 @@
+"""A non-durable evidence log for fast service tests: same port, records kept in a list."""
+
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Sequence
+
+from rtc_gateway.ports.evidence_log import EvidenceEntry, LoggedRecord, RecordKind
+
+
+class MemoryEvidenceLog:
+    def __init__(self) -> None:
+        self.records: list[LoggedRecord] = []
+        self._chain_length: dict[str, int] = {}
+        self.fail_appends = False
+
+    async def start(self) -> None:
+        pass
+
+    def append(self, entry: EvidenceEntry) -> Awaitable[LoggedRecord]:
+        future: asyncio.Future[LoggedRecord] = asyncio.get_running_loop().create_future()
+        if self.fail_appends:
+            future.set_exception(OSError("evidence log unavailable"))
+            return future
+        position = self._chain_length.get(entry.conversation_id, 0) + 1
+        self._chain_length[entry.conversation_id] = position
+        record = LoggedRecord(
+            index=len(self.records),
+            conversation_id=entry.conversation_id,
+            conversation_index=position,
+            kind=entry.kind,
+            actor_role=entry.actor_role,
+            actor_id=entry.actor_id,
+            at=entry.at,
+            seq=entry.seq,
+            client_msg_id=entry.client_msg_id,
+            text=entry.text,
+            data=dict(entry.data),
+            leaf_hash=hashlib.sha256(repr(entry).encode()).digest(),
+        )
+        self.records.append(record)
+        future.set_result(record)
+        return future
+
+    async def conversation_records(self, conversation_id: str,
+                                   kinds: Sequence[str] | None = None) -> list[LoggedRecord]:
+        return [r for r in self.records
+                if r.conversation_id == conversation_id and (kinds is None or r.kind in kinds)]
+
+    async def messages_after(self, conversation_id: str, after_seq: int) -> list[LoggedRecord]:
+        found = [r for r in self.records
+                 if r.conversation_id == conversation_id and r.kind == RecordKind.MESSAGE
+                 and r.seq is not None and r.seq > after_seq]
+        return sorted(found, key=lambda r: r.seq or 0)
+
+    async def open_conversation_ids(self) -> list[str]:
+        opened = [r.conversation_id for r in self.records
+                  if r.kind == RecordKind.CONVERSATION_OPENED]
+        closed = {r.conversation_id for r in self.records if r.kind == RecordKind.CLOSED}
+        return [c for c in opened if c not in closed]
+
+    async def checkpoint(self) -> str:
+        return f"memory\n{len(self.records)}\n"
+
+    async def close(self) -> None:
+        pass

@@ -1,0 +1,123 @@
+"""The composition root: the one place that picks adapters and wires services and handlers."""
+
+import logging
+from dataclasses import dataclass
+
+import socketio
+from aiohttp import web
+
+from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
+from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
+from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
+from rtc_gateway.config import Settings
+from rtc_gateway.domain.routing import Router
+from rtc_gateway.domain.wait_estimate import HandlingTimes
+from rtc_gateway.domain.zones import load_default_zones
+from rtc_gateway.gateway.agent_namespace import AgentNamespace
+from rtc_gateway.gateway.anonymous_quota import AnonymousQuota
+from rtc_gateway.gateway.citizen_namespace import CitizenNamespace
+from rtc_gateway.gateway.connections import ConnectionRegistry
+from rtc_gateway.gateway.conversation_events import ConversationEvents
+from rtc_gateway.gateway.dispatcher import EventDispatcher
+from rtc_gateway.gateway.http_routes import add_routes
+from rtc_gateway.gateway.metrics import GatewayMetrics
+from rtc_gateway.gateway.notifier import SocketNotifier
+from rtc_gateway.gateway.rooms import AGENT_NAMESPACE, CITIZEN_NAMESPACE
+from rtc_gateway.gateway.socket_server import create_socket_server
+from rtc_gateway.ports.clock import Clock, SystemClock
+from rtc_gateway.security.keys import load_or_create_private_key
+from rtc_gateway.security.tokens import TokenAuthority
+from rtc_gateway.services.conversations import ConversationService
+from rtc_gateway.services.queue_broadcast import QueueBroadcaster
+from rtc_gateway.services.recovery import recover_open_conversations
+from rtc_gateway.services.routing import RoutingService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Gateway:
+    settings: Settings
+    app: web.Application
+    sio: socketio.AsyncServer
+    evidence: SqliteEvidenceLog | MemoryEvidenceLog
+    conversations: ConversationService
+    routing: RoutingService
+    broadcaster: QueueBroadcaster
+    tokens: TokenAuthority
+    metrics: GatewayMetrics
+
+    async def start(self) -> None:
+        await self.evidence.start()
+        recovered = await recover_open_conversations(
+            self.evidence, self.conversations, self.routing)
+        log.info("gateway started", extra={"recovered_conversations": recovered,
+                                           "evidence": self.settings.evidence})
+
+    async def stop(self) -> None:
+        """Stop taking work, then flush the evidence log and sign a last checkpoint."""
+        await self.broadcaster.close()
+        await self.routing.close()
+        await self.evidence.close()
+        log.info("gateway stopped")
+
+
+def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
+    clock = clock or SystemClock()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    evidence: SqliteEvidenceLog | MemoryEvidenceLog
+    if settings.evidence == "memory":
+        evidence = MemoryEvidenceLog()
+    else:
+        evidence = SqliteEvidenceLog(settings.evidence_db, settings.log_key_path,
+                                     settings.evidence_origin, clock,
+                                     settings.checkpoint_interval_s)
+    tokens = TokenAuthority(load_or_create_private_key(settings.token_key_path), clock,
+                            settings.citizen_token_ttl_s)
+    sio = create_socket_server(settings)
+    notifier = SocketNotifier(sio)
+    metrics = GatewayMetrics()
+    connections = ConnectionRegistry()
+    router = Router()
+    store = MemoryConversationStore()
+    handling_times = HandlingTimes()
+    broadcaster = QueueBroadcaster(router, store, notifier, clock, handling_times,
+                                   settings.queue_update_interval_s)
+    routing = RoutingService(router=router, store=store, evidence=evidence, notifier=notifier,
+                             broadcaster=broadcaster, clock=clock, metrics=metrics,
+                             grace_s=settings.agent_grace_s)
+    conversations = ConversationService(
+        store=store, evidence=evidence, routing=routing, broadcaster=broadcaster,
+        notifier=notifier, clock=clock, metrics=metrics, handling_times=handling_times,
+        zones=load_default_zones(), max_open_per_citizen=settings.max_open_per_citizen)
+    events = ConversationEvents(conversations, routing)
+    CitizenNamespace(
+        sio=sio, connections=connections, tokens=tokens,
+        quota=AnonymousQuota(settings.anonymous_per_ip, settings.anonymous_window_s),
+        conversations=conversations, events=events,
+        dispatcher=EventDispatcher(CITIZEN_NAMESPACE, connections, metrics, clock.monotonic),
+        monotonic=clock.monotonic, rate_per_s=settings.rate_per_s, burst=settings.rate_burst,
+    ).register()
+    AgentNamespace(
+        sio=sio, connections=connections, tokens=tokens, conversations=conversations,
+        routing=routing, broadcaster=broadcaster, events=events,
+        dispatcher=EventDispatcher(AGENT_NAMESPACE, connections, metrics, clock.monotonic),
+        monotonic=clock.monotonic, rate_per_s=settings.rate_per_s, burst=settings.rate_burst,
+    ).register()
+    metrics.watch(router, connections.count, clock.monotonic)
+
+    app = web.Application(client_max_size=settings.max_packet_bytes)
+    sio.attach(app)
+    add_routes(app, metrics)
+    gateway = Gateway(settings, app, sio, evidence, conversations, routing, broadcaster,
+                      tokens, metrics)
+
+    async def on_startup(_: web.Application) -> None:
+        await gateway.start()
+
+    async def on_cleanup(_: web.Application) -> None:
+        await gateway.stop()
+
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+    return gateway

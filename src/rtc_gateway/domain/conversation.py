@@ -1,0 +1,69 @@
+"""A citizen's conversation with the forces, from opening to close."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from rtc_gateway.domain.forces import Force
+from rtc_gateway.domain.message import Message
+from rtc_gateway.domain.priority import Priority
+
+
+class Status(StrEnum):
+    QUEUED = "queued"
+    ASSIGNED = "assigned"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    lat: float
+    lon: float
+
+
+@dataclass(slots=True)
+class Conversation:
+    """Mutable state of one conversation; every change to it is also an evidence record.
+
+    ``service`` is ``None`` while the citizen asked for "either force" and no agent has
+    taken the conversation yet.
+    """
+
+    id: str
+    citizen_id: str
+    topic: str
+    service: Force | None
+    priority: Priority
+    discreet: bool
+    language: str
+    opened_at: datetime
+    location: Location | None = None
+    status: Status = Status.QUEUED
+    agent_id: str | None = None
+    assigned_at_s: float | None = None
+    """Monotonic time of the current assignment, for handling-time statistics."""
+    last_seq: int = 0
+    messages: list[Message] = field(default_factory=list)
+    """Messages already durable, in seq order (a cache of the evidence log)."""
+    by_client_msg_id: dict[tuple[str, str], Message] = field(default_factory=dict)
+    """Durable messages by (sender, client message id), for idempotent sends."""
+
+    def take_next_seq(self) -> int:
+        self.last_seq += 1
+        return self.last_seq
+
+    def record_delivered(self, message: Message) -> None:
+        """Keep ``messages`` in seq order even if durable writes resolve out of order."""
+        if message.client_msg_id is not None:
+            self.by_client_msg_id[(message.sender.value, message.client_msg_id)] = message
+        if not self.messages or self.messages[-1].seq < message.seq:
+            self.messages.append(message)
+            return
+        index = len(self.messages)
+        while index > 0 and self.messages[index - 1].seq > message.seq:
+            index -= 1
+        self.messages.insert(index, message)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is not Status.CLOSED

@@ -1,0 +1,68 @@
+"""Events citizens and agents share: send, read, typing, resume, list, close."""
+
+from typing import Any
+
+from rtc_gateway.domain.conversation import Conversation
+from rtc_gateway.domain.roles import Role
+from rtc_gateway.gateway import schemas
+from rtc_gateway.gateway.acks import Ack, ok
+from rtc_gateway.gateway.connections import Connection
+from rtc_gateway.gateway.dispatcher import EventDispatcher
+from rtc_gateway.gateway.wire import conversation_wire, message_wire
+from rtc_gateway.services.conversations import ConversationService
+from rtc_gateway.services.routing import RoutingService
+
+
+class ConversationEvents:
+    def __init__(self, conversations: ConversationService, routing: RoutingService) -> None:
+        self._conversations = conversations
+        self._routing = routing
+
+    def register(self, dispatcher: EventDispatcher) -> None:
+        dispatcher.route("message:send", schemas.SendMessage, self.send)
+        dispatcher.route("message:read", schemas.ReadUpTo, self.read)
+        dispatcher.route("typing", schemas.Typing, self.typing, cost=0.5)
+        dispatcher.route("conversation:resume", schemas.Resume, self.resume, cost=2.0)
+        dispatcher.route("conversation:list", schemas.Empty, self.list, cost=2.0)
+        dispatcher.route("conversation:close", schemas.ConversationRef, self.close)
+
+    def view(self, conversation: Conversation, actor_role: Role) -> dict[str, Any]:
+        place = self._conversations.queue_place(conversation)
+        return conversation_wire(
+            conversation,
+            agent=self._routing.profile_of(conversation.agent_id),
+            position=place.position if place else None,
+            estimated_wait_s=place.estimated_wait_s if place else None,
+            staff_view=actor_role is not Role.CITIZEN,
+        )
+
+    async def send(self, connection: Connection, payload: schemas.SendMessage) -> Ack:
+        message = await self._conversations.post(
+            connection.actor, payload.conversation_id, payload.client_msg_id, payload.text,
+            origin=connection.sid)
+        return ok(message=message_wire(message))
+
+    async def read(self, connection: Connection, payload: schemas.ReadUpTo) -> Ack:
+        await self._conversations.mark_read(connection.actor, payload.conversation_id,
+                                            payload.seq, origin=connection.sid)
+        return ok()
+
+    async def typing(self, connection: Connection, payload: schemas.Typing) -> Ack:
+        await self._conversations.typing(connection.actor, payload.conversation_id,
+                                         payload.typing, origin=connection.sid)
+        return ok()
+
+    async def resume(self, connection: Connection, payload: schemas.Resume) -> Ack:
+        conversation, messages = await self._conversations.resume(
+            connection.actor, payload.conversation_id, payload.after_seq)
+        return ok(conversation=self.view(conversation, connection.actor.role),
+                  messages=[message_wire(m) for m in messages])
+
+    async def list(self, connection: Connection, payload: schemas.Empty) -> Ack:
+        conversations = self._conversations.list_for(connection.actor)
+        return ok(conversations=[self.view(c, connection.actor.role) for c in conversations])
+
+    async def close(self, connection: Connection, payload: schemas.ConversationRef) -> Ack:
+        conversation, _reason = await self._conversations.close(
+            connection.actor, payload.conversation_id)
+        return ok(conversation=self.view(conversation, connection.actor.role))

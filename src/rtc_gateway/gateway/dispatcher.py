@@ -1,0 +1,93 @@
+"""One entry point per namespace for every client event: rate limit, parse, call, answer.
+
+Every event gets an acknowledgement object; no payload can crash the handler or close
+the connection. Events are registered with their schema, so a reader finds what an
+event accepts next to the code that serves it.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from rtc_gateway.domain.errors import DomainError
+from rtc_gateway.domain.message import MAX_TEXT_LENGTH
+from rtc_gateway.gateway.acks import Ack, failure
+from rtc_gateway.gateway.connections import Connection, ConnectionRegistry
+from rtc_gateway.gateway.metrics import GatewayMetrics
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Connection, Any], Awaitable[Ack]]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    schema: type[Any]
+    handler: Handler
+    cost: float
+
+
+class EventDispatcher:
+    def __init__(self, namespace: str, connections: ConnectionRegistry,
+                 metrics: GatewayMetrics, monotonic: Callable[[], float]) -> None:
+        self.namespace = namespace
+        self._connections = connections
+        self._metrics = metrics
+        self._monotonic = monotonic
+        self._routes: dict[str, Route] = {}
+
+    def route(self, event: str, schema: type[Any], handler: Handler, *,
+              cost: float = 1.0) -> None:
+        self._routes[event] = Route(schema, handler, cost)
+
+    @property
+    def events(self) -> list[str]:
+        return sorted(self._routes)
+
+    async def __call__(self, event: object, sid: str, *args: Any) -> Ack:
+        ack = await self._dispatch(event, sid, args)
+        if not ack["ok"]:
+            self._metrics.rejected(ack["error"]["code"])
+        return ack
+
+    async def _dispatch(self, event: object, sid: str, args: tuple[Any, ...]) -> Ack:
+        connection = self._connections.get(sid)
+        if connection is None:
+            return failure("unauthorized", "not connected")
+        route = self._routes.get(event) if isinstance(event, str) else None
+        if route is None:
+            return failure("bad_request", "unknown event")
+        if not connection.bucket.try_take(self._monotonic(), route.cost):
+            return failure("rate_limited", "too many events; slow down")
+        if len(args) > 1:
+            return failure("bad_request", "expected a single payload object")
+        payload = args[0] if args else {}
+        try:
+            parsed = msgspec.convert(payload, route.schema)
+        except msgspec.ValidationError as exc:
+            return failure("bad_request", str(exc))
+        too_large = _oversized_text(parsed)
+        if too_large is not None:
+            return too_large
+        try:
+            return await route.handler(connection, parsed)
+        except DomainError as exc:
+            return failure(exc.code, exc.message)
+        except Exception:
+            log.exception("event handler failed", extra={"event": event,
+                                                         "namespace": self.namespace})
+            return failure("internal", "internal error")
+
+
+def _oversized_text(parsed: object) -> Ack | None:
+    text = getattr(parsed, "text", None)
+    if text is None:
+        return None
+    if not text or text.isspace():
+        return failure("bad_request", "text must not be empty")
+    if len(text) > MAX_TEXT_LENGTH:
+        return failure("too_large", f"text is limited to {MAX_TEXT_LENGTH} characters")
+    return None

@@ -1,0 +1,70 @@
+"""HTTP endpoints: health, topics, metrics, and the demo pages with a strict CSP."""
+
+from collections.abc import Awaitable, Callable
+from importlib import resources
+from pathlib import Path
+
+from aiohttp import web
+
+from rtc_gateway.domain.topics import TOPICS
+from rtc_gateway.gateway.metrics import GatewayMetrics
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self' blob: mediastream:; connect-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(self), microphone=(self), geolocation=(self)",
+}
+
+
+def demo_root() -> Path:
+    return Path(str(resources.files("rtc_gateway").joinpath("static/demo")))
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def topics(request: web.Request) -> web.Response:
+    return web.json_response({"topics": [
+        {"id": t.id, "label": t.label, "description": t.description,
+         "default_priority": t.default_priority.value}
+        for t in TOPICS
+    ]})
+
+
+def metrics_handler(
+    metrics: GatewayMetrics,
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(body=metrics.exposition(),
+                            headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+    return handler
+
+
+async def demo_page(request: web.Request) -> web.StreamResponse:
+    name = request.match_info.get("name") or "citizen.html"
+    root = demo_root().resolve()
+    path = (root / name).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(path, headers=SECURITY_HEADERS)
+
+
+async def demo_redirect(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/demo/")
+
+
+def add_routes(app: web.Application, metrics: GatewayMetrics) -> None:
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/api/v1/topics", topics)
+    app.router.add_get("/metrics", metrics_handler(metrics))
+    app.router.add_get("/", demo_redirect)
+    app.router.add_get("/demo", demo_redirect)
+    app.router.add_get("/demo/", demo_page)
+    app.router.add_get("/demo/{name:.+}", demo_page)

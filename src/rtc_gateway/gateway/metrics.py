@@ -1,0 +1,85 @@
+"""Prometheus metrics of one gateway process (its own registry, so tests can run several)."""
+
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from rtc_gateway.domain.routing import Router
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
+WAIT_BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800)
+
+
+class _LiveState(Collector):
+    """Gauges read at scrape time from the router and the connection registry."""
+
+    def __init__(self, router: Router, connections: Callable[[str], int],
+                 clock: Callable[[], float]) -> None:
+        self._router = router
+        self._connections = connections
+        self._clock = clock
+
+    def collect(self) -> Iterator[Metric]:
+        connected = GaugeMetricFamily("rtc_connections", "Open Socket.IO connections",
+                                      labels=["namespace"])
+        for namespace in ("/citizen", "/agent"):
+            connected.add_metric([namespace], self._connections(namespace))
+        yield connected
+        length = GaugeMetricFamily("rtc_queue_length", "Conversations waiting",
+                                   labels=["service", "priority"])
+        oldest = GaugeMetricFamily("rtc_queue_oldest_wait_seconds",
+                                   "Wait of the oldest waiting conversation",
+                                   labels=["service", "priority"])
+        for stat in self._router.queue_stats(self._clock()):
+            labels = [stat.service, stat.priority.value]
+            length.add_metric(labels, stat.length)
+            oldest.add_metric(labels, stat.oldest_wait_s)
+        yield length
+        yield oldest
+        agents = GaugeMetricFamily("rtc_agents", "Connected agents by presence",
+                                   labels=["presence"])
+        counts: dict[str, int] = {}
+        for slot in self._router.agents.values():
+            counts[slot.presence.value] = counts.get(slot.presence.value, 0) + 1
+        for presence, count in sorted(counts.items()):
+            agents.add_metric([presence], count)
+        yield agents
+
+
+class GatewayMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self._assignment_wait = Histogram(
+            "rtc_assignment_wait_seconds", "From queued to assigned", ["priority"],
+            buckets=WAIT_BUCKETS, registry=self.registry)
+        self._relay_latency = Histogram(
+            "rtc_message_relay_seconds",
+            "From receiving a message to relaying it (includes the durable append)",
+            buckets=LATENCY_BUCKETS, registry=self.registry)
+        self._rejected = Counter(
+            "rtc_rejected_events", "Events refused, by error code", ["code"],
+            registry=self.registry)
+        self._opened = Counter(
+            "rtc_conversations_opened", "Conversations opened", ["priority"],
+            registry=self.registry)
+
+    def watch(self, router: Router, connections: Callable[[str], int],
+              clock: Callable[[], float]) -> None:
+        self.registry.register(_LiveState(router, connections, clock))
+
+    def assignment_waited(self, seconds: float, priority: str) -> None:
+        self._assignment_wait.labels(priority).observe(seconds)
+
+    def message_relayed(self, seconds: float) -> None:
+        self._relay_latency.observe(seconds)
+
+    def conversation_opened(self, priority: str) -> None:
+        self._opened.labels(priority).inc()
+
+    def rejected(self, code: str) -> None:
+        self._rejected.labels(code).inc()
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)

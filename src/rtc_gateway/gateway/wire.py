@@ -1,0 +1,88 @@
+"""Domain objects as the contract spells them on the wire."""
+
+from typing import Any
+
+from rtc_gateway.domain.agent import AgentProfile
+from rtc_gateway.domain.conversation import Conversation
+from rtc_gateway.domain.message import Message
+from rtc_gateway.domain.routing import QueueStat
+from rtc_gateway.domain.timestamps import format_utc
+from rtc_gateway.ports.notifier import AgentOverview
+
+
+def message_wire(message: Message) -> dict[str, Any]:
+    wire: dict[str, Any] = {
+        "conversation_id": message.conversation_id,
+        "seq": message.seq,
+        "sender": message.sender.value,
+        "text": message.text,
+        "sent_at": format_utc(message.sent_at),
+    }
+    if message.client_msg_id is not None:
+        wire["client_msg_id"] = message.client_msg_id
+    return wire
+
+
+def agent_public(profile: AgentProfile) -> dict[str, str]:
+    """What a citizen is told about its officer: a display name and a force, nothing more."""
+    return {"display_name": profile.display_name, "service": profile.service.value}
+
+
+def conversation_wire(conversation: Conversation, *, agent: AgentProfile | None = None,
+                      position: int | None = None,
+                      estimated_wait_s: int | None = None,
+                      staff_view: bool = False) -> dict[str, Any]:
+    """``staff_view`` adds what officers need and citizens already know: who and where."""
+    wire: dict[str, Any] = {
+        "id": conversation.id,
+        "status": conversation.status.value,
+        "topic": conversation.topic,
+        "service": conversation.service.value if conversation.service else "auto",
+        "priority": conversation.priority.value,
+        "discreet": conversation.discreet,
+        "language": conversation.language,
+        "opened_at": format_utc(conversation.opened_at),
+        "last_seq": conversation.last_seq,
+    }
+    if position is not None:
+        wire["position"] = position
+        wire["estimated_wait_s"] = estimated_wait_s
+    if agent is not None:
+        wire["agent"] = agent_public(agent)
+    if staff_view:
+        wire["citizen_id"] = conversation.citizen_id
+        if conversation.agent_id is not None:
+            wire["agent_id"] = conversation.agent_id
+        if conversation.location is not None:
+            wire["location"] = {"lat": conversation.location.lat,
+                                "lon": conversation.location.lon}
+    return wire
+
+
+def agent_session_wire(profile: AgentProfile) -> dict[str, Any]:
+    return {
+        "agent_id": profile.agent_id,
+        "display_name": profile.display_name,
+        "service": profile.service.value,
+        "role": profile.role.value,
+        "topics": sorted(profile.topics),
+        "languages": sorted(profile.languages),
+        "max_chats": profile.max_chats,
+    }
+
+
+def queue_stat_wire(stat: QueueStat) -> dict[str, Any]:
+    return {"service": stat.service, "priority": stat.priority.value, "length": stat.length,
+            "oldest_wait_s": stat.oldest_wait_s}
+
+
+def agent_overview_wire(overview: AgentOverview) -> dict[str, Any]:
+    return {
+        "agent_id": overview.profile.agent_id,
+        "display_name": overview.profile.display_name,
+        "service": overview.profile.service.value,
+        "role": overview.profile.role.value,
+        "status": overview.presence,
+        "load": overview.load,
+        "max_chats": overview.profile.max_chats,
+    }

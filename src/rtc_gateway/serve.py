@@ -1,0 +1,43 @@
+"""Running the gateway until SIGTERM/SIGINT, then draining and flushing cleanly."""
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from aiohttp import web
+
+from rtc_gateway.app import build_gateway
+from rtc_gateway.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def serve(settings: Settings) -> None:
+    gateway = build_gateway(settings)
+    runner = web.AppRunner(gateway.app, handle_signals=False, access_log=None,
+                           shutdown_timeout=5.0)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port, backlog=4096, reuse_address=True)
+    await site.start()
+    log.info("listening", extra={"host": settings.host, "port": settings.port,
+                                 "data_dir": str(settings.data_dir),
+                                 "serializer": settings.serializer})
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    log.info("shutting down")
+    with contextlib.suppress(Exception):
+        await gateway.sio.shutdown()
+    await runner.cleanup()
+
+
+def run(settings: Settings) -> None:
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(serve(settings))
+    else:
+        uvloop.run(serve(settings))

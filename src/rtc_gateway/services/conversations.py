@@ -1,0 +1,279 @@
+"""Conversation use cases: open, post, read, typing, resume, list, close.
+
+Ordering: a message's ``seq`` is taken and its evidence record queued in one
+synchronous step, so the log holds each conversation's messages in seq order however
+the transport interleaves concurrent sends. A message is acknowledged and relayed only
+once its record is durable.
+"""
+
+import asyncio
+import secrets
+from collections.abc import Awaitable
+from dataclasses import dataclass
+
+from rtc_gateway.domain.access import may_act_on
+from rtc_gateway.domain.conversation import Conversation, Location, Status
+from rtc_gateway.domain.errors import BadRequest, Conflict, Forbidden, NotFound, Unavailable
+from rtc_gateway.domain.forces import Force
+from rtc_gateway.domain.message import Message, Sender
+from rtc_gateway.domain.priority import Priority
+from rtc_gateway.domain.roles import Actor, Role
+from rtc_gateway.domain.topics import DISCREET_ALERT, TOPICS_BY_ID
+from rtc_gateway.domain.wait_estimate import HandlingTimes
+from rtc_gateway.domain.zones import PoliceZone, force_for_location
+from rtc_gateway.ports.clock import Clock
+from rtc_gateway.ports.conversation_store import ConversationStore
+from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, LoggedRecord, RecordKind
+from rtc_gateway.ports.metrics import ServiceMetrics
+from rtc_gateway.ports.notifier import Notifier
+from rtc_gateway.services.queue_broadcast import QueueBroadcaster
+from rtc_gateway.services.routing import RoutingService
+
+
+@dataclass(frozen=True, slots=True)
+class OpenRequest:
+    topic: str
+    service: Force | None
+    """``None`` means "auto": from the location if given, else the first free force."""
+    priority: Priority
+    discreet: bool
+    language: str
+    location: Location | None = None
+    text: str | None = None
+    client_msg_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePlace:
+    position: int
+    estimated_wait_s: int
+
+
+class ConversationService:
+    def __init__(
+        self,
+        *,
+        store: ConversationStore,
+        evidence: EvidenceLog,
+        routing: RoutingService,
+        broadcaster: QueueBroadcaster,
+        notifier: Notifier,
+        clock: Clock,
+        metrics: ServiceMetrics,
+        handling_times: HandlingTimes,
+        zones: tuple[PoliceZone, ...],
+        max_open_per_citizen: int = 5,
+    ) -> None:
+        self._store = store
+        self._evidence = evidence
+        self._routing = routing
+        self._broadcaster = broadcaster
+        self._notifier = notifier
+        self._clock = clock
+        self._metrics = metrics
+        self._handling_times = handling_times
+        self._zones = zones
+        self._max_open_per_citizen = max_open_per_citizen
+        self._in_flight: dict[tuple[str, str, str], asyncio.Future[Message]] = {}
+
+    # --- access -------------------------------------------------------------
+
+    def get_for(self, actor: Actor, conversation_id: str) -> Conversation:
+        """The conversation if ``actor`` may act on it; otherwise nothing about it leaks."""
+        conversation = self._store.get(conversation_id)
+        if conversation is None:
+            raise NotFound("no such conversation")
+        if not may_act_on(actor, conversation):
+            raise Forbidden("not your conversation")
+        return conversation
+
+    def queue_place(self, conversation: Conversation) -> QueuePlace | None:
+        if conversation.status is not Status.QUEUED:
+            return None
+        return QueuePlace(*self._broadcaster.position_of(conversation))
+
+    def restore(self, conversation: Conversation) -> None:
+        """Take back a conversation rebuilt from the evidence log after a restart."""
+        self._store.add(conversation)
+
+    # --- citizen use cases --------------------------------------------------
+
+    async def open(self, citizen: Actor, request: OpenRequest, origin: str | None) -> Conversation:
+        if request.topic not in TOPICS_BY_ID:
+            raise BadRequest("unknown topic")
+        if len(self._store.of_citizen(citizen.id)) >= self._max_open_per_citizen:
+            raise Conflict("too many open conversations: close one first")
+        discreet = request.discreet or request.topic == DISCREET_ALERT
+        priority = Priority.URGENT if discreet else request.priority
+        service = request.service
+        if service is None and request.location is not None:
+            service = force_for_location(request.location, self._zones)
+        conversation = Conversation(
+            id="cv_" + secrets.token_urlsafe(12),
+            citizen_id=citizen.id,
+            topic=request.topic,
+            service=service,
+            priority=priority,
+            discreet=discreet,
+            language=request.language,
+            opened_at=self._clock.now(),
+            location=request.location,
+        )
+        opened = self._evidence.append(self._opened_entry(conversation, request.service))
+        first = None
+        if request.text is not None:
+            first = self._queue_message(conversation, citizen, request.client_msg_id,
+                                        request.text)
+        await self._durable(opened)
+        self._store.add(conversation)
+        self._metrics.conversation_opened(priority.value)
+        if first is not None:
+            await self._deliver(conversation, *first, origin)
+        self._routing.enqueue(conversation)
+        self._routing.schedule_assignment()
+        return conversation
+
+    async def post(self, actor: Actor, conversation_id: str, client_msg_id: str, text: str,
+                   origin: str | None) -> Message:
+        started = self._clock.monotonic()
+        conversation = self.get_for(actor, conversation_id)
+        sender = _sender_of(actor)
+        known = conversation.by_client_msg_id.get((sender.value, client_msg_id))
+        if known is not None:
+            return known
+        in_flight = self._in_flight.get((conversation.id, sender.value, client_msg_id))
+        if in_flight is not None:
+            return await asyncio.shield(in_flight)
+        if not conversation.is_open:
+            raise Conflict("conversation is closed")
+        message, written = self._queue_message(conversation, actor, client_msg_id, text)
+        await self._deliver(conversation, message, written, origin)
+        self._metrics.message_relayed(self._clock.monotonic() - started)
+        return message
+
+    def _queue_message(self, conversation: Conversation, actor: Actor,
+                       client_msg_id: str | None, text: str
+                       ) -> tuple[Message, Awaitable[LoggedRecord]]:
+        """Take the next seq and queue the record, with no await in between."""
+        message = Message(conversation.id, conversation.take_next_seq(), _sender_of(actor),
+                          text, self._clock.now(), client_msg_id)
+        written = self._evidence.append(EvidenceEntry(
+            conversation_id=conversation.id,
+            kind=RecordKind.MESSAGE,
+            actor_role=actor.role.value,
+            actor_id=actor.id,
+            at=message.sent_at,
+            seq=message.seq,
+            client_msg_id=client_msg_id,
+            text=text,
+        ))
+        return message, written
+
+    async def _deliver(self, conversation: Conversation, message: Message,
+                       written: Awaitable[LoggedRecord], origin: str | None) -> None:
+        key = (conversation.id, message.sender.value, message.client_msg_id or "")
+        waiter: asyncio.Future[Message] | None = None
+        if message.client_msg_id is not None:
+            waiter = asyncio.get_running_loop().create_future()
+            self._in_flight[key] = waiter
+        try:
+            await self._durable(written)
+        except Unavailable as exc:
+            if waiter is not None:
+                waiter.set_exception(exc)
+                waiter.exception()
+            raise
+        finally:
+            if waiter is not None:
+                self._in_flight.pop(key, None)
+        conversation.record_delivered(message)
+        if waiter is not None:
+            waiter.set_result(message)
+        await self._notifier.message(conversation, message, origin)
+
+    async def mark_read(self, actor: Actor, conversation_id: str, seq: int,
+                        origin: str | None) -> None:
+        conversation = self.get_for(actor, conversation_id)
+        if seq > conversation.last_seq:
+            raise BadRequest("no message with that seq yet")
+        await self._notifier.read(conversation, seq, _sender_of(actor).value, origin)
+
+    async def typing(self, actor: Actor, conversation_id: str, typing: bool,
+                     origin: str | None) -> None:
+        conversation = self.get_for(actor, conversation_id)
+        if conversation.is_open:
+            await self._notifier.typing(conversation, _sender_of(actor).value, typing, origin)
+
+    async def resume(self, actor: Actor, conversation_id: str,
+                     after_seq: int) -> tuple[Conversation, list[Message]]:
+        """Every durable message after ``after_seq``, replayed from the evidence log."""
+        conversation = self.get_for(actor, conversation_id)
+        records = await self._evidence.messages_after(conversation.id, after_seq)
+        return conversation, [message_from_record(record) for record in records]
+
+    def list_for(self, actor: Actor) -> list[Conversation]:
+        if actor.role is Role.CITIZEN:
+            conversations = self._store.of_citizen(actor.id)
+        elif actor.role is Role.SUPERVISOR:
+            conversations = list(self._store)
+        else:
+            conversations = self._store.of_agent(actor.id)
+        return sorted(conversations, key=lambda c: (c.priority.rank, c.opened_at))
+
+    async def close(self, actor: Actor, conversation_id: str) -> tuple[Conversation, str]:
+        conversation = self.get_for(actor, conversation_id)
+        if not conversation.is_open:
+            raise Conflict("conversation is already closed")
+        reason = f"closed_by_{actor.role.value}"
+        agent_id = conversation.agent_id
+        if conversation.assigned_at_s is not None:
+            self._handling_times.add(self._clock.monotonic() - conversation.assigned_at_s)
+        conversation.status = Status.CLOSED
+        self._store.remove(conversation.id)
+        await self._routing.release(conversation)
+        closed = self._evidence.append(EvidenceEntry(
+            conversation_id=conversation.id, kind=RecordKind.CLOSED,
+            actor_role=actor.role.value, actor_id=actor.id, at=self._clock.now(),
+            data={"reason": reason}))
+        await self._durable(closed)
+        await self._notifier.closed(conversation, reason, agent_id)
+        return conversation, reason
+
+    # --- plumbing -----------------------------------------------------------
+
+    def _opened_entry(self, conversation: Conversation,
+                      requested: Force | None) -> EvidenceEntry:
+        data: dict[str, object] = {
+            "topic": conversation.topic,
+            "requested_service": requested.value if requested else "auto",
+            "service": conversation.service.value if conversation.service else None,
+            "priority": conversation.priority.value,
+            "discreet": conversation.discreet,
+            "language": conversation.language,
+        }
+        if conversation.location is not None:
+            data["location"] = {"lat": f"{conversation.location.lat:.6f}",
+                                "lon": f"{conversation.location.lon:.6f}"}
+        return EvidenceEntry(
+            conversation_id=conversation.id, kind=RecordKind.CONVERSATION_OPENED,
+            actor_role=Role.CITIZEN.value, actor_id=conversation.citizen_id,
+            at=conversation.opened_at, data=data)
+
+    @staticmethod
+    async def _durable(written: Awaitable[LoggedRecord]) -> LoggedRecord:
+        try:
+            return await written
+        except Exception as exc:
+            raise Unavailable("the evidence log cannot record right now; retry") from exc
+
+
+def _sender_of(actor: Actor) -> Sender:
+    return Sender.CITIZEN if actor.role is Role.CITIZEN else Sender.AGENT
+
+
+def message_from_record(record: LoggedRecord) -> Message:
+    sender = Sender.CITIZEN if record.actor_role == Role.CITIZEN.value else (
+        Sender.SYSTEM if record.actor_role == Role.SYSTEM.value else Sender.AGENT)
+    assert record.seq is not None
+    return Message(record.conversation_id, record.seq, sender, record.text or "",
+                   record.at, record.client_msg_id)

@@ -1,0 +1,69 @@
+"""After a restart, rebuild open conversations from the evidence log and queue them again.
+
+The log is the source of truth: whatever a citizen wrote before the restart is there, so
+the conversation, its history and its next seq come back, and it returns to the head of
+the queue since its officer's connection did not survive the restart.
+"""
+
+from collections.abc import Sequence
+
+from rtc_gateway.domain.conversation import Conversation, Location, Status
+from rtc_gateway.domain.forces import Force
+from rtc_gateway.domain.priority import Priority
+from rtc_gateway.ports.evidence_log import EvidenceLog, LoggedRecord, RecordKind
+from rtc_gateway.services.conversations import ConversationService, message_from_record
+from rtc_gateway.services.routing import RoutingService
+
+
+def rebuild(records: Sequence[LoggedRecord]) -> Conversation | None:
+    opened = next((r for r in records if r.kind == RecordKind.CONVERSATION_OPENED), None)
+    if opened is None or any(r.kind == RecordKind.CLOSED for r in records):
+        return None
+    data = opened.data
+    location = data.get("location")
+    conversation = Conversation(
+        id=opened.conversation_id,
+        citizen_id=opened.actor_id,
+        topic=str(data["topic"]),
+        service=_service_now(records, data.get("service")),
+        priority=Priority(data["priority"]),
+        discreet=bool(data["discreet"]),
+        language=str(data["language"]),
+        opened_at=opened.at,
+        location=Location(float(location["lat"]), float(location["lon"])) if location else None,
+    )
+    for record in records:
+        if record.kind == RecordKind.MESSAGE and record.seq is not None:
+            conversation.record_delivered(message_from_record(record))
+            conversation.last_seq = max(conversation.last_seq, record.seq)
+        elif record.kind == RecordKind.TRANSFERRED:
+            target = record.data.get("to", {})
+            if "topic" in target:
+                conversation.topic = str(target["topic"])
+    conversation.status = Status.QUEUED
+    return conversation
+
+
+def _service_now(records: Sequence[LoggedRecord], opened_service: object) -> Force | None:
+    """The force of the last assignment or transfer, else the one asked for at opening."""
+    service = Force(opened_service) if isinstance(opened_service, str) else None
+    for record in records:
+        target = record.data.get("to", {}) if record.kind == RecordKind.TRANSFERRED else {}
+        if record.kind == RecordKind.ASSIGNED and "service" in record.data:
+            service = Force(record.data["service"])
+        elif "service" in target:
+            service = Force(target["service"])
+    return service
+
+
+async def recover_open_conversations(evidence: EvidenceLog, conversations: ConversationService,
+                                     routing: RoutingService) -> int:
+    recovered = 0
+    for conversation_id in await evidence.open_conversation_ids():
+        conversation = rebuild(await evidence.conversation_records(conversation_id))
+        if conversation is None:
+            continue
+        conversations.restore(conversation)
+        await routing.requeue_recovered(conversation)
+        recovered += 1
+    return recovered

@@ -1,0 +1,277 @@
+"""Routing use cases: agents coming and going, assignment, re-queueing and transfer."""
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from rtc_gateway.domain.agent import AgentProfile, Presence
+from rtc_gateway.domain.conversation import Conversation, Status
+from rtc_gateway.domain.errors import BadRequest, Conflict, NotFound
+from rtc_gateway.domain.forces import Force
+from rtc_gateway.domain.roles import Actor
+from rtc_gateway.domain.routing import Assignment, Router
+from rtc_gateway.domain.topics import TOPICS_BY_ID
+from rtc_gateway.ports.clock import Clock
+from rtc_gateway.ports.conversation_store import ConversationStore
+from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, RecordKind
+from rtc_gateway.ports.metrics import ServiceMetrics
+from rtc_gateway.ports.notifier import Notifier
+from rtc_gateway.services.queue_broadcast import QueueBroadcaster
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TransferTarget:
+    """Exactly one of the three is set."""
+
+    agent_id: str | None = None
+    topic: str | None = None
+    service: Force | None = None
+
+
+@dataclass(slots=True)
+class _AgentConnections:
+    sids: set[str]
+    presence_before_drop: Presence
+    grace_timer: asyncio.TimerHandle | None = None
+
+
+class RoutingService:
+    def __init__(
+        self,
+        *,
+        router: Router,
+        store: ConversationStore,
+        evidence: EvidenceLog,
+        notifier: Notifier,
+        broadcaster: QueueBroadcaster,
+        clock: Clock,
+        metrics: ServiceMetrics,
+        grace_s: float,
+    ) -> None:
+        self._router = router
+        self._store = store
+        self._evidence = evidence
+        self._notifier = notifier
+        self._broadcaster = broadcaster
+        self._clock = clock
+        self._metrics = metrics
+        self._grace_s = grace_s
+        self._connections: dict[str, _AgentConnections] = {}
+        self._enqueued_at: dict[str, float] = {}
+        self._assigning: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
+
+    # --- agents -------------------------------------------------------------
+
+    def profile_of(self, agent_id: str | None) -> AgentProfile | None:
+        slot = self._router.agents.get(agent_id) if agent_id is not None else None
+        return slot.profile if slot is not None else None
+
+    def agent_connected(self, profile: AgentProfile, sid: str) -> None:
+        """A new connection of an agent; a reconnect within the grace period resumes all."""
+        connections = self._connections.get(profile.agent_id)
+        if connections is None:
+            self._connections[profile.agent_id] = _AgentConnections({sid}, Presence.AWAY)
+            self._router.agent_online(profile, Presence.AWAY, self._clock.monotonic())
+        else:
+            connections.sids.add(sid)
+            if connections.grace_timer is not None:
+                connections.grace_timer.cancel()
+                connections.grace_timer = None
+                self._router.agent_online(profile, connections.presence_before_drop,
+                                          self._clock.monotonic())
+                self.schedule_assignment()
+        self._broadcaster.changed()
+
+    async def set_status(self, agent_id: str, presence: Presence) -> None:
+        if presence is Presence.DISCONNECTED:
+            raise BadRequest("status must be available or away")
+        self._router.set_presence(agent_id, presence)
+        self._broadcaster.changed()
+        if presence is Presence.AVAILABLE:
+            await self.assign_waiting()
+
+    def agent_disconnected(self, agent_id: str, sid: str) -> None:
+        connections = self._connections.get(agent_id)
+        if connections is None:
+            return
+        connections.sids.discard(sid)
+        if connections.sids:
+            return
+        slot = self._router.agents.get(agent_id)
+        if slot is None:
+            self._connections.pop(agent_id, None)
+            return
+        connections.presence_before_drop = slot.presence
+        slot.presence = Presence.DISCONNECTED
+        loop = asyncio.get_running_loop()
+        connections.grace_timer = loop.call_later(
+            self._grace_s, lambda: self._spawn(self._grace_expired(agent_id)))
+        self._broadcaster.changed()
+
+    async def _grace_expired(self, agent_id: str) -> None:
+        connections = self._connections.get(agent_id)
+        if connections is None or connections.sids:
+            return
+        del self._connections[agent_id]
+        held = self._router.remove_agent(agent_id)
+        log.info("agent gone after grace period", extra={"agent_id": agent_id,
+                                                         "requeued": len(held)})
+        for conversation_id in held:
+            conversation = self._store.get(conversation_id)
+            if conversation is not None:
+                await self._requeue(conversation, reason="agent_disconnected")
+        self._broadcaster.changed()
+        await self.assign_waiting()
+
+    # --- queue and assignment -----------------------------------------------
+
+    def enqueue(self, conversation: Conversation, *, returning: bool = False) -> None:
+        now = self._clock.monotonic()
+        self._router.enqueue(
+            conversation.id,
+            service=conversation.service,
+            topic=conversation.topic,
+            language=conversation.language,
+            priority=conversation.priority,
+            now=now,
+            returning=returning,
+        )
+        self._enqueued_at[conversation.id] = now
+        conversation.status = Status.QUEUED
+        conversation.agent_id = None
+        self._broadcaster.changed()
+
+    def schedule_assignment(self) -> None:
+        """Assign soon, after the current handler has answered its client."""
+        if self._assigning is None or self._assigning.done():
+            self._assigning = asyncio.get_running_loop().create_task(self.assign_waiting())
+
+    async def assign_waiting(self) -> None:
+        for assignment in self._router.assign(self._clock.monotonic()):
+            await self._apply(assignment)
+
+    async def _apply(self, assignment: Assignment) -> None:
+        conversation = self._store.get(assignment.conversation_id)
+        slot = self._router.agents.get(assignment.agent_id)
+        if conversation is None or slot is None:
+            self._router.release(assignment.conversation_id)
+            return
+        conversation.status = Status.ASSIGNED
+        conversation.agent_id = assignment.agent_id
+        conversation.assigned_at_s = self._clock.monotonic()
+        if conversation.service is None:
+            conversation.service = slot.profile.service
+        waited = conversation.assigned_at_s - self._enqueued_at.pop(conversation.id,
+                                                                   conversation.assigned_at_s)
+        self._metrics.assignment_waited(waited, conversation.priority.value)
+        self._broadcaster.forget(conversation.id)
+        self._broadcaster.changed()
+        await self._notifier.assigned(conversation, slot.profile, list(conversation.messages))
+        await self._evidence.append(self._entry(
+            conversation, RecordKind.ASSIGNED, Actor.system(),
+            {"agent_id": slot.profile.agent_id, "service": slot.profile.service.value,
+             "waited_ms": round(waited * 1000)}))
+
+    async def release(self, conversation: Conversation) -> None:
+        """A conversation ended: free its slot or its place in line, and serve the next."""
+        self._router.dequeue(conversation.id)
+        self._enqueued_at.pop(conversation.id, None)
+        self._broadcaster.forget(conversation.id)
+        if self._router.release(conversation.id) is not None:
+            self.schedule_assignment()
+        self._broadcaster.changed()
+
+    async def requeue_recovered(self, conversation: Conversation) -> None:
+        await self._requeue(conversation, reason="gateway_restarted")
+
+    async def _requeue(self, conversation: Conversation, *, reason: str) -> None:
+        previous = conversation.agent_id
+        self._router.release(conversation.id)
+        self.enqueue(conversation, returning=True)
+        if previous is not None:
+            await self._notifier.transferred_away(conversation, previous)
+        position, estimate = self._broadcaster.position_of(conversation)
+        await self._notifier.queued(conversation, position, estimate)
+        await self._evidence.append(self._entry(
+            conversation, RecordKind.REQUEUED, Actor.system(),
+            {"reason": reason, "previous_agent_id": previous}))
+
+    # --- transfer -----------------------------------------------------------
+
+    async def transfer(self, actor: Actor, conversation: Conversation,
+                       target: TransferTarget) -> None:
+        if conversation.status is not Status.ASSIGNED:
+            raise Conflict("only an assigned conversation can be transferred")
+        if target.agent_id is not None:
+            self._check_named_target(conversation, target.agent_id)
+        elif target.topic is not None:
+            if target.topic not in TOPICS_BY_ID:
+                raise BadRequest("unknown topic")
+            conversation.topic = target.topic
+        elif target.service is not None:
+            conversation.service = target.service
+        previous = conversation.agent_id
+        assert previous is not None
+        self._router.release(conversation.id)
+        await self._notifier.transferred_away(conversation, previous)
+        self.enqueue(conversation, returning=True)
+        await self._evidence.append(self._entry(
+            conversation, RecordKind.TRANSFERRED, actor,
+            {"from_agent_id": previous, "to": _target_data(target)}))
+        if target.agent_id is not None:
+            await self._apply(self._router.assign_to(conversation.id, target.agent_id,
+                                                     self._clock.monotonic()))
+        else:
+            position, estimate = self._broadcaster.position_of(conversation)
+            await self._notifier.queued(conversation, position, estimate)
+            await self.assign_waiting()
+
+    def _check_named_target(self, conversation: Conversation, agent_id: str) -> None:
+        if agent_id == conversation.agent_id:
+            raise Conflict("the conversation is already with that agent")
+        slot = self._router.agents.get(agent_id)
+        if slot is None:
+            raise NotFound("no such agent is connected")
+        if not slot.takes_new_work:
+            raise Conflict("that agent cannot take a conversation now")
+
+    # --- plumbing -----------------------------------------------------------
+
+    def _entry(self, conversation: Conversation, kind: str, actor: Actor,
+               data: dict[str, object]) -> EvidenceEntry:
+        return EvidenceEntry(
+            conversation_id=conversation.id,
+            kind=kind,
+            actor_role=actor.role.value,
+            actor_id=actor.id,
+            at=self._clock.now(),
+            data=data,
+        )
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def close(self) -> None:
+        for connections in self._connections.values():
+            if connections.grace_timer is not None:
+                connections.grace_timer.cancel()
+        for task in list(self._background):
+            task.cancel()
+        if self._assigning is not None:
+            await asyncio.gather(self._assigning, return_exceptions=True)
+
+
+def _target_data(target: TransferTarget) -> dict[str, str]:
+    if target.agent_id is not None:
+        return {"agent_id": target.agent_id}
+    if target.topic is not None:
+        return {"topic": target.topic}
+    assert target.service is not None
+    return {"service": target.service.value}
