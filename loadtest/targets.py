@@ -1,0 +1,145 @@
+"""Start the servers under test (Node reference relay, rtc-gateway) on loopback ports."""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+KINDS = ("node", "gateway")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def raise_fd_limit() -> None:
+    """Lift the soft open-files limit to the hard one (10k connections need 10k fds)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+@dataclass
+class Server:
+    """A running server process and how to mint agent tokens it accepts."""
+
+    kind: str
+    serializer: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    data_dir: Path | None = None
+    _owned_dir: Path | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}-{self.serializer}"
+
+    def agent_tokens(self, count: int, max_chats: int, prefix: str = "load") -> list[str]:
+        ids = [f"{prefix}-{index}" for index in range(count)]
+        if self.kind == "node":
+            return [f"ref.{agent_id}.{max_chats}" for agent_id in ids]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            return list(pool.map(lambda agent_id: self._mint(agent_id, max_chats), ids))
+
+    def _mint(self, agent_id: str, max_chats: int) -> str:
+        assert self.data_dir is not None
+        completed = subprocess.run(
+            [sys.executable, "-m", "rtc_gateway", "token", "agent", "--data-dir",
+             str(self.data_dir), "--id", agent_id, "--name", f"Agent {agent_id}",
+             "--service", "police", "--max-chats", str(max_chats)],
+            check=True, capture_output=True, text=True, timeout=60)
+        return completed.stdout.strip()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._owned_dir is not None:
+            shutil.rmtree(self._owned_dir, ignore_errors=True)
+
+
+def _wait_healthy(server: Server, limit_s: float = 30.0) -> None:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{server.kind} exited early:\n{server.log()}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    server.stop()
+    raise TimeoutError(f"{server.kind} not healthy after {limit_s}s:\n{server.log()}")
+
+
+def _spawn(command: list[str], log_path: Path, cwd: Path | None = None) -> subprocess.Popen[bytes]:
+    with log_path.open("ab") as log_file:
+        return subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, cwd=cwd,
+                                preexec_fn=raise_fd_limit)
+
+
+def start_server(kind: str, serializer: str = "json", *, data_dir: Path | None = None,
+                 extra_args: tuple[str, ...] = (), deflate: bool = False,
+                 launcher: tuple[str, ...] = ()) -> Server:
+    """Start ``kind`` ("node" or "gateway"); ``launcher`` prefixes the command (a profiler)."""
+    port = free_port()
+    owned = None
+    if data_dir is None:
+        owned = data_dir = Path(tempfile.mkdtemp(prefix=f"load-{kind}-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir / f"{kind}.log"
+    if kind == "node":
+        if not (REFERENCE_DIR / "node_modules").is_dir():
+            raise RuntimeError(f"run `npm install` in {REFERENCE_DIR} first")
+        command = ["node", "server.js", "--port", str(port), "--serializer", serializer,
+                   "--deflate", "on" if deflate else "off"]
+        process = _spawn([*launcher, *command], log_path, cwd=REFERENCE_DIR)
+    elif kind == "gateway":
+        command = [sys.executable, "-m", "rtc_gateway", "serve", "--data-dir", str(data_dir),
+                   "--host", "127.0.0.1", "--port", str(port), "--serializer", serializer,
+                   *extra_args]
+        process = _spawn([*launcher, *command], log_path)
+    else:
+        raise ValueError(f"unknown server kind {kind!r}")
+    server = Server(kind, serializer, port, process, log_path, data_dir, owned)
+    _wait_healthy(server)
+    return server
+
+
+def environment_note() -> dict[str, object]:
+    """What a reader needs to compare figures between machines."""
+    load1, load5, _ = os.getloadavg()
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    return {"cpus": os.cpu_count(), "loadavg_1m": round(load1, 2), "loadavg_5m": round(load5, 2),
+            "python": sys.version.split()[0], "node": node}

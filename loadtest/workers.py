@@ -1,0 +1,74 @@
+"""Plumbing shared by the multi-process scenarios: event loop, barriers, bulk connects."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import threading
+import traceback
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from multiprocessing.context import SpawnContext
+from multiprocessing.process import BaseProcess
+from typing import Any, TypeVar
+
+import aiohttp
+
+T = TypeVar("T")
+BARRIER_TIMEOUT_S = 120.0
+
+
+def spawn_context() -> SpawnContext:
+    return multiprocessing.get_context("spawn")
+
+
+def run_loop(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run ``main`` on uvloop when it is installed, else on the default loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main())
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main())
+
+
+async def wait_barrier(barrier: threading.Barrier, limit_s: float = BARRIER_TIMEOUT_S) -> None:
+    """Wait on a multiprocessing barrier without blocking the event loop."""
+    await asyncio.get_running_loop().run_in_executor(None, barrier.wait, limit_s)
+
+
+def new_session() -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, force_close=True))
+
+
+async def gather_limited(factories: Sequence[Callable[[], Awaitable[T]]],
+                         concurrency: int = 64) -> list[T]:
+    """Await the factories' results with at most ``concurrency`` in flight, in order."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(factory: Callable[[], Awaitable[T]]) -> T:
+        async with gate:
+            return await factory()
+
+    return list(await asyncio.gather(*(one(factory) for factory in factories)))
+
+
+def parent_wait(barrier: threading.Barrier, processes: Sequence[BaseProcess]) -> None:
+    """Wait on the barrier from the parent, breaking it if a worker died before reaching it."""
+    waiter = threading.Thread(target=_wait_quietly, args=(barrier,), daemon=True)
+    waiter.start()
+    while waiter.is_alive():
+        waiter.join(0.2)
+        if any(process.exitcode not in (None, 0) for process in processes):
+            barrier.abort()
+    if barrier.broken:
+        raise threading.BrokenBarrierError
+
+
+def _wait_quietly(barrier: threading.Barrier) -> None:
+    with contextlib.suppress(threading.BrokenBarrierError):
+        barrier.wait(BARRIER_TIMEOUT_S)
+
+
+def failure_report(worker: int, error: BaseException) -> dict[str, Any]:
+    return {"worker": worker, "error": "".join(traceback.format_exception(error))[-4000:]}
