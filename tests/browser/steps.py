@@ -1,0 +1,56 @@
+"""Reusable user actions on the demo pages, written the way a person would perform them."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Locator, Page, expect
+
+
+def start_chat(citizen: Page, text: str = "", service: str = "police",
+               topic_index: int = 1) -> None:
+    """Pick a topic (by position in the list) and a service, optionally with a first message."""
+    citizen.select_option("#topic", index=topic_index)
+    citizen.check(f"input[name='service'][value='{service}']")
+    if text:
+        citizen.fill("#first-message", text)
+    citizen.click("#start-button")
+    expect(citizen.locator("#conversation")).to_be_visible()
+
+
+def send(page: Page, text: str, input_selector: str = "#message-input") -> None:
+    page.fill(input_selector, text)
+    page.press(input_selector, "Enter")
+
+
+def go_available(agent: Page) -> None:
+    toggle = agent.locator("#status-toggle")
+    expect(toggle).to_be_visible()
+    if toggle.get_attribute("aria-pressed") != "true":
+        toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+
+
+def citizen_messages(citizen: Page) -> Locator:
+    return citizen.locator("#messages li[data-seq]")
+
+
+def open_pane(agent: Page) -> Locator:
+    """The visible conversation pane of the console."""
+    return agent.locator("#panes article:not([hidden])")
+
+
+def pane_messages(agent: Page) -> Locator:
+    return open_pane(agent).locator(".pane__messages li[data-seq]")
+
+
+def reply(agent: Page, text: str) -> None:
+    field = open_pane(agent).locator(".pane__input")
+    field.fill(text)
+    field.press("Enter")
+
+
+def seqs(messages: Locator) -> list[int]:
+    return [int(value) for value in messages.evaluate_all("items => items.map(i => i.dataset.seq)")]
+
+
+def texts(messages: Locator) -> list[str]:
+    return list(messages.locator(".msg__text").all_inner_texts())
