@@ -120,9 +120,7 @@ class MerkleTree:
         return [*self._subproof(m - k, start + k, end, False), self._subtree(start, start + k)]
 
 
-def root_from_inclusion_proof(
-    index: int, size: int, leaf: bytes, proof: Sequence[bytes]
-) -> bytes:
+def root_from_inclusion_proof(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes:
     """The root that ``proof`` leads to from ``leaf`` (RFC 9162 §2.1.3.2)."""
     if not 0 <= index < size:
         raise ProofError(f"leaf index {index} is outside a tree of {size} leaves")

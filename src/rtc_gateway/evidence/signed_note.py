@@ -50,7 +50,7 @@ class VerifierKey:
 
     @classmethod
     def decode(cls, text: str) -> "VerifierKey":
-        parts = text.strip().split("+")
+        parts = text.strip().split("+", 2)
         if len(parts) != 3:
             raise NoteError("a verifier key is name+keyid+key")
         name, id_hex, blob_text = parts

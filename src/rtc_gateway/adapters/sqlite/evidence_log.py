@@ -25,7 +25,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from rtc_gateway.adapters.sqlite.evidence_schema import connect, create_schema
+from rtc_gateway.adapters.sqlite.evidence_schema import bind_origin, connect, create_schema
 from rtc_gateway.domain.timestamps import format_utc, parse_utc
 from rtc_gateway.evidence.checkpoint import Checkpoint
 from rtc_gateway.evidence.key_rotation import read_statements
@@ -201,6 +201,10 @@ class SqliteEvidenceLog:
     # -- read helpers for export and audit ---------------------------------------
 
     @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
     def size(self) -> int:
         """Leaves this process knows to be durable."""
         return self._frontier.size
@@ -227,9 +231,7 @@ class SqliteEvidenceLog:
 
     async def leaf_hashes(self, size: int) -> list[bytes]:
         """Leaf hashes of the first ``size`` records, in log order."""
-        rows = await self._read(
-            "SELECT leaf_hash FROM records WHERE idx < ? ORDER BY idx", (size,)
-        )
+        rows = await self._read("SELECT leaf_hash FROM records WHERE idx < ? ORDER BY idx", (size,))
         return [bytes(row[0]) for row in rows]
 
     async def first_checkpoint_after(self, index: int) -> StoredCheckpoint | None:
@@ -297,6 +299,7 @@ class SqliteEvidenceLog:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self._con = connect(self.db_path)
         create_schema(self._con)
+        bind_origin(self._con, self.origin)
         self._load_key()
         read_statements(self.key_path, self.verifier_key())
         self._con.execute("BEGIN")
@@ -349,11 +352,15 @@ class SqliteEvidenceLog:
         tail = self._tails.get(conversation_id)
         if tail is not None:
             return tail
-        row = self._db().execute(
-            "SELECT last_index, last_hash, opened, closed FROM conversations"
-            " WHERE conversation_id = ?",
-            (conversation_id,),
-        ).fetchone()
+        row = (
+            self._db()
+            .execute(
+                "SELECT last_index, last_hash, opened, closed FROM conversations"
+                " WHERE conversation_id = ?",
+                (conversation_id,),
+            )
+            .fetchone()
+        )
         if row is None:
             return _Tail(0, None, False, False)
         return _Tail(int(row[0]), bytes(row[1]), bool(row[2]), bool(row[3]))
@@ -376,8 +383,10 @@ class SqliteEvidenceLog:
                     for cid, t in tails.items()
                 ],
             )
-            con.execute("UPDATE tree SET size = ?, frontier = ? WHERE id = 1",
-                        (frontier.size, frontier.to_bytes()))
+            con.execute(
+                "UPDATE tree SET size = ?, frontier = ? WHERE id = 1",
+                (frontier.size, frontier.to_bytes()),
+            )
             note = None
             closing = any(entry.kind == RecordKind.CLOSED for entry in entries)
             if want_checkpoint or closing:
@@ -442,8 +451,18 @@ class SqliteEvidenceLog:
                 tail.closed or entry.kind == RecordKind.CLOSED,
             )
             rows.append(
-                (index, cid, conversation_index, entry.kind, entry.seq, at_text, blob, leaf,
-                 entry.text, salt)
+                (
+                    index,
+                    cid,
+                    conversation_index,
+                    entry.kind,
+                    entry.seq,
+                    at_text,
+                    blob,
+                    leaf,
+                    entry.text,
+                    salt,
+                )
             )
             logged.append(
                 LoggedRecord(

@@ -38,6 +38,10 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     signed_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS checkpoints_by_size ON checkpoints (size);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
 """
 
 EMPTY_FRONTIER = (0).to_bytes(8, "big")
@@ -58,3 +62,25 @@ def create_schema(con: sqlite3.Connection) -> None:
     con.execute(
         "INSERT OR IGNORE INTO tree (id, size, frontier) VALUES (1, 0, ?)", (EMPTY_FRONTIER,)
     )
+
+
+def bind_origin(con: sqlite3.Connection, origin: str) -> None:
+    """Record the log's origin on creation; refuse to open it under another one."""
+    con.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('origin', ?)", (origin,))
+    (stored,) = con.execute("SELECT value FROM meta WHERE key = 'origin'").fetchone()
+    if stored != origin:
+        raise ValueError(f"this evidence log's origin is {stored!r}, not {origin!r}")
+
+
+def stored_origin(db_path: Path) -> str | None:
+    """The origin an existing log was created with, or None."""
+    if not db_path.exists():
+        return None
+    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30.0)
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'origin'").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    finally:
+        con.close()
+    return None if row is None else str(row[0])

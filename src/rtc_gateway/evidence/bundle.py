@@ -1,0 +1,241 @@
+"""Export one conversation as a self-contained, verifiable evidence bundle (a zip file).
+
+The export is itself logged first (an ``export`` record: who, when, why), then a
+checkpoint is signed, and the bundle proves every record of the conversation up to
+and including that export record against it.
+"""
+
+import asyncio
+import base64
+import hashlib
+import json
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog, StoredRecord
+from rtc_gateway.evidence import bundle_format as layout
+from rtc_gateway.evidence.checkpoint import Checkpoint, parse_checkpoint_body
+from rtc_gateway.evidence.merkle import MerkleTree
+from rtc_gateway.evidence.signed_note import parse_note
+from rtc_gateway.evidence.transcript import (
+    TranscriptHeader,
+    line_of,
+    render_html,
+    render_pdf,
+)
+from rtc_gateway.ports.evidence_log import EvidenceEntry, RecordKind
+
+README_TEXT = """Evidence bundle of one conversation of the rtc-gateway evidence log.
+
+Check it offline with:    rtc-gateway verify THIS_FILE
+or, with only Python and the 'cryptography' package and the verifier sources:
+                          python -m rtc_gateway.evidence.verify THIS_FILE
+
+records.json holds the records (canonical JSON, as hashed into the log), the texts and
+salts they commit to, and an RFC 9162 inclusion proof of each record to the signed
+checkpoint in checkpoint.note. keys/ holds the log's public key and its rotations.
+manifest.json lists the SHA-256 of every other file. transcript.html and
+transcript.pdf are readable renderings only. The format is described in the
+project's docs/evidence.md.
+"""
+
+
+class ConversationNotFound(LookupError):
+    """The log holds no record of that conversation."""
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    path: str
+    sha256: str
+    size: int
+
+
+async def export_conversation(
+    log: SqliteEvidenceLog,
+    recordings_dir: Path,
+    conversation_id: str,
+    out_path: Path,
+    *,
+    reason: str,
+    actor_role: str,
+    actor_id: str,
+    include_media: bool = True,
+) -> Path:
+    """Log the export, sign a checkpoint and write the bundle to ``out_path``."""
+    if not await log.stored_records(conversation_id):
+        raise ConversationNotFound(conversation_id)
+    exported = await log.append(
+        EvidenceEntry(
+            conversation_id=conversation_id,
+            kind=RecordKind.EXPORTED,
+            actor_role=actor_role,
+            actor_id=actor_id,
+            at=log.clock.now(),
+            data={"reason": reason, "media": include_media},
+        )
+    )
+    note = await log.checkpoint()
+    checkpoint = parse_checkpoint_body(parse_note(note).text)
+    records = await log.stored_records(conversation_id, exported.index)
+    leaves = await log.leaf_hashes(checkpoint.size)
+    tree = await asyncio.to_thread(MerkleTree, leaves)
+    if tree.root(checkpoint.size) != checkpoint.root:
+        raise RuntimeError("the stored leaves do not match the signed checkpoint")
+    parsed = [(r, json.loads(r.record)) for r in records]
+    earlier = await _earlier_checkpoints(log, parsed, exported.index)
+    files = _bundle_files(log, note)
+    files[layout.RECORDS] = _records_json(records, tree, checkpoint.size)
+    files[layout.BUNDLE] = _bundle_json(
+        log, conversation_id, exported.index, include_media, tree, checkpoint, earlier
+    )
+    for size, earlier_note in earlier.items():
+        files[f"{layout.EARLIER_DIR}{size}.note"] = earlier_note.encode("utf-8")
+    media = _recordings(parsed) if include_media else []
+    _add_transcripts(files, parsed, checkpoint, exported.at, actor_role, actor_id, reason)
+    await asyncio.to_thread(_write_zip, out_path, files, media, recordings_dir)
+    return out_path
+
+
+async def _earlier_checkpoints(
+    log: SqliteEvidenceLog, parsed: list[tuple[StoredRecord, dict[str, Any]]], export_index: int
+) -> dict[int, str]:
+    """Checkpoints signed for earlier exports of this conversation, by size."""
+    found: dict[int, str] = {}
+    for stored_record, record in parsed:
+        if stored_record.index >= export_index or record["kind"] != RecordKind.EXPORTED:
+            continue
+        stored = await log.first_checkpoint_after(stored_record.index)
+        if stored is not None:
+            found[stored.size] = stored.note
+    return found
+
+
+def _bundle_files(log: SqliteEvidenceLog, note: str) -> dict[str, bytes]:
+    files = {
+        layout.CHECKPOINT: note.encode("utf-8"),
+        layout.VERIFIER_KEY: (log.verifier_key().encode() + "\n").encode("utf-8"),
+        layout.README: README_TEXT.encode("utf-8"),
+    }
+    for number, statement in enumerate(log.rotation_statements(), start=1):
+        files[f"{layout.ROTATIONS_DIR}{number:04d}.note"] = statement.encode("utf-8")
+    return files
+
+
+def _records_json(records: list[StoredRecord], tree: MerkleTree, size: int) -> bytes:
+    items = [
+        {
+            "index": r.index,
+            "conversation_index": r.conversation_index,
+            "record": r.record.decode("utf-8"),
+            "text": r.text,
+            "salt": r.salt.hex() if r.salt is not None else None,
+            "inclusion_proof": [h.hex() for h in tree.inclusion_proof(r.index, size)],
+        }
+        for r in records
+    ]
+    return json.dumps(items, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def _bundle_json(
+    log: SqliteEvidenceLog,
+    conversation_id: str,
+    export_index: int,
+    include_media: bool,
+    tree: MerkleTree,
+    checkpoint: Checkpoint,
+    earlier: dict[int, str],
+) -> bytes:
+    consistency = [
+        {
+            "from_size": size,
+            "proof": [h.hex() for h in tree.consistency_proof(size, checkpoint.size)],
+        }
+        for size in sorted(earlier)
+        if size <= checkpoint.size
+    ]
+    content: dict[str, Any] = {
+        "format": layout.FORMAT,
+        "origin": log.origin,
+        "conversation": conversation_id,
+        "export_index": export_index,
+        "media_included": include_media,
+        "checkpoint_size": checkpoint.size,
+        "consistency": consistency,
+    }
+    return json.dumps(content, indent=1).encode("utf-8")
+
+
+def _recordings(parsed: list[tuple[StoredRecord, dict[str, Any]]]) -> list[Recording]:
+    found: list[Recording] = []
+    for _, record in parsed:
+        if record["kind"] != RecordKind.VIDEO_ENDED:
+            continue
+        for item in record["data"].get("recordings", []):
+            path = str(item["path"])
+            if not layout.safe_member_path(path):
+                raise ValueError(f"recording path {path!r} leaves the recordings folder")
+            found.append(Recording(path, str(item["sha256"]), int(item["bytes"])))
+    return found
+
+
+def _add_transcripts(
+    files: dict[str, bytes],
+    parsed: list[tuple[StoredRecord, dict[str, Any]]],
+    checkpoint: Checkpoint,
+    exported_at: Any,
+    actor_role: str,
+    actor_id: str,
+    reason: str,
+) -> None:
+    header = TranscriptHeader(
+        conversation_id=str(parsed[0][1]["conversation"]),
+        origin=checkpoint.origin,
+        checkpoint_size=checkpoint.size,
+        checkpoint_root_b64=base64.b64encode(checkpoint.root).decode(),
+        exported_at=exported_at.isoformat(),
+        exported_by=f"{actor_role} {actor_id}",
+        reason=reason,
+    )
+    lines = [
+        line_of(record, stored.text, record["text_sha256"] is not None and stored.text is None)
+        for stored, record in parsed
+    ]
+    files[layout.TRANSCRIPT_HTML] = render_html(header, lines).encode("utf-8")
+    files[layout.TRANSCRIPT_PDF] = render_pdf(header, lines)
+
+
+def _write_zip(
+    out_path: Path, files: dict[str, bytes], media: list[Recording], recordings_dir: Path
+) -> None:
+    """Write atomically; media is streamed from disk and hashed on the way."""
+    digests = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(out_path.name + ".partial")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
+            archive.writestr(name, files[name])
+        for recording in media:
+            name = layout.RECORDINGS_DIR + recording.path
+            if name in digests:
+                continue
+            digests[name] = _copy_into(archive, recordings_dir / recording.path, name)
+        manifest = {"algorithm": "sha256", "files": dict(sorted(digests.items()))}
+        archive.writestr(layout.MANIFEST, json.dumps(manifest, indent=1))
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, out_path)
+
+
+def _copy_into(archive: zipfile.ZipFile, source: Path, name: str) -> str:
+    digest = hashlib.sha256()
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_STORED
+    with open(source, "rb") as src, archive.open(info, "w", force_zip64=True) as dst:
+        while chunk := src.read(1 << 20):
+            digest.update(chunk)
+            dst.write(chunk)
+    return digest.hexdigest()

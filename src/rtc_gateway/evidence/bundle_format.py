@@ -1,0 +1,41 @@
+"""Names and layout of an evidence bundle (a zip file), shared by exporter and verifier.
+
+::
+
+    manifest.json        {"algorithm": "sha256", "files": {name: hex digest}} of every other file
+    bundle.json          what was exported: origin, conversation, export record, media flag,
+                         consistency proofs from the checkpoints of earlier exports
+    records.json         the conversation's records up to the export record, each with its
+                         text, salt and inclusion proof to the checkpoint
+    checkpoint.note      the signed checkpoint (C2SP tlog-checkpoint + signed note)
+    keys/log.vkey        the log's verifier key (C2SP signed-note vkey)
+    keys/rotations/*.note key rotation statements, oldest first
+    earlier/<size>.note  checkpoints of earlier exports of this conversation
+    recordings/...       the video recordings, unless exported without media
+    transcript.html, transcript.pdf   readable renderings (not evidence)
+    README.txt           how to verify
+"""
+
+FORMAT = "rtc-gateway-evidence-bundle/1"
+MANIFEST = "manifest.json"
+BUNDLE = "bundle.json"
+RECORDS = "records.json"
+CHECKPOINT = "checkpoint.note"
+VERIFIER_KEY = "keys/log.vkey"
+ROTATIONS_DIR = "keys/rotations/"
+EARLIER_DIR = "earlier/"
+RECORDINGS_DIR = "recordings/"
+TRANSCRIPT_HTML = "transcript.html"
+TRANSCRIPT_PDF = "transcript.pdf"
+README = "README.txt"
+
+
+def safe_member_path(path: str) -> bool:
+    """A relative path with no parent steps, usable inside the zip and the data dir."""
+    parts = path.split("/")
+    return (
+        bool(path)
+        and not path.startswith("/")
+        and "\\" not in path
+        and all(part not in ("", ".", "..") for part in parts)
+    )
