@@ -57,7 +57,7 @@ class AgentNamespace:
         self._dispatcher.route("conversation:transfer", schemas.Transfer, self.transfer)
         self._sio.on("connect", self.connect, namespace=AGENT_NAMESPACE)
         self._sio.on("disconnect", self.disconnect, namespace=AGENT_NAMESPACE)
-        self._sio.on("*", self._dispatcher, namespace=AGENT_NAMESPACE)
+        self._sio.on("*", self._dispatcher.handle, namespace=AGENT_NAMESPACE)
 
     async def connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None

@@ -28,8 +28,15 @@ log = logging.getLogger(__name__)
 
 
 def refuse(error: DomainError) -> socketio.exceptions.ConnectionRefusedError:
-    return socketio.exceptions.ConnectionRefusedError(
-        error.message, {"code": error.code, "message": error.message})
+    """A connect refusal carrying the error code where every client finds it.
+
+    The JavaScript client exposes ``err.data``; python-socketio passes the whole
+    payload, so the code is both at the top level and in ``data``.
+    """
+    refusal = socketio.exceptions.ConnectionRefusedError(error.message)
+    refusal.error_args = {"message": error.message, "code": error.code,
+                          "data": {"code": error.code, "message": error.message}}
+    return refusal
 
 
 def remote_address(environ: dict[str, Any]) -> str:
@@ -85,7 +92,7 @@ class CitizenNamespace:
         self._dispatcher.route("conversation:open", schemas.OpenConversation, self.open, cost=3.0)
         self._sio.on("connect", self.connect, namespace=CITIZEN_NAMESPACE)
         self._sio.on("disconnect", self.disconnect, namespace=CITIZEN_NAMESPACE)
-        self._sio.on("*", self._dispatcher, namespace=CITIZEN_NAMESPACE)
+        self._sio.on("*", self._dispatcher.handle, namespace=CITIZEN_NAMESPACE)
 
     async def connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         try:

@@ -47,7 +47,8 @@ class EventDispatcher:
     def events(self) -> list[str]:
         return sorted(self._routes)
 
-    async def __call__(self, event: object, sid: str, *args: Any) -> Ack:
+    async def handle(self, event: object, sid: str, *args: Any) -> Ack:
+        """The catch-all Socket.IO handler of the namespace (registered as ``"*"``)."""
         ack = await self._dispatch(event, sid, args)
         if not ack["ok"]:
             self._metrics.rejected(ack["error"]["code"])

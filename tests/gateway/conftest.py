@@ -1,0 +1,94 @@
+"""A real gateway (aiohttp + python-socketio + SQLite evidence) on a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from rtc_gateway.app import Gateway, build_gateway
+from rtc_gateway.config import Settings
+from rtc_gateway.domain.agent import AgentProfile
+from rtc_gateway.domain.forces import Force
+from rtc_gateway.domain.roles import Role
+from tests.support.sio_client import RecordingClient
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class RunningGateway:
+    def __init__(self, gateway: Gateway, runner: web.AppRunner, port: int) -> None:
+        self.gateway = gateway
+        self.runner = runner
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.clients: list[RecordingClient] = []
+
+    def agent_token(self, agent_id: str, *, service: str = "police", max_chats: int = 3,
+                    role: str = "agent", topics: frozenset[str] = frozenset(),
+                    languages: frozenset[str] = frozenset({"fr"}),
+                    name: str | None = None) -> str:
+        profile = AgentProfile(agent_id, name or f"Officier {agent_id}", Force(service),
+                               Role(role), topics, languages, max_chats)
+        return self.gateway.tokens.mint_agent(profile, 3600).token
+
+    async def citizen(self, token: str | None = None, **kwargs: Any) -> RecordingClient:
+        client = RecordingClient(self.url, "/citizen", **kwargs)
+        await client.connect({"token": token} if token else None)
+        await client.wait_for("session")
+        self.clients.append(client)
+        return client
+
+    async def agent(self, agent_id: str, *, available: bool = True,
+                    **token_options: Any) -> RecordingClient:
+        client = RecordingClient(self.url, "/agent")
+        await client.connect({"token": self.agent_token(agent_id, **token_options)})
+        self.clients.append(client)
+        if available:
+            await client.ok("agent:status", {"status": "available"})
+        return client
+
+
+StartGateway = Callable[..., Awaitable[RunningGateway]]
+
+
+@pytest.fixture
+async def start_gateway(tmp_path: Path) -> AsyncIterator[StartGateway]:
+    started: list[RunningGateway] = []
+
+    async def start(data_dir: Path | None = None, **overrides: Any) -> RunningGateway:
+        settings = replace(
+            Settings(data_dir=data_dir or tmp_path / "data", agent_grace_s=0.5,
+                     queue_update_interval_s=0.02, checkpoint_interval_s=0,
+                     anonymous_per_ip=1000),
+            **overrides)
+        gateway = build_gateway(settings)
+        runner = web.AppRunner(gateway.app, handle_signals=False, access_log=None,
+                               shutdown_timeout=1.0)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        running = RunningGateway(gateway, runner, port)
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        for client in running.clients:
+            await client.disconnect()
+        await running.runner.cleanup()
+
+
+@pytest.fixture
+async def gw(start_gateway: StartGateway) -> RunningGateway:
+    return await start_gateway()

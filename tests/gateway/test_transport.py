@@ -1,0 +1,60 @@
+"""Transport options: the msgpack serializer, no WebSocket compression, HTTP endpoints."""
+
+import aiohttp
+
+from tests.gateway.conftest import RunningGateway, StartGateway
+from tests.support.sio_client import RecordingClient
+
+
+async def test_msgpack_server_speaks_the_same_contract(start_gateway: StartGateway) -> None:
+    gw = await start_gateway(serializer="msgpack")
+    agent = RecordingClient(gw.url, "/agent", serializer="msgpack")
+    await agent.connect({"token": gw.agent_token("a1")})
+    await agent.ok("agent:status", {"status": "available"})
+    citizen = RecordingClient(gw.url, "/citizen", serializer="msgpack")
+    await citizen.connect()
+    await citizen.wait_for("session")
+    opened = await citizen.ok("conversation:open", {"topic": "general", "text": "salut",
+                                                    "client_msg_id": "m"})
+    assigned = await agent.wait_for("conversation:assigned")
+    assert assigned["conversation"]["id"] == opened["conversation"]["id"]
+    assert assigned["messages"][0]["text"] == "salut"
+    await agent.disconnect()
+    await citizen.disconnect()
+
+
+async def test_websocket_compression_is_refused(gw: RunningGateway) -> None:
+    async with aiohttp.ClientSession() as session, session.ws_connect(
+            f"{gw.url}/socket.io/?EIO=4&transport=websocket", compress=15) as ws:
+        assert ws.compress == 0, "permessage-deflate must not be negotiated"
+        opening = await ws.receive_str()
+        assert opening.startswith("0{")
+
+
+async def test_http_endpoints(gw: RunningGateway) -> None:
+    citizen = await gw.citizen()
+    await citizen.ok("conversation:open", {"topic": "harassment", "priority": "urgent",
+                                           "service": "police"})
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{gw.url}/healthz") as response:
+            assert response.status == 200 and await response.json() == {"status": "ok"}
+        async with session.get(f"{gw.url}/api/v1/topics") as response:
+            topics = (await response.json())["topics"]
+            assert {"general", "discreet_alert", "online_scam"} <= {t["id"] for t in topics}
+            assert all(t["label"] for t in topics)
+        async with session.get(f"{gw.url}/metrics") as response:
+            text = await response.text()
+    for name in ("rtc_connections{namespace=\"/citizen\"} 1.0",
+                 "rtc_queue_length{priority=\"urgent\",service=\"police\"} 1.0",
+                 "rtc_queue_oldest_wait_seconds", "rtc_assignment_wait_seconds",
+                 "rtc_message_relay_seconds", "rtc_rejected_events"):
+        assert name in text, name
+
+
+async def test_foreign_origin_is_refused_and_own_origin_accepted(gw: RunningGateway) -> None:
+    url = f"{gw.url}/socket.io/?EIO=4&transport=polling"
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url, headers={"Origin": "https://evil.example"}) as response:
+            assert response.status == 400
+        async with session.get(url, headers={"Origin": gw.url}) as response:
+            assert response.status == 200
