@@ -47,6 +47,10 @@ class EvidenceLogClosed(RuntimeError):
     """The log is closed (or not started): nothing more can be appended."""
 
 
+class InvalidEntry(ValueError):
+    """An entry has no canonical form (a lone surrogate, a float out of range...)."""
+
+
 @dataclass(frozen=True, slots=True)
 class StoredRecord:
     """A record as kept in the database, with what an export needs to prove it."""
@@ -289,7 +293,11 @@ class SqliteEvidenceLog:
                     _fail(waiter, error)
                 continue
             for (_, future), record in zip(batch, records, strict=True):
-                if not future.done():
+                if future.done():
+                    continue
+                if isinstance(record, Exception):
+                    future.set_exception(record)
+                else:
                     future.set_result(record)
             for waiter in waiters:
                 if not waiter.done():
@@ -367,7 +375,7 @@ class SqliteEvidenceLog:
 
     def _write(
         self, entries: list[EvidenceEntry], want_checkpoint: bool
-    ) -> tuple[list[LoggedRecord], str | None]:
+    ) -> tuple[list[LoggedRecord | Exception], str | None]:
         con = self._db()
         con.execute("BEGIN IMMEDIATE")
         try:
@@ -409,41 +417,25 @@ class SqliteEvidenceLog:
 
     def _build(
         self, entries: list[EvidenceEntry], frontier: Frontier, tails: dict[str, _Tail]
-    ) -> tuple[list[tuple[Any, ...]], list[LoggedRecord]]:
+    ) -> tuple[list[tuple[Any, ...]], list[LoggedRecord | Exception]]:
+        """Rows to insert, and per entry its record or why it cannot be logged."""
         rows: list[tuple[Any, ...]] = []
-        logged: list[LoggedRecord] = []
+        logged: list[LoggedRecord | Exception] = []
         salts = os.urandom(SALT_SIZE * len(entries))
-        sha256 = hashlib.sha256
         for position, entry in enumerate(entries):
             cid = entry.conversation_id
             tail = tails.get(cid) or self._tail(cid)
+            salt = salts[position * SALT_SIZE : (position + 1) * SALT_SIZE]
+            try:
+                at, at_text, blob, commitment = _encode(entry, tail, salt)
+            except (ValueError, TypeError) as error:
+                logged.append(InvalidEntry(f"entry cannot be logged: {error}"))
+                continue
+            kept_salt = None if commitment is None else salt
+            leaf = hashlib.sha256(b"\x00" + blob).digest()
             index = frontier.size
-            conversation_index = tail.last_index + 1
-            at = entry.at.astimezone(UTC)
-            at = at.replace(microsecond=at.microsecond - at.microsecond % 1000)
-            at_text = format_at(at)
-            salt = None
-            commitment = None
-            if entry.text is not None:
-                salt = salts[position * SALT_SIZE : (position + 1) * SALT_SIZE]
-                commitment = text_commitment(salt, entry.text)
-            blob = encode_record(
-                record_object(
-                    conversation_id=cid,
-                    conversation_index=conversation_index,
-                    prev=tail.last_hash,
-                    kind=entry.kind,
-                    actor_role=entry.actor_role,
-                    actor_id=entry.actor_id,
-                    at=at_text,
-                    seq=entry.seq,
-                    client_msg_id=entry.client_msg_id,
-                    text_sha256=commitment,
-                    data=entry.data,
-                )
-            )
-            leaf = sha256(b"\x00" + blob).digest()
             frontier.append(leaf)
+            conversation_index = tail.last_index + 1
             tails[cid] = _Tail(
                 conversation_index,
                 leaf,
@@ -461,7 +453,7 @@ class SqliteEvidenceLog:
                     blob,
                     leaf,
                     entry.text,
-                    salt,
+                    kept_salt,
                 )
             )
             logged.append(
@@ -522,6 +514,32 @@ class SqliteEvidenceLog:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+
+
+def _encode(
+    entry: EvidenceEntry, tail: _Tail, salt: bytes
+) -> tuple[datetime, str, bytes, str | None]:
+    """The record's time (to the millisecond), its text, its bytes and text commitment."""
+    at = entry.at.astimezone(UTC)
+    at = at.replace(microsecond=at.microsecond - at.microsecond % 1000)
+    at_text = format_at(at)
+    commitment = None if entry.text is None else text_commitment(salt, entry.text)
+    blob = encode_record(
+        record_object(
+            conversation_id=entry.conversation_id,
+            conversation_index=tail.last_index + 1,
+            prev=tail.last_hash,
+            kind=entry.kind,
+            actor_role=entry.actor_role,
+            actor_id=entry.actor_id,
+            at=at_text,
+            seq=entry.seq,
+            client_msg_id=entry.client_msg_id,
+            text_sha256=commitment,
+            data=entry.data,
+        )
+    )
+    return at, at_text, blob, commitment
 
 
 def _fail(future: "asyncio.Future[Any]", error: Exception) -> None:
