@@ -19,6 +19,7 @@ from rtc_gateway.gateway.citizen_namespace import CitizenNamespace
 from rtc_gateway.gateway.connections import ConnectionRegistry
 from rtc_gateway.gateway.conversation_events import ConversationEvents
 from rtc_gateway.gateway.dispatcher import EventDispatcher
+from rtc_gateway.gateway.export_route import export_handler
 from rtc_gateway.gateway.http_routes import add_routes
 from rtc_gateway.gateway.metrics import GatewayMetrics
 from rtc_gateway.gateway.notifier import SocketNotifier
@@ -109,6 +110,9 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     app = web.Application(client_max_size=settings.max_packet_bytes)
     sio.attach(app)
     add_routes(app, metrics)
+    if isinstance(evidence, SqliteEvidenceLog):
+        app.router.add_post("/api/v1/conversations/{conversation_id}/export",
+                            export_handler(evidence, settings.recordings_dir, tokens))
     gateway = Gateway(settings, app, sio, evidence, conversations, routing, broadcaster,
                       tokens, metrics)
 

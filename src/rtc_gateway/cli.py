@@ -9,6 +9,7 @@ from rtc_gateway.config import from_environment
 from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.roles import STAFF_ROLES, Role
+from rtc_gateway.evidence.commands import add_evidence_commands
 from rtc_gateway.logs import configure_logging
 from rtc_gateway.ports.clock import SystemClock
 from rtc_gateway.security.keys import load_or_create_private_key
@@ -74,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     agent.add_argument("--role", default="agent", choices=[r.value for r in STAFF_ROLES])
     agent.add_argument("--ttl-hours", type=float, default=12.0)
     agent.set_defaults(handler=cmd_token_agent)
+
+    add_evidence_commands(commands)
     return parser
 
 
