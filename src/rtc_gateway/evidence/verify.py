@@ -183,9 +183,11 @@ class _Verifier:
             if index <= previous_index:
                 raise Fault(f"{where}: comes after log index {previous_index}: records reordered")
             if record.conversation_index != len(parsed) + 1:
+                later = [it.get("conversation_index") for it in items[position:]]
                 raise Fault(
                     f"{where}: conversation index is {record.conversation_index},"
-                    f" expected {len(parsed) + 1}: a record is missing, added or reordered"
+                    f" expected {len(parsed) + 1}: "
+                    + _gap_reason(len(parsed) + 1, record.conversation_index, later)
                 )
             if record.prev != previous_leaf:
                 raise Fault(f"{where}: does not link to the previous record: chain broken")
@@ -348,6 +350,15 @@ class _Verifier:
             f" reason: {export.data.get('reason', '')}",
         ]
         self.result.summary[:0] = lines
+
+
+def _gap_reason(expected: int, found: int, later: list[Any]) -> str:
+    if expected in later:
+        return "records reordered"
+    if found > expected:
+        missing = str(expected) if found == expected + 1 else f"{expected} to {found - 1}"
+        return f"a record is missing (conversation index {missing})"
+    return "a record was added"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
