@@ -28,7 +28,6 @@ from loadtest.metrics import (
 )
 from loadtest.wire import codec_for
 from loadtest.workers import (
-    BARRIER_TIMEOUT_S,
     failure_report,
     gather_limited,
     new_session,
@@ -99,6 +98,8 @@ class ChatWorker:
         self.senders: list[tuple[LeanClient, str]] = []
         self.clients: list[LeanClient] = []
         self.assigned = 0
+        self.nudges = 0
+        self.agents: list[LeanClient] = []
         self.filler = "x" * max(1, config.text_size - 20)
         self.msg_ids = itertools.count()
 
@@ -131,6 +132,7 @@ class ChatWorker:
 
     async def start_agent(self, token: str) -> None:
         client = await self.connect("/agent", {"token": token})
+        self.agents.append(client)
         answer = await client.call("agent:status", {"status": "available"})
         if not answer.get("ok"):
             raise RuntimeError(f"agent:status refused: {answer}")
@@ -162,14 +164,31 @@ class ChatWorker:
             await asyncio.sleep(config.drain_s)
             await asyncio.gather(*(client.close() for client in self.clients))
         report = asdict(tally)
-        report.update(worker=self.index, cpu_share=cpu, senders=len(self.senders))
+        report.update(worker=self.index, cpu_share=cpu, senders=len(self.senders),
+                      nudges=self.nudges)
         return report
 
     async def wait_assigned(self, citizens: int) -> None:
-        deadline = time.monotonic() + BARRIER_TIMEOUT_S / 2
+        """Wait until every citizen of this worker has an agent.
+
+        When assignment stalls, this worker's agents repeat ``agent:status available``,
+        which makes a server assign waiting conversations again; ``nudges`` counts how
+        often that was needed (a server that routes every arrival needs none).
+        """
+        deadline = time.monotonic() + 30
+        seen, stalled_at = -1, time.monotonic()
         while self.assigned < citizens:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"only {self.assigned}/{citizens} citizens were assigned")
+            now = time.monotonic()
+            if now > deadline:
+                raise TimeoutError(f"only {self.assigned}/{citizens} citizens were assigned; "
+                                   f"{len(self.senders)} senders here")
+            if self.assigned != seen:
+                seen, stalled_at = self.assigned, now
+            elif now - stalled_at > 1.0:
+                self.nudges += 1
+                stalled_at = now
+                for agent in self.agents:
+                    await agent.call("agent:status", {"status": "available"})
             await asyncio.sleep(0.05)
 
     async def load_and_measure_cpu(self, begin: float) -> float:
@@ -339,6 +358,7 @@ def merge_reports(config: ChatConfig, reports: list[dict[str, Any]], server_cpu:
         "sent": total("sent"),
         "received": total("received"),
         "skipped": total("skipped"),
+        "assignment_nudges": total("nudges"),
         "delivery_ms": percentiles(deliver),
         "ack_ms": percentiles(acks),
         "client_cpu": [report["cpu_share"] for report in good],
