@@ -103,7 +103,7 @@ def test_consistency_vectors(size1: int, size2: int, proof: list[str]) -> None:
 
 
 def _corruptions(proof: list[bytes]) -> list[list[bytes]]:
-    bad = [proof + [b""], proof + [ROOTS[0]], [ROOTS[0], *proof], proof[:-1]]
+    bad = [[*proof, b""], [*proof, ROOTS[0]], [ROOTS[0], *proof], proof[:-1]]
     for i in range(len(proof)):
         flipped = list(proof)
         flipped[i] = bytes([flipped[i][0] ^ 8]) + flipped[i][1:]

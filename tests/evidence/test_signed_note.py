@@ -71,7 +71,8 @@ def test_checkpoint_round_trip_and_format() -> None:
     checkpoint = Checkpoint("example.org/log", 42, bytes(range(32)))
     note = checkpoint.sign(key)
     assert note.startswith(
-        "example.org/log\n42\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n\n\u2014 example.org/log "
+        "example.org/log\n42\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n"
+        "\n\u2014 example.org/log "
     )
     vkey = VerifierKey.of("example.org/log", key)
     assert open_checkpoint(note, [vkey]) == checkpoint

@@ -4,9 +4,10 @@ The attacker is assumed to rewrite the manifest after each change (otherwise the
 manifest check alone would catch everything); the checks behind it must hold.
 """
 
+import asyncio
+import base64
 import hashlib
 import json
-import subprocess
 import sys
 import zipfile
 from collections.abc import Callable
@@ -65,7 +66,9 @@ def _read(path: Path) -> Files:
 def _write(path: Path, files: Files, fix_manifest: bool = True) -> None:
     files = dict(files)
     if fix_manifest:
-        digests = {n: hashlib.sha256(c).hexdigest() for n, c in files.items() if n != "manifest.json"}
+        digests = {
+            n: hashlib.sha256(c).hexdigest() for n, c in files.items() if n != "manifest.json"
+        }
         files["manifest.json"] = json.dumps({"algorithm": "sha256", "files": digests}).encode()
     with zipfile.ZipFile(path, "w") as archive:
         for name, content in files.items():
@@ -142,10 +145,10 @@ def replace_signature(files: Files, _: dict[str, Any]) -> None:
     note = files["checkpoint.note"].decode()
     body, _, sig = note.rpartition("\u2014 ")
     name, blob = sig.split(" ")
-    raw = bytearray(__import__("base64").b64decode(blob))
+    raw = bytearray(base64.b64decode(blob))
     raw[10] ^= 1
     files["checkpoint.note"] = (
-        body + "\u2014 " + name + " " + __import__("base64").b64encode(bytes(raw)).decode() + "\n"
+        body + "\u2014 " + name + " " + base64.b64encode(bytes(raw)).decode() + "\n"
     ).encode()
 
 
@@ -179,7 +182,11 @@ def drop_recording_claiming_no_media(files: Files, _: dict[str, Any]) -> None:
 CASES: list[tuple[Callable[[Files, dict[str, Any]], None], str]] = [
     (change_text_byte, "the text of message seq 2 does not match its commitment"),
     (change_timestamp, "not in the signed log"),
-    (delete_record, "record 5 (log index 9): conversation index is 6, expected 5: a record is missing (conversation index 5)"),
+    (
+        delete_record,
+        "record 5 (log index 9): conversation index is 6, expected 5:"
+        " a record is missing (conversation index 5)",
+    ),
     (swap_records, "records reordered"),
     (insert_forged_record, "not in the signed log"),
     (insert_other_conversation_record, "belongs to conversation 'conv-2', not 'conv-1'"),
@@ -265,19 +272,23 @@ async def test_verify_command_exit_codes(
     exported: tuple[Path, Path, dict[str, Any]], tmp_path: Path
 ) -> None:
     _, bundle, _ = exported
-    ok = subprocess.run(
-        [sys.executable, "-m", "rtc_gateway.evidence.verify", str(bundle)],
-        capture_output=True, text=True, timeout=60,
-    )
-    assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.startswith("OK: the bundle verifies")
+    code, out, err = await _verify_process(bundle)
+    assert code == 0, err
+    assert out.startswith("OK: the bundle verifies")
     files = _read(bundle)
     delete_record(files, {})
     _write(tmp_path / "bad.zip", files)
-    bad = subprocess.run(
-        [sys.executable, "-m", "rtc_gateway.evidence.verify", str(tmp_path / "bad.zip")],
-        capture_output=True, text=True, timeout=60,
+    code, _, err = await _verify_process(tmp_path / "bad.zip")
+    assert code == 1
+    assert "FAILED: record 5 (log index 9)" in err
+    assert "a record is missing" in err
+
+
+async def _verify_process(bundle: Path) -> tuple[int, str, str]:
+    """The stand-alone verifier, in its own process."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "rtc_gateway.evidence.verify", str(bundle),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
-    assert bad.returncode == 1
-    assert "FAILED: record 5 (log index 9)" in bad.stderr
-    assert "a record is missing" in bad.stderr
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode or 0, out.decode(), err.decode()
