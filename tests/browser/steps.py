@@ -26,6 +26,7 @@ def go_available(agent: Page) -> None:
     expect(toggle).to_be_visible()
     if toggle.get_attribute("aria-pressed") != "true":
         toggle.click()
+    expect(agent.locator("#notice")).to_be_hidden()
     expect(toggle).to_have_attribute("aria-pressed", "true")
 
 
