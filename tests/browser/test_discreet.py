@@ -67,3 +67,32 @@ def test_quick_exit_leaves_and_forgets(pages: Pages) -> None:
     citizen.wait_for_function("localStorage.getItem('rtc-gateway.citizen.token') !== null")
     assert citizen.evaluate("localStorage.getItem('rtc-gateway.citizen.token')") != token
     expect(citizen.locator("#conversation")).to_be_hidden()
+
+
+def test_urgent_conversation_is_listed_first_with_unread_count(pages: Pages) -> None:
+    agent = pages.agent("agent-faure", "Brigadier Faure", max_chats=3)
+    go_available(agent)
+    first = pages.citizen()
+    start_chat(first, "Question sur une amende.")
+    expect(agent.locator("#conversation-list li")).to_have_count(1)
+
+    victim = pages.citizen()
+    victim.click("#discreet")
+    expect(agent.locator("#conversation-list li")).to_have_count(2)
+    listed = agent.locator("#conversation-list li")
+    expect(listed.first).to_have_attribute("data-urgent", "true")
+    expect(listed.nth(1)).to_have_attribute("data-urgent", "false")
+
+    victim.fill("#message-input", "Il est dans la pièce à côté.")
+    victim.press("#message-input", "Enter")
+    victim.fill("#message-input", "Je ne peux pas appeler.")
+    victim.press("#message-input", "Enter")
+    expect(listed.first).to_have_attribute("data-unread", "2")
+    expect(listed.first.locator(".badge--count")).to_have_text("2")
+    expect(listed.first).to_contain_text("attend depuis")
+
+    listed.first.locator("button").click()
+    expect(listed.first).to_have_attribute("data-unread", "0")
+    expect(victim.locator("#messages li[data-seq]").last.locator(".msg__mark")).to_have_attribute(
+        "data-mark", "read"
+    )
