@@ -56,32 +56,74 @@ async def populate(log: SqliteEvidenceLog, data_dir: Path, clock: ManualClock) -
         clock.advance(timedelta(seconds=1))
         return EvidenceEntry(cid, kind, role, actor, clock.now(), **kw)  # type: ignore[arg-type]
 
-    log.append(entry("conv-1", RecordKind.CONVERSATION_OPENED, "citizen", "cit-A",
-                     data={"topic": "violences", "discreet": True}))
-    log.append(entry("conv-2", RecordKind.CONVERSATION_OPENED, "citizen", "cit-B",
-                     data={"topic": "vol"}))
-    log.append(entry("conv-1", RecordKind.ASSIGNED, "system", "router",
-                     data={"agent": "agt-7"}))
-    texts = ["Bonjour", "Il me menace <script>alert(1)</script>", "Je suis chez moi",
-             "Nous arrivons.", "Merci 🙏"]
+    log.append(
+        entry(
+            "conv-1",
+            RecordKind.CONVERSATION_OPENED,
+            "citizen",
+            "cit-A",
+            data={"topic": "violences", "discreet": True},
+        )
+    )
+    log.append(
+        entry("conv-2", RecordKind.CONVERSATION_OPENED, "citizen", "cit-B", data={"topic": "vol"})
+    )
+    log.append(entry("conv-1", RecordKind.ASSIGNED, "system", "router", data={"agent": "agt-7"}))
+    texts = [
+        "Bonjour",
+        "Il me menace <script>alert(1)</script>",
+        "Je suis chez moi",
+        "Nous arrivons.",
+        "Merci 🙏",
+    ]
     for seq, text in enumerate(texts, start=1):
         role, actor = ("citizen", "cit-A") if seq % 2 else ("agent", "agt-7")
-        log.append(entry("conv-1", RecordKind.MESSAGE, role, actor, seq=seq,
-                         client_msg_id=f"m-{seq}", text=text))
-        log.append(entry("conv-2", RecordKind.MESSAGE, "citizen", "cit-B", seq=seq,
-                         client_msg_id=f"x-{seq}", text=f"autre {seq}"))
-    log.append(entry("conv-1", RecordKind.VIDEO_STARTED, "agent", "agt-7",
-                     data={"room_id": "room-1"}))
-    log.append(entry("conv-1", RecordKind.VIDEO_ENDED, "system", "gateway", data={
-        "room_id": "room-1",
-        "recordings": [{
-            "participant": "citizen",
-            "path": "conv-1/room-1-citizen.webm",
-            "sha256": hashlib.sha256(media).hexdigest(),
-            "bytes": len(media),
-            "duration_s": 12.5,
-        }],
-    }))
-    await log.append(entry("conv-1", RecordKind.CLOSED, "agent", "agt-7",
-                           data={"reason": "resolved"}))
+        log.append(
+            entry(
+                "conv-1",
+                RecordKind.MESSAGE,
+                role,
+                actor,
+                seq=seq,
+                client_msg_id=f"m-{seq}",
+                text=text,
+            )
+        )
+        log.append(
+            entry(
+                "conv-2",
+                RecordKind.MESSAGE,
+                "citizen",
+                "cit-B",
+                seq=seq,
+                client_msg_id=f"x-{seq}",
+                text=f"autre {seq}",
+            )
+        )
+    log.append(
+        entry("conv-1", RecordKind.VIDEO_STARTED, "agent", "agt-7", data={"room_id": "room-1"})
+    )
+    log.append(
+        entry(
+            "conv-1",
+            RecordKind.VIDEO_ENDED,
+            "system",
+            "gateway",
+            data={
+                "room_id": "room-1",
+                "recordings": [
+                    {
+                        "participant": "citizen",
+                        "path": "conv-1/room-1-citizen.webm",
+                        "sha256": hashlib.sha256(media).hexdigest(),
+                        "bytes": len(media),
+                        "duration_s": 12.5,
+                    }
+                ],
+            },
+        )
+    )
+    await log.append(
+        entry("conv-1", RecordKind.CLOSED, "agent", "agt-7", data={"reason": "resolved"})
+    )
     return Conversation("conv-1", len(texts), recording)

@@ -124,6 +124,8 @@ class SqliteEvidenceLog:
         self._writer_task: asyncio.Task[None] | None = None
         self._ticker_task: asyncio.Task[None] | None = None
         self._accepting = False
+        self.batches_committed = 0
+        """Transactions (so fsyncs) written by this process: group commit at work."""
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -406,6 +408,7 @@ class SqliteEvidenceLog:
             self._data_version = None
             raise
         self._frontier = frontier
+        self.batches_committed += 1
         for cid, tail in tails.items():
             if tail.closed:
                 self._tails.pop(cid, None)
