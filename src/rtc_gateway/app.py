@@ -1,7 +1,9 @@
 """The composition root: the one place that picks adapters and wires services and handlers."""
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import socketio
 from aiohttp import web
@@ -25,13 +27,16 @@ from rtc_gateway.gateway.metrics import GatewayMetrics
 from rtc_gateway.gateway.notifier import SocketNotifier
 from rtc_gateway.gateway.rooms import AGENT_NAMESPACE, CITIZEN_NAMESPACE
 from rtc_gateway.gateway.socket_server import create_socket_server
+from rtc_gateway.gateway.video_events import VideoEvents
 from rtc_gateway.ports.clock import Clock, SystemClock
+from rtc_gateway.rtc.ice import IceServerConfig
 from rtc_gateway.security.keys import load_or_create_private_key
 from rtc_gateway.security.tokens import TokenAuthority
 from rtc_gateway.services.conversations import ConversationService
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
 from rtc_gateway.services.recovery import recover_open_conversations
 from rtc_gateway.services.routing import RoutingService
+from rtc_gateway.services.video_rooms import VideoRoomService
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,7 @@ class Gateway:
     broadcaster: QueueBroadcaster
     tokens: TokenAuthority
     metrics: GatewayMetrics
+    video: VideoRoomService
 
     async def start(self) -> None:
         await self.evidence.start()
@@ -59,8 +65,15 @@ class Gateway:
         """Stop taking work, then flush the evidence log and sign a last checkpoint."""
         await self.broadcaster.close()
         await self.routing.close()
+        await self.video.close()
         await self.evidence.close()
         log.info("gateway stopped")
+
+
+def ice_server_config(server: Mapping[str, Any]) -> IceServerConfig:
+    urls = server["urls"]
+    return IceServerConfig(urls=(urls,) if isinstance(urls, str) else tuple(urls),
+                           username=server.get("username"), credential=server.get("credential"))
 
 
 def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
@@ -92,16 +105,25 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         notifier=notifier, clock=clock, metrics=metrics, handling_times=handling_times,
         zones=load_default_zones(), max_open_per_citizen=settings.max_open_per_citizen)
     events = ConversationEvents(conversations, routing)
+    video_service = VideoRoomService(
+        evidence=evidence, recordings_dir=settings.recordings_dir,
+        ice_servers=[ice_server_config(server) for server in settings.ice_servers],
+        clock=clock, on_room_ended=lambda ended: video.room_ended(ended),
+        turn_secret=settings.turn_secret,
+        host_addresses=list(settings.rtc_host_addresses) or None,
+        empty_room_timeout_s=settings.video_empty_room_timeout_s)
+    video = VideoEvents(video_service, conversations, notifier)
+    conversations.on_closed(video.conversation_closed)
     CitizenNamespace(
         sio=sio, connections=connections, tokens=tokens,
         quota=AnonymousQuota(settings.anonymous_per_ip, settings.anonymous_window_s),
-        conversations=conversations, events=events,
+        conversations=conversations, events=events, video=video,
         dispatcher=EventDispatcher(CITIZEN_NAMESPACE, connections, metrics, clock.monotonic),
         monotonic=clock.monotonic, rate_per_s=settings.rate_per_s, burst=settings.rate_burst,
     ).register()
     AgentNamespace(
         sio=sio, connections=connections, tokens=tokens, conversations=conversations,
-        routing=routing, broadcaster=broadcaster, events=events,
+        routing=routing, broadcaster=broadcaster, events=events, video=video,
         dispatcher=EventDispatcher(AGENT_NAMESPACE, connections, metrics, clock.monotonic),
         monotonic=clock.monotonic, rate_per_s=settings.rate_per_s, burst=settings.rate_burst,
     ).register()
@@ -114,7 +136,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         app.router.add_post("/api/v1/conversations/{conversation_id}/export",
                             export_handler(evidence, settings.recordings_dir, tokens))
     gateway = Gateway(settings, app, sio, evidence, conversations, routing, broadcaster,
-                      tokens, metrics)
+                      tokens, metrics, video_service)
 
     async def on_startup(_: web.Application) -> None:
         await gateway.start()

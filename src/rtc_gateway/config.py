@@ -38,6 +38,9 @@ class Settings:
     queue_update_interval_s: float = 0.2
     ice_servers: tuple[Mapping[str, Any], ...] = ()
     turn_secret: str | None = None
+    rtc_host_addresses: tuple[str, ...] = ()
+    """Addresses the gateway's WebRTC peers offer as host candidates; empty: all local ones."""
+    video_empty_room_timeout_s: float = 60.0
     log_level: str = "INFO"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -63,7 +66,7 @@ def _convert(name: str, raw: str) -> Any:
         return Path(raw)
     if name in ("port", "anonymous_per_ip", "max_packet_bytes", "max_open_per_citizen"):
         return int(raw)
-    if name == "cors_origins":
+    if name in ("cors_origins", "rtc_host_addresses"):
         return tuple(origin.strip() for origin in raw.split(",") if origin.strip())
     if name == "ice_servers":
         return tuple(json.loads(raw))

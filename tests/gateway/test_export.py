@@ -1,5 +1,6 @@
 """Exporting a conversation's evidence: the CLI of the contract and the supervisors' endpoint."""
 
+import asyncio
 import subprocess
 import sys
 import zipfile
@@ -9,6 +10,13 @@ import aiohttp
 
 from tests.gateway.conftest import StartGateway
 from tests.gateway.test_chat import assigned_pair
+
+
+async def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command line in a subprocess, without blocking the in-process server's loop."""
+    return await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "rtc_gateway", *args],
+        capture_output=True, text=True, timeout=60)
 
 
 async def test_export_over_http_and_cli_and_verify(start_gateway: StartGateway,
@@ -36,18 +44,15 @@ async def test_export_over_http_and_cli_and_verify(start_gateway: StartGateway,
             bundle = tmp_path / "http.zip"
             bundle.write_bytes(await response.read())
     assert zipfile.is_zipfile(bundle)
-    verified = subprocess.run([sys.executable, "-m", "rtc_gateway", "verify", str(bundle)],
-                              capture_output=True, text=True, timeout=60)
+    verified = await run_cli("verify", str(bundle))
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
     cli_bundle = tmp_path / "cli.zip"
-    exported = subprocess.run(
-        [sys.executable, "-m", "rtc_gateway", "export", "--data-dir", str(tmp_path / "data"),
-         "--conversation", cid, "--out", str(cli_bundle), "--reason", "PV 2026/1235"],
-        capture_output=True, text=True, timeout=60)
+    exported = await run_cli("export", "--data-dir", str(tmp_path / "data"),
+                             "--conversation", cid, "--out", str(cli_bundle),
+                             "--reason", "PV 2026/1235")
     assert exported.returncode == 0, exported.stderr
-    verified = subprocess.run([sys.executable, "-m", "rtc_gateway", "verify", str(cli_bundle)],
-                              capture_output=True, text=True, timeout=60)
+    verified = await run_cli("verify", str(cli_bundle))
     assert verified.returncode == 0, verified.stdout + verified.stderr
     await citizen.ok("message:send", {"conversation_id": cid, "client_msg_id": "3",
                                       "text": "après l'export, le serveur écrit encore"})
@@ -63,6 +68,5 @@ async def test_export_over_http_and_cli_and_verify(start_gateway: StartGateway,
                 data = data.replace("Où êtes-vous".encode(), "Où étiez-vous".encode())
             target.writestr(name, data)
     assert raw, "bundle is not empty"
-    rejected = subprocess.run([sys.executable, "-m", "rtc_gateway", "verify", str(tampered)],
-                              capture_output=True, text=True, timeout=60)
+    rejected = await run_cli("verify", str(tampered))
     assert rejected.returncode != 0

@@ -17,6 +17,7 @@ from rtc_gateway.gateway.connections import Connection, ConnectionRegistry
 from rtc_gateway.gateway.conversation_events import ConversationEvents
 from rtc_gateway.gateway.dispatcher import EventDispatcher
 from rtc_gateway.gateway.rooms import AGENT_NAMESPACE, STAFF_ROOM, SUPERVISORS_ROOM, agent_room
+from rtc_gateway.gateway.video_events import VideoEvents
 from rtc_gateway.gateway.wire import agent_session_wire
 from rtc_gateway.security.tokens import TokenAuthority
 from rtc_gateway.services.conversations import ConversationService
@@ -35,6 +36,7 @@ class AgentNamespace:
         routing: RoutingService,
         broadcaster: QueueBroadcaster,
         events: ConversationEvents,
+        video: VideoEvents,
         dispatcher: EventDispatcher,
         monotonic: Callable[[], float],
         rate_per_s: float,
@@ -47,12 +49,14 @@ class AgentNamespace:
         self._routing = routing
         self._broadcaster = broadcaster
         self._events = events
+        self._video = video
         self._dispatcher = dispatcher
         self._monotonic = monotonic
         self._rate = (rate_per_s, burst)
 
     def register(self) -> None:
         self._events.register(self._dispatcher)
+        self._video.register(self._dispatcher, may_start=True)
         self._dispatcher.route("agent:status", schemas.AgentStatus, self.status)
         self._dispatcher.route("conversation:transfer", schemas.Transfer, self.transfer)
         self._sio.on("connect", self.connect, namespace=AGENT_NAMESPACE)
@@ -81,6 +85,7 @@ class AgentNamespace:
         connection = self._connections.remove(sid)
         if connection is not None and connection.profile is not None:
             self._routing.agent_disconnected(connection.profile.agent_id, sid)
+            await self._video.disconnected(connection)
 
     async def status(self, connection: Connection, payload: schemas.AgentStatus) -> Ack:
         if payload.status not in (Presence.AVAILABLE, Presence.AWAY):

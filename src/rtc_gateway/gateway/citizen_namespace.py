@@ -21,6 +21,7 @@ from rtc_gateway.gateway.connections import Connection, ConnectionRegistry
 from rtc_gateway.gateway.conversation_events import ConversationEvents
 from rtc_gateway.gateway.dispatcher import EventDispatcher
 from rtc_gateway.gateway.rooms import CITIZEN_NAMESPACE, citizen_room
+from rtc_gateway.gateway.video_events import VideoEvents
 from rtc_gateway.security.tokens import IssuedToken, TokenAuthority, new_citizen_id
 from rtc_gateway.services.conversations import ConversationService, OpenRequest
 
@@ -71,6 +72,7 @@ class CitizenNamespace:
         quota: AnonymousQuota,
         conversations: ConversationService,
         events: ConversationEvents,
+        video: VideoEvents,
         dispatcher: EventDispatcher,
         monotonic: Callable[[], float],
         rate_per_s: float,
@@ -82,6 +84,7 @@ class CitizenNamespace:
         self._quota = quota
         self._conversations = conversations
         self._events = events
+        self._video = video
         self._dispatcher = dispatcher
         self._monotonic = monotonic
         self._rate = (rate_per_s, burst)
@@ -89,6 +92,7 @@ class CitizenNamespace:
 
     def register(self) -> None:
         self._events.register(self._dispatcher)
+        self._video.register(self._dispatcher, may_start=False)
         self._dispatcher.route("conversation:open", schemas.OpenConversation, self.open, cost=3.0)
         self._sio.on("connect", self.connect, namespace=CITIZEN_NAMESPACE)
         self._sio.on("disconnect", self.disconnect, namespace=CITIZEN_NAMESPACE)
@@ -130,7 +134,9 @@ class CitizenNamespace:
         }, to=sid, namespace=CITIZEN_NAMESPACE)
 
     async def disconnect(self, sid: str, reason: Any = None) -> None:
-        self._connections.remove(sid)
+        connection = self._connections.remove(sid)
+        if connection is not None:
+            await self._video.disconnected(connection)
 
     async def open(self, connection: Connection, payload: schemas.OpenConversation) -> Ack:
         request = OpenRequest(

@@ -1,6 +1,6 @@
 """The services' Notifier, spoken as the contract's Socket.IO events."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import socketio
@@ -103,6 +103,10 @@ class SocketNotifier:
         await self._sio.emit("video:invite", data, room=citizen_room(citizen_id),
                              namespace=CITIZEN_NAMESPACE)
 
-    async def video_ended(self, conversation: Conversation, data: dict[str, Any]) -> None:
-        await self._to_citizen(conversation, "video:ended", data)
-        await self._to_agent(conversation.agent_id, "video:ended", data)
+    async def video_ended(self, citizen_ids: Iterable[str], staff_ids: Iterable[str],
+                          data: dict[str, Any]) -> None:
+        for citizen_id in sorted(set(citizen_ids)):
+            await self._sio.emit("video:ended", data, room=citizen_room(citizen_id),
+                                 namespace=CITIZEN_NAMESPACE)
+        for staff_id in sorted(set(staff_ids)):
+            await self._to_agent(staff_id, "video:ended", data)

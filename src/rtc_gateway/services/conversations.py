@@ -8,7 +8,7 @@ once its record is durable.
 
 import asyncio
 import secrets
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from rtc_gateway.domain.access import may_act_on
@@ -75,6 +75,11 @@ class ConversationService:
         self._zones = zones
         self._max_open_per_citizen = max_open_per_citizen
         self._in_flight: dict[tuple[str, str, str], asyncio.Future[Message]] = {}
+        self._close_listeners: list[Callable[[Conversation], Awaitable[None]]] = []
+
+    def on_closed(self, listener: Callable[[Conversation], Awaitable[None]]) -> None:
+        """Run ``listener`` after a conversation is closed (e.g. to end its video room)."""
+        self._close_listeners.append(listener)
 
     # --- access -------------------------------------------------------------
 
@@ -86,6 +91,10 @@ class ConversationService:
         if not may_act_on(actor, conversation):
             raise Forbidden("not your conversation")
         return conversation
+
+    def find(self, conversation_id: str) -> Conversation | None:
+        """An open conversation by id, with no access check (for internal callbacks)."""
+        return self._store.get(conversation_id)
 
     def queue_place(self, conversation: Conversation) -> QueuePlace | None:
         if conversation.status is not Status.QUEUED:
@@ -237,6 +246,8 @@ class ConversationService:
             data={"reason": reason}))
         await self._durable(closed)
         await self._notifier.closed(conversation, reason, agent_id)
+        for listener in self._close_listeners:
+            await listener(conversation)
         return conversation, reason
 
     # --- plumbing -----------------------------------------------------------

@@ -1,0 +1,156 @@
+"""Visioplainte events on both namespaces: start, join, offer, candidate, leave, ended.
+
+Authorization is the conversation's: whoever may act on the conversation (its citizen,
+its agent, a supervisor) may take part in its video room; only staff may start one.
+"""
+
+from typing import Any
+
+from rtc_gateway.domain.conversation import Conversation
+from rtc_gateway.domain.errors import DomainError, Forbidden, NotFound
+from rtc_gateway.domain.roles import Actor, Role
+from rtc_gateway.gateway import schemas
+from rtc_gateway.gateway.acks import Ack, ok
+from rtc_gateway.gateway.connections import Connection
+from rtc_gateway.gateway.dispatcher import EventDispatcher
+from rtc_gateway.gateway.notifier import SocketNotifier
+from rtc_gateway.rtc.errors import VideoError
+from rtc_gateway.services.conversations import ConversationService
+from rtc_gateway.services.video_rooms import Participant, RoomEnded, VideoRoomService
+
+VIDEO_ROLES = {Role.CITIZEN: "citizen", Role.AGENT: "agent", Role.SUPERVISOR: "supervisor"}
+
+
+class VideoRefused(DomainError):
+    """A video service error, carrying that error's contract code."""
+
+    def __init__(self, error: VideoError) -> None:
+        super().__init__(str(error) or error.code)
+        self.code = error.code
+
+
+def participant_of(actor: Actor) -> Participant:
+    role = VIDEO_ROLES.get(actor.role)
+    if role is None:
+        raise Forbidden("this role does not take part in video calls")
+    return Participant(role, actor.id)
+
+
+class VideoEvents:
+    def __init__(self, video: VideoRoomService, conversations: ConversationService,
+                 notifier: SocketNotifier) -> None:
+        self._video = video
+        self._conversations = conversations
+        self._notifier = notifier
+        self._media_sid: dict[Participant, str] = {}
+        self._audience: dict[str, tuple[str, str]] = {}
+        """Room id -> (citizen id, id of the staff member who started it)."""
+
+    def register(self, dispatcher: EventDispatcher, *, may_start: bool) -> None:
+        if may_start:
+            dispatcher.route("video:start", schemas.ConversationRef, self.start, cost=5.0)
+        dispatcher.route("video:join", schemas.RoomRef, self.join, cost=2.0)
+        dispatcher.route("rtc:offer", schemas.RtcOffer, self.offer, cost=5.0)
+        dispatcher.route("rtc:candidate", schemas.RtcCandidate, self.candidate, cost=0.2)
+        dispatcher.route("video:leave", schemas.RoomRef, self.leave)
+
+    async def start(self, connection: Connection, payload: schemas.ConversationRef) -> Ack:
+        if connection.actor.role not in (Role.AGENT, Role.SUPERVISOR):
+            raise Forbidden("only the conversation's officer starts a video call")
+        conversation = self._conversations.get_for(connection.actor, payload.conversation_id)
+        if not conversation.is_open:
+            raise NotFound("conversation is closed")
+        try:
+            room = await self._video.start(conversation.id, participant_of(connection.actor))
+        except VideoError as error:
+            raise VideoRefused(error) from error
+        self._audience[room.room_id] = (conversation.citizen_id, connection.actor.id)
+        citizen = Participant("citizen", conversation.citizen_id)
+        await self._notifier.video_invite(conversation.citizen_id, {
+            "conversation_id": conversation.id,
+            "room_id": room.room_id,
+            "ice_servers": self._video.ice_servers_for(citizen),
+        })
+        return ok(room_id=room.room_id, ice_servers=room.ice_servers)
+
+    async def join(self, connection: Connection, payload: schemas.RoomRef) -> Ack:
+        participant = self._authorize(connection, payload.room_id)
+        try:
+            ice_servers = await self._video.join(payload.room_id, participant)
+        except VideoError as error:
+            raise VideoRefused(error) from error
+        return ok(ice_servers=ice_servers)
+
+    async def offer(self, connection: Connection, payload: schemas.RtcOffer) -> Ack:
+        participant = self._authorize(connection, payload.room_id)
+        try:
+            sdp, type_ = await self._video.offer(payload.room_id, participant, payload.sdp,
+                                                 payload.type)
+        except VideoError as error:
+            raise VideoRefused(error) from error
+        self._media_sid[participant] = connection.sid
+        return ok(sdp=sdp, type=type_)
+
+    async def candidate(self, connection: Connection, payload: schemas.RtcCandidate) -> Ack:
+        participant = self._authorize(connection, payload.room_id)
+        if payload.candidate is None or not payload.candidate.candidate:
+            return ok()
+        candidate: dict[str, Any] = {
+            "candidate": payload.candidate.candidate,
+            "sdpMid": payload.candidate.sdpMid,
+            "sdpMLineIndex": payload.candidate.sdpMLineIndex,
+        }
+        try:
+            await self._video.candidate(payload.room_id, participant, candidate)
+        except VideoError as error:
+            raise VideoRefused(error) from error
+        return ok()
+
+    async def leave(self, connection: Connection, payload: schemas.RoomRef) -> Ack:
+        participant = self._authorize(connection, payload.room_id)
+        try:
+            await self._video.leave(payload.room_id, participant)
+        except VideoError as error:
+            raise VideoRefused(error) from error
+        self._media_sid.pop(participant, None)
+        return ok()
+
+    async def disconnected(self, connection: Connection) -> None:
+        """Only the connection that carried a participant's media takes it down."""
+        role = VIDEO_ROLES.get(connection.actor.role)
+        if role is None:
+            return
+        participant = Participant(role, connection.actor.id)
+        if self._media_sid.get(participant) == connection.sid:
+            del self._media_sid[participant]
+            await self._video.disconnect(participant)
+
+    async def conversation_closed(self, conversation: Conversation) -> None:
+        await self._video.end_conversation(conversation.id)
+
+    async def room_ended(self, ended: RoomEnded) -> None:
+        citizens = {p.user_id for p in ended.participants if p.role == "citizen"}
+        staff = {p.user_id for p in ended.participants if p.role != "citizen"}
+        audience = self._audience.pop(ended.room_id, None)
+        if audience is not None:
+            citizens.add(audience[0])
+            staff.add(audience[1])
+        conversation = self._conversations.find(ended.conversation_id)
+        if conversation is not None and conversation.agent_id is not None:
+            staff.add(conversation.agent_id)
+        for participant in list(self._media_sid):
+            if participant in ended.participants:
+                self._media_sid.pop(participant, None)
+        await self._notifier.video_ended(citizens, staff, {
+            "conversation_id": ended.conversation_id,
+            "room_id": ended.room_id,
+            "recording": dict(ended.recording),
+            "reason": ended.reason,
+        })
+
+    def _authorize(self, connection: Connection, room_id: str) -> Participant:
+        room = self._video.room(room_id)
+        if room is None:
+            raise NotFound("no such video room")
+        self._conversations.get_for(connection.actor, room.conversation_id)
+        return participant_of(connection.actor)
