@@ -86,3 +86,13 @@ async def test_rate_limit_answers_rate_limited_and_recovers(start_gateway: Start
     assert accepted == list(range(1, len(accepted) + 1)), "no gap from refused sends"
     await asyncio.sleep(0.5)
     assert (await citizen.call("conversation:list", {}))["ok"] is True
+
+
+async def test_text_that_cannot_be_utf8_is_refused_without_a_seq_gap(gw: RunningGateway) -> None:
+    citizen, agent, cid = await assigned_pair(gw)
+    lone = await citizen.call("message:send", {"conversation_id": cid, "client_msg_id": "s",
+                                               "text": "bonjour \ud800"})
+    assert lone["error"]["code"] == "bad_request"
+    fine = await citizen.ok("message:send", {"conversation_id": cid, "client_msg_id": "s2",
+                                             "text": "bonjour 👮"})
+    assert fine["message"]["seq"] == 1 and fine["message"]["text"] == "bonjour 👮"

@@ -70,9 +70,9 @@ class EventDispatcher:
             parsed = msgspec.convert(payload, route.schema)
         except msgspec.ValidationError as exc:
             return failure("bad_request", str(exc))
-        too_large = _oversized_text(parsed)
-        if too_large is not None:
-            return too_large
+        refused = _unencodable(parsed) or _oversized_text(parsed)
+        if refused is not None:
+            return refused
         try:
             return await route.handler(connection, parsed)
         except DomainError as exc:
@@ -81,6 +81,26 @@ class EventDispatcher:
             log.exception("event handler failed", extra={"event": event,
                                                          "namespace": self.namespace})
             return failure("internal", "internal error")
+
+
+def _unencodable(parsed: msgspec.Struct) -> Ack | None:
+    """Strings that cannot become UTF-8 (lone surrogates) could never be recorded."""
+    for value in _strings(msgspec.structs.astuple(parsed)):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return failure("bad_request", "strings must be valid Unicode text")
+    return None
+
+
+def _strings(values: tuple[Any, ...]) -> list[str]:
+    found: list[str] = []
+    for value in values:
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, msgspec.Struct):
+            found.extend(_strings(msgspec.structs.astuple(value)))
+    return found
 
 
 def _oversized_text(parsed: object) -> Ack | None:

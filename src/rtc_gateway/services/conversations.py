@@ -76,6 +76,8 @@ class ConversationService:
         self._max_open_per_citizen = max_open_per_citizen
         self._in_flight: dict[tuple[str, str, str], asyncio.Future[Message]] = {}
         self._close_listeners: list[Callable[[Conversation], Awaitable[None]]] = []
+        self._writes_pending: dict[str, int] = {}
+        self._resync: set[str] = set()
 
     def on_closed(self, listener: Callable[[Conversation], Awaitable[None]]) -> None:
         """Run ``listener`` after a conversation is closed (e.g. to end its video room)."""
@@ -155,6 +157,8 @@ class ConversationService:
             return await asyncio.shield(in_flight)
         if not conversation.is_open:
             raise Conflict("conversation is closed")
+        if conversation.id in self._resync:
+            raise Unavailable("the evidence log could not record a message; retry")
         message, written = self._queue_message(conversation, actor, client_msg_id, text)
         await self._deliver(conversation, message, written, origin)
         self._metrics.message_relayed(self._clock.monotonic() - started)
@@ -185,9 +189,11 @@ class ConversationService:
         if message.client_msg_id is not None:
             waiter = asyncio.get_running_loop().create_future()
             self._in_flight[key] = waiter
+        self._writes_pending[conversation.id] = self._writes_pending.get(conversation.id, 0) + 1
         try:
             await self._durable(written)
         except Unavailable as exc:
+            self._resync.add(conversation.id)
             if waiter is not None:
                 waiter.set_exception(exc)
                 waiter.exception()
@@ -195,10 +201,23 @@ class ConversationService:
         finally:
             if waiter is not None:
                 self._in_flight.pop(key, None)
+            self._write_settled(conversation)
         conversation.record_delivered(message)
         if waiter is not None:
             waiter.set_result(message)
         await self._notifier.message(conversation, message, origin)
+
+    def _write_settled(self, conversation: Conversation) -> None:
+        """After a failed write, once nothing is in flight, seq resumes after the last
+        durable message, so the log never shows a gap."""
+        remaining = self._writes_pending[conversation.id] - 1
+        if remaining:
+            self._writes_pending[conversation.id] = remaining
+            return
+        del self._writes_pending[conversation.id]
+        if conversation.id in self._resync:
+            self._resync.discard(conversation.id)
+            conversation.last_seq = conversation.messages[-1].seq if conversation.messages else 0
 
     async def mark_read(self, actor: Actor, conversation_id: str, seq: int,
                         origin: str | None) -> None:

@@ -1,0 +1,88 @@
+"""Conversation service rules that need no transport: ordering and write failures."""
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
+from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
+from rtc_gateway.domain.conversation import Conversation
+from rtc_gateway.domain.errors import Unavailable
+from rtc_gateway.domain.forces import Force
+from rtc_gateway.domain.priority import Priority
+from rtc_gateway.domain.roles import Actor, Role
+from rtc_gateway.domain.routing import Router
+from rtc_gateway.domain.wait_estimate import HandlingTimes
+from rtc_gateway.ports.clock import SystemClock
+from rtc_gateway.ports.metrics import NoMetrics
+from rtc_gateway.services.conversations import ConversationService, OpenRequest
+from rtc_gateway.services.queue_broadcast import QueueBroadcaster
+from rtc_gateway.services.routing import RoutingService
+
+
+class RecordingNotifier:
+    """Keeps what the services asked to tell people (the transport is tested end to end)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        async def record(*args: Any, **kwargs: Any) -> None:
+            self.calls.append((name, args))
+        return record
+
+
+def build(log: MemoryEvidenceLog) -> ConversationService:
+    clock, store, router = SystemClock(), MemoryConversationStore(), Router()
+    notifier: Any = RecordingNotifier()
+    times = HandlingTimes()
+    broadcaster = QueueBroadcaster(router, store, notifier, clock, times, 0.01)
+    routing = RoutingService(router=router, store=store, evidence=log, notifier=notifier,
+                             broadcaster=broadcaster, clock=clock, metrics=NoMetrics(),
+                             grace_s=1.0)
+    return ConversationService(store=store, evidence=log, routing=routing,
+                               broadcaster=broadcaster, notifier=notifier, clock=clock,
+                               metrics=NoMetrics(), handling_times=times, zones=())
+
+
+CITIZEN = Actor(Role.CITIZEN, "c_1")
+
+
+async def open_one(service: ConversationService) -> Conversation:
+    return await service.open(CITIZEN, OpenRequest("general", Force.POLICE, Priority.NORMAL,
+                                                   False, "fr"), origin=None)
+
+
+def message_seqs(records: Sequence[Any]) -> list[int]:
+    return [r.seq for r in records if r.kind == "message"]
+
+
+async def test_log_order_is_seq_order_under_concurrency() -> None:
+    log = MemoryEvidenceLog()
+    service = build(log)
+    conversation = await open_one(service)
+
+    async def send(i: int) -> None:
+        await asyncio.sleep(0.001 * (i % 7))
+        await service.post(CITIZEN, conversation.id, f"m{i}", f"texte {i}", origin=None)
+
+    await asyncio.gather(*(send(i) for i in range(200)))
+    assert message_seqs(log.records) == list(range(1, 201))
+
+
+async def test_a_failed_write_leaves_no_gap_and_the_retry_succeeds() -> None:
+    log = MemoryEvidenceLog()
+    service = build(log)
+    conversation = await open_one(service)
+    await service.post(CITIZEN, conversation.id, "m1", "un", origin=None)
+    log.fail_appends = True
+    with pytest.raises(Unavailable):
+        await service.post(CITIZEN, conversation.id, "m2", "deux", origin=None)
+    log.fail_appends = False
+    retried = await service.post(CITIZEN, conversation.id, "m2", "deux", origin=None)
+    assert retried.seq == 2
+    assert message_seqs(log.records) == [1, 2]
+    resumed = await service.resume(CITIZEN, conversation.id, 0)
+    assert [m.text for m in resumed[1]] == ["un", "deux"]
