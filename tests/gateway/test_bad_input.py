@@ -89,7 +89,7 @@ async def test_rate_limit_answers_rate_limited_and_recovers(start_gateway: Start
 
 
 async def test_text_that_cannot_be_utf8_is_refused_without_a_seq_gap(gw: RunningGateway) -> None:
-    citizen, agent, cid = await assigned_pair(gw)
+    citizen, _agent, cid = await assigned_pair(gw)
     lone = await citizen.call("message:send", {"conversation_id": cid, "client_msg_id": "s",
                                                "text": "bonjour \ud800"})
     assert lone["error"]["code"] == "bad_request"
