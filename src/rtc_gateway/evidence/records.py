@@ -165,7 +165,7 @@ def parse_record(blob: bytes) -> ParsedRecord:
         raise ValueError("record does not have exactly the version 1 members")
     if obj["v"] != RECORD_VERSION:
         raise ValueError(f"record version {obj['v']!r} is not {RECORD_VERSION}")
-    if canonical_json(obj) != blob:
+    if encode_record(obj) != blob:
         raise ValueError("record is not in canonical form")
     actor = obj["actor"]
     prev = obj["prev"]
