@@ -51,22 +51,25 @@ async def test_sigterm_drains_and_restart_keeps_every_message(tmp_path: Path) ->
         await agent.ok("agent:status", {"status": "available"})
         citizen = await RecordingClient(process.url, "/citizen").connect()
         session = await citizen.wait_for("session")
-        opened = await citizen.ok("conversation:open", {"topic": "general", "text": "un",
+        opened = await citizen.ok("conversation:open", {"topic": "general", "text": "premier-secret",
                                                         "client_msg_id": "1"})
         cid = opened["conversation"]["id"]
         await citizen.ok("message:send", {"conversation_id": cid, "client_msg_id": "2",
-                                          "text": "deux"})
+                                          "text": "second-secret"})
         await citizen.disconnect()
         await agent.disconnect()
     finally:
         assert process.stop(signal.SIGTERM) == 0
-    assert '"gateway stopped"' in process.log()
+    log = process.log()
+    assert '"gateway stopped"' in log
+    for secret in ("premier-secret", "second-secret", session["token"], token):
+        assert secret not in log, "logs carry neither message text nor tokens"
     restarted = start_process(tmp_path / "proc")
     try:
         citizen = await RecordingClient(restarted.url, "/citizen").connect(
             {"token": session["token"]})
         resumed = await citizen.ok("conversation:resume", {"conversation_id": cid})
-        assert [m["text"] for m in resumed["messages"]] == ["un", "deux"]
+        assert [m["text"] for m in resumed["messages"]] == ["premier-secret", "second-secret"]
         await citizen.disconnect()
     finally:
         restarted.stop()
