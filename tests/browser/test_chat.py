@@ -96,3 +96,39 @@ def test_markup_in_messages_shows_as_text(pages: Pages) -> None:
         assert page.locator(".chat__log img").count() == 0
         assert page.evaluate("window.__injected") is None
     assert texts(citizen_messages(citizen))[0] == payload
+
+
+UNLABELLED_FIELDS = """
+() => [...document.querySelectorAll('input, select, textarea, button')]
+  .filter(node => node.offsetParent !== null)
+  .filter(node => !(node.labels && node.labels.length) && !node.getAttribute('aria-label')
+                  && !node.textContent.trim())
+  .map(node => node.outerHTML)
+"""
+
+
+def test_citizen_starts_a_chat_with_the_keyboard_only(pages: Pages) -> None:
+    agent = pages.agent("agent-blanc", "Gendarme Blanc", "gendarmerie")
+    go_available(agent)
+    citizen = pages.citizen()
+    assert citizen.evaluate(UNLABELLED_FIELDS) == []
+
+    citizen.focus("#topic")
+    citizen.keyboard.press("ArrowDown")
+    citizen.keyboard.press("Tab")
+    expect(citizen.locator("input[value='police']")).to_be_focused()
+    citizen.keyboard.press("ArrowRight")
+    expect(citizen.locator("input[value='gendarmerie']")).to_be_checked()
+    citizen.keyboard.press("Tab")
+    expect(citizen.locator("#first-message")).to_be_focused()
+    citizen.keyboard.type("Tapé au clavier.")
+    citizen.keyboard.press("Tab")
+    expect(citizen.locator("#start-button")).to_be_focused()
+    citizen.keyboard.press("Enter")
+
+    expect(citizen.locator("#message-input")).to_be_focused()
+    expect(pane_messages(agent).locator(".msg__text")).to_have_text(["Tapé au clavier."])
+    citizen.keyboard.type("Et la suite.")
+    citizen.keyboard.press("Enter")
+    expect(pane_messages(agent)).to_have_count(2)
+    assert agent.evaluate(UNLABELLED_FIELDS) == []

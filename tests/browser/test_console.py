@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import expect
+from collections.abc import Callable
+from pathlib import Path
 
-from tests.browser.conftest import Pages
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import PHONE, Pages
 from tests.browser.steps import go_available, open_pane, pane_messages, start_chat
 
 
@@ -18,7 +21,9 @@ def test_bad_token_is_refused_with_a_message(pages: Pages) -> None:
     pages.tolerate("WebSocket")
 
 
-def test_supervisor_sees_agents_load(pages: Pages) -> None:
+def test_supervisor_sees_agents_load(
+    pages: Pages, screenshot: Callable[[Page, str], Path]
+) -> None:
     supervisor = pages.agent("sup-bernard", "Commandant Bernard", role="supervisor")
     expect(supervisor.locator("#supervision")).to_be_visible()
     agent = pages.agent("agent-moreau", "Brigadier Moreau", max_chats=2)
@@ -30,6 +35,12 @@ def test_supervisor_sees_agents_load(pages: Pages) -> None:
     citizen = pages.citizen()
     start_chat(citizen, "Bonjour")
     expect(row).to_contain_text("1 / 2")
+    waiting = pages.citizen()
+    start_chat(waiting, "Je patiente.", service="gendarmerie")
+    expect(supervisor.locator("#queues tr[data-service='gendarmerie']")).to_contain_text("1")
+    screenshot(supervisor, "supervisor-console-desktop")
+    supervisor.set_viewport_size(PHONE)
+    screenshot(supervisor, "supervisor-console-phone")
 
 
 def test_transfer_to_gendarmerie(pages: Pages) -> None:
