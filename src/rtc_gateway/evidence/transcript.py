@@ -7,9 +7,10 @@ evidence, and the verifier never trusts these files.
 import html
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fpdf import FPDF
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 UNICODE_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 ERASED = "[text erased at the end of its retention period]"
@@ -90,6 +91,8 @@ check it with <code>rtc-gateway verify</code>.</p>
 
 
 def render_pdf(header: TranscriptHeader, lines: list[TranscriptLine]) -> bytes:
+    from fpdf import FPDF  # a second to import: only when a transcript is made
+
     pdf = FPDF(format="A4")
     family = _font(pdf)
     pdf.add_page()
@@ -123,7 +126,7 @@ def render_pdf(header: TranscriptHeader, lines: list[TranscriptLine]) -> bytes:
     return bytes(pdf.output())
 
 
-def _font(pdf: FPDF) -> str:
+def _font(pdf: "FPDF") -> str:
     if UNICODE_FONT.exists():
         pdf.add_font("DejaVu", fname=str(UNICODE_FONT))
         return "DejaVu"

@@ -1,0 +1,170 @@
+"""The evidence subcommands in their own processes: export, verify, erase-expired,
+rotate-key, on a data directory a log was written to."""
+
+import asyncio
+import json
+import sys
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
+from rtc_gateway.evidence.commands import EvidencePaths
+from rtc_gateway.evidence.retention import erase_expired
+from rtc_gateway.evidence.verify import verify_bundle
+from rtc_gateway.ports.evidence_log import EvidenceEntry
+
+from .support import ManualClock, make_log, populate
+
+CLI = Path(__file__).with_name("evidence_cli.py")
+
+
+async def cli(*args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(CLI),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def _populated(data_dir: Path, clock: ManualClock) -> SqliteEvidenceLog:
+    log = make_log(data_dir, clock)
+    await log.start()
+    await populate(log, data_dir, clock)
+    return log
+
+
+async def test_export_then_verify_then_export_again_with_consistency(tmp_path: Path) -> None:
+    log = await _populated(tmp_path, ManualClock())
+    await log.close()
+    first, second = tmp_path / "first.zip", tmp_path / "second.zip"
+    code, out, err = await cli(
+        "export",
+        "--data-dir",
+        str(tmp_path),
+        "--conversation",
+        "conv-1",
+        "--out",
+        str(first),
+        "--reason",
+        "PV 2026/0042",
+        "--actor",
+        "op-9",
+    )
+    assert code == 0, err
+    assert out.strip() == str(first)
+    code, out, err = await cli("verify", str(first))
+    assert code == 0, err
+    assert "recordings: 1 verified" in out
+    assert "exported" in out and "by operator op-9, reason: PV 2026/0042" in out
+    code, _, err = await cli(
+        "export",
+        "--data-dir",
+        str(tmp_path),
+        "--conversation",
+        "conv-1",
+        "--out",
+        str(second),
+        "--no-media",
+    )
+    assert code == 0, err
+    with zipfile.ZipFile(second) as archive:
+        names = archive.namelist()
+        records = json.loads(archive.read("records.json"))
+        html = archive.read("transcript.html").decode()
+        pdf = archive.read("transcript.pdf")
+    assert not [n for n in names if n.startswith("recordings/")]
+    assert [r for r in records if '"kind":"export"' in r["record"]].__len__() == 2
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
+    assert pdf.startswith(b"%PDF-")
+    code, out, err = await cli("verify", str(second), "--earlier-checkpoint", str(first))
+    assert code == 0, err
+    assert "recordings: not included" in out
+    assert "(the earlier checkpoint given): ok" in out
+
+
+async def test_export_of_an_unknown_conversation_fails(tmp_path: Path) -> None:
+    log = await _populated(tmp_path, ManualClock())
+    await log.close()
+    code, _, err = await cli(
+        "export",
+        "--data-dir",
+        str(tmp_path),
+        "--conversation",
+        "nope",
+        "--out",
+        str(tmp_path / "x.zip"),
+    )
+    assert code == 2
+    assert "no conversation nope" in err
+    assert not (tmp_path / "x.zip").exists()
+
+
+async def test_erased_texts_keep_the_bundle_verifiable(tmp_path: Path) -> None:
+    clock = ManualClock()
+    log = await _populated(tmp_path, clock)
+    clock.advance(timedelta(days=10))
+    late = await log.append(
+        EvidenceEntry("conv-2", "message", "citizen", "cit-B", clock.now(), seq=6, text="récent")
+    )
+    erased = await erase_expired(log, clock.now(), timedelta(days=5))
+    assert erased == 10
+    texts = {r.seq: r.text for r in await log.conversation_records("conv-2", ["message"])}
+    assert texts == {1: None, 2: None, 3: None, 4: None, 5: None, 6: "récent"}
+    assert late.text == "récent"
+    await log.close()
+    out = tmp_path / "conv-1.zip"
+    code, _, err = await cli(
+        "export", "--data-dir", str(tmp_path), "--conversation", "conv-1", "--out", str(out)
+    )
+    assert code == 0, err
+    result = verify_bundle(out)
+    assert result.ok, result.fault
+    assert len(result.erased) == 5
+    with zipfile.ZipFile(out) as archive:
+        assert "text erased at the end of its retention" in archive.read("transcript.html").decode()
+
+
+async def test_erase_expired_command(tmp_path: Path) -> None:
+    log = await _populated(tmp_path, ManualClock(datetime(2026, 1, 1, tzinfo=UTC)))
+    await log.close()
+    code, out, err = await cli(
+        "erase-expired", "--data-dir", str(tmp_path), "--older-than-days", "0"
+    )
+    assert code == 0, err
+    assert out.strip() == "erased the text of 10 records"
+
+
+async def test_rotate_key_command_and_bundle_across_rotations(tmp_path: Path) -> None:
+    log = await _populated(tmp_path, ManualClock())
+    first_key = log.verifier_key().encode()
+    await log.close()
+    for _ in range(2):
+        code, out, err = await cli("rotate-key", "--data-dir", str(tmp_path))
+        assert code == 0, err
+    assert EvidencePaths.of(tmp_path).key.stat().st_mode & 0o777 == 0o600
+    bundle = tmp_path / "b.zip"
+    code, _, err = await cli(
+        "export", "--data-dir", str(tmp_path), "--conversation", "conv-1", "--out", str(bundle)
+    )
+    assert code == 0, err
+    code, out, err = await cli("verify", str(bundle), "--trusted-key", first_key)
+    assert code == 0, err
+    assert "(2 rotation(s))" in out
+    code, _, err = await cli("verify", str(bundle), "--trusted-key", _other_key())
+    assert code == 1
+    assert "not the trusted key" in err
+
+
+def _other_key() -> str:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from rtc_gateway.evidence.signed_note import VerifierKey
+
+    from .support import ORIGIN
+
+    return VerifierKey.of(ORIGIN, Ed25519PrivateKey.generate()).encode()
