@@ -6,9 +6,12 @@ from playwright.sync_api import Locator, Page, expect
 
 
 def start_chat(citizen: Page, text: str = "", service: str = "police",
-               topic_index: int = 1) -> None:
-    """Pick a topic (by position in the list) and a service, optionally with a first message."""
-    citizen.select_option("#topic", index=topic_index)
+               topic: str | None = None) -> None:
+    """Pick a topic (the first one unless named) and a service, optionally with a first message."""
+    if topic is None:
+        citizen.select_option("#topic", index=1)
+    else:
+        citizen.select_option("#topic", value=topic)
     citizen.check(f"input[name='service'][value='{service}']")
     if text:
         citizen.fill("#first-message", text)

@@ -28,7 +28,7 @@ def test_citizen_and_officer_chat_both_ways(pages: Pages, screenshot: Shot) -> N
     go_available(agent)
     citizen = pages.citizen()
 
-    start_chat(citizen, "Bonjour, on m'a volé mon vélo devant la gare.")
+    start_chat(citizen, "Bonjour, on m'a volé mon vélo devant la gare.", topic="property")
     expect(citizen.locator("#chat-status")).to_contain_text("Brigadier Dupont")
     expect(citizen.locator("#chat-status")).to_contain_text("Police nationale")
 

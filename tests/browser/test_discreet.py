@@ -8,7 +8,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PHONE, Pages
-from tests.browser.steps import go_available, open_pane, start_chat
+from tests.browser.steps import go_available, open_pane, reply, start_chat
 
 Shot = Callable[[Page, str], Path]
 NEUTRAL_SITE = "https://www.google.fr/search?q=meteo"
@@ -69,12 +69,15 @@ def test_quick_exit_leaves_and_forgets(pages: Pages) -> None:
     expect(citizen.locator("#conversation")).to_be_hidden()
 
 
-def test_urgent_conversation_is_listed_first_with_unread_count(pages: Pages) -> None:
+def test_urgent_conversation_is_listed_first_with_unread_count(
+    pages: Pages, screenshot: Shot
+) -> None:
     agent = pages.agent("agent-faure", "Brigadier Faure", max_chats=3)
     go_available(agent)
     first = pages.citizen()
-    start_chat(first, "Question sur une amende.")
+    start_chat(first, "Question sur une amende.", topic="road")
     expect(agent.locator("#conversation-list li")).to_have_count(1)
+    reply(agent, "Bonjour, je regarde votre dossier.")
 
     victim = pages.citizen()
     victim.click("#discreet")
@@ -90,6 +93,7 @@ def test_urgent_conversation_is_listed_first_with_unread_count(pages: Pages) -> 
     expect(listed.first).to_have_attribute("data-unread", "2")
     expect(listed.first.locator(".badge--count")).to_have_text("2")
     expect(listed.first).to_contain_text("attend depuis")
+    screenshot(agent, "agent-urgent-desktop")
 
     listed.first.locator("button").click()
     expect(listed.first).to_have_attribute("data-unread", "0")

@@ -28,7 +28,7 @@ def test_video_call_plays_both_ways(pages: Pages, screenshot: Shot) -> None:
     agent = pages.agent("agent-garcia", "Capitaine Garcia")
     go_available(agent)
     citizen = pages.citizen()
-    start_chat(citizen, "Je souhaite déposer plainte en visio.")
+    start_chat(citizen, "Je souhaite déposer plainte en visio.", topic="property")
     expect(agent.locator("#conversation-list li")).to_have_count(1)
 
     pane = open_pane(agent)

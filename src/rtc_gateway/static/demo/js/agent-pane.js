@@ -154,8 +154,9 @@ export class ConversationPane {
     const c = this.conversation;
     const button = this.item.querySelector("button");
     const badges = el("span", { className: "agent__badges" });
-    if (this.urgent) badges.append(el("span", { className: "badge badge--urgent", text: "Urgent" }));
-    if (c.discreet) badges.append(el("span", { className: "badge badge--urgent", text: "Discrète" }));
+    if (this.urgent) {
+      badges.append(el("span", { className: "badge badge--urgent", text: c.discreet ? "Discrète" : "Urgent" }));
+    }
     if (this.closed) badges.append(el("span", { className: "badge badge--muted", text: "Terminée" }));
     const unread = this.unread;
     if (unread > 0 && !this.selected) {
