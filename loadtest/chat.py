@@ -59,6 +59,8 @@ class ChatConfig:
     drain_s: float = 2.0
     workers: int = 2
     text_size: int = 64
+    compress: int = 0
+    """15 offers permessage-deflate (as browsers do); 0 offers no compression."""
     server_pid: int | None = None
 
 
@@ -126,7 +128,8 @@ class ChatWorker:
     async def connect(self, namespace: str, auth: dict[str, Any] | None) -> LeanClient:
         client = LeanClient(self.codec, namespace, lambda event, data: None)
         client.on_event = self.on_event(client)
-        await client.connect(self.session, self.config.url, auth)
+        await client.connect(self.session, self.config.url, auth,
+                             compress=self.config.compress)
         self.clients.append(client)
         return client
 

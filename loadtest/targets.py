@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import shutil
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+KEYS_HOME = Path(tempfile.gettempdir()) / "rtc-gateway-load-keys"
+TOKEN_CACHE_MAX_AGE_S = 6 * 3600
 KINDS = ("node", "gateway")
 
 # Per-connection and per-IP abuse limits are meant for the public; every load client
@@ -70,17 +73,7 @@ class Server:
         ids = [f"{prefix}-{index}" for index in range(count)]
         if self.kind == "node":
             return [f"ref.{agent_id}.{max_chats}" for agent_id in ids]
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            return list(pool.map(lambda agent_id: self._mint(agent_id, max_chats), ids))
-
-    def _mint(self, agent_id: str, max_chats: int) -> str:
-        assert self.data_dir is not None
-        completed = subprocess.run(
-            [sys.executable, "-m", "rtc_gateway", "token", "agent", "--data-dir",
-             str(self.data_dir), "--id", agent_id, "--name", f"Agent {agent_id}",
-             "--service", "police", "--max-chats", str(max_chats)],
-            check=True, capture_output=True, text=True, timeout=60)
-        return completed.stdout.strip()
+        return GatewayTokens(KEYS_HOME).get(ids, max_chats)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -95,6 +88,57 @@ class Server:
                 self.process.wait()
         if self._owned_dir is not None:
             shutil.rmtree(self._owned_dir, ignore_errors=True)
+
+
+class GatewayTokens:
+    """Agent tokens minted once with the CLI against a key kept between runs.
+
+    Each gateway run gets a fresh data directory holding a copy of that key, so runs
+    start clean and still skip the second or so a ``token agent`` call costs.
+    """
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.cache_path = home / "tokens.json"
+
+    def load(self) -> dict[str, str]:
+        try:
+            cached = json.loads(self.cache_path.read_text())
+        except (OSError, ValueError):
+            return {}
+        if time.time() - cached.get("minted_at", 0) > TOKEN_CACHE_MAX_AGE_S:
+            return {}
+        tokens: dict[str, str] = cached["tokens"]
+        return tokens
+
+    def get(self, ids: list[str], max_chats: int) -> list[str]:
+        cache = self.load()
+        missing = [agent_id for agent_id in ids if f"{agent_id}/{max_chats}" not in cache]
+        if missing:
+            if not cache:
+                self.cache_path.unlink(missing_ok=True)
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                minted = list(pool.map(lambda agent_id: self.mint(agent_id, max_chats), missing))
+            cache.update({f"{a}/{max_chats}": t for a, t in zip(missing, minted, strict=True)})
+            minted_at = json.loads(self.cache_path.read_text())["minted_at"] \
+                if self.cache_path.exists() else time.time()
+            self.cache_path.write_text(json.dumps({"minted_at": minted_at, "tokens": cache}))
+        return [cache[f"{agent_id}/{max_chats}"] for agent_id in ids]
+
+    def mint(self, agent_id: str, max_chats: int) -> str:
+        completed = subprocess.run(
+            [sys.executable, "-m", "rtc_gateway", "token", "agent", "--data-dir",
+             str(self.home), "--id", agent_id, "--name", f"Agent {agent_id}",
+             "--service", "police", "--max-chats", str(max_chats)],
+            check=True, capture_output=True, text=True, timeout=60)
+        return completed.stdout.strip()
+
+    def install_key(self, data_dir: Path) -> None:
+        """Give a fresh data directory the key the cached tokens are signed with."""
+        if not (self.home / "keys").is_dir():
+            self.mint("warm-up", 1)
+            self.cache_path.unlink(missing_ok=True)
+        shutil.copytree(self.home / "keys", data_dir / "keys", dirs_exist_ok=True)
 
 
 def _wait_healthy(server: Server, limit_s: float = 30.0) -> None:
@@ -136,6 +180,7 @@ def start_server(kind: str, serializer: str = "json", *, data_dir: Path | None =
                    "--deflate", "on" if deflate else "off"]
         process = _spawn([*launcher, *command], log_path, cwd=REFERENCE_DIR)
     elif kind == "gateway":
+        GatewayTokens(KEYS_HOME).install_key(data_dir)
         command = [sys.executable, "-m", "rtc_gateway", "serve", "--data-dir", str(data_dir),
                    "--host", "127.0.0.1", "--port", str(port), "--serializer", serializer,
                    *extra_args]

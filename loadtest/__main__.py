@@ -1,0 +1,189 @@
+"""Command line: ``python -m loadtest {chat,storm,routing,race,bench,profile} ...``.
+
+Each scenario either starts its own server (``--server node|gateway``) or drives one
+already running on loopback (``--url``, with ``--server-pid`` for its CPU and memory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from loadtest.targets import Server, raise_fd_limit, start_server
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--server", choices=["node", "gateway"], default="gateway")
+    parser.add_argument("--serializer", choices=["json", "msgpack"], default="json")
+    parser.add_argument("--url", help="drive a server already running on loopback")
+    parser.add_argument("--server-pid", type=int, help="pid of the --url server")
+    parser.add_argument("--workers", type=int, default=2, help="load client processes")
+    parser.add_argument("--agents", type=int, default=20)
+    parser.add_argument("--max-chats", type=int, default=10)
+    parser.add_argument("--token", action="append", default=[],
+                        help="agent token for a --url gateway (repeat per agent)")
+
+
+def _with_target(args: argparse.Namespace, body: Callable[[str, int | None, Server | None],
+                                                        dict[str, Any]]) -> dict[str, Any]:
+    if args.url:
+        return body(args.url, args.server_pid, None)
+    server = start_server(args.server, args.serializer)
+    try:
+        return body(server.url, server.pid, server)
+    finally:
+        server.stop()
+
+
+def _tokens(args: argparse.Namespace, server: Server | None, count: int, max_chats: int
+            ) -> list[str]:
+    if server is not None:
+        return server.agent_tokens(count, max_chats)
+    if len(args.token) != count:
+        sys.exit(f"--url needs {count} --token values (one per agent)")
+    tokens: list[str] = args.token
+    return tokens
+
+
+def cmd_chat(args: argparse.Namespace) -> dict[str, Any]:
+    from loadtest.chat import ChatConfig, run_chat
+
+    def body(url: str, pid: int | None, server: Server | None) -> dict[str, Any]:
+        return run_chat(ChatConfig(
+            url=url, serializer=args.serializer, citizens=args.citizens, agents=args.agents,
+            max_chats=args.max_chats, agent_tokens=_tokens(args, server, args.agents,
+                                                           args.max_chats),
+            rate=args.rate, window=args.window, warmup_s=args.warmup, duration_s=args.duration,
+            workers=args.workers, text_size=args.text_size, server_pid=pid))
+    return _with_target(args, body)
+
+
+def cmd_storm(args: argparse.Namespace) -> dict[str, Any]:
+    from loadtest.storm import StormConfig, run_storm
+
+    def body(url: str, pid: int | None, server: Server | None) -> dict[str, Any]:
+        return run_storm(StormConfig(url=url, serializer=args.serializer,
+                                     connections=args.connections, rate=args.rate,
+                                     workers=args.workers, server_pid=pid))
+    return _with_target(args, body)
+
+
+def cmd_routing(args: argparse.Namespace) -> dict[str, Any]:
+    from loadtest.routing import RoutingConfig, run_routing
+
+    def body(url: str, pid: int | None, server: Server | None) -> dict[str, Any]:
+        return run_routing(RoutingConfig(
+            url=url, serializer=args.serializer, waiting=args.waiting, agents=args.agents,
+            max_chats=args.max_chats,
+            agent_tokens=_tokens(args, server, args.agents, args.max_chats),
+            hold_s=args.hold, shift=args.shift, workers=args.workers, limit_s=args.limit,
+            server_pid=pid))
+    return _with_target(args, body)
+
+
+def cmd_race(args: argparse.Namespace) -> dict[str, Any]:
+    from loadtest.plot import plot_race
+    from loadtest.race import RESULTS_DIR, RaceConfig, run_race
+
+    config = RaceConfig(
+        servers=args.servers.split(","), rates=[float(r) for r in args.rates.split(",")],
+        duration_s=args.duration, warmup_s=args.warmup, workers=args.workers,
+        citizens=args.citizens, agents=args.agents, max_chats=args.max_chats,
+        storm_connections=args.storm, routing_waiting=args.routing, deflate=args.deflate)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    out = Path(args.out) if args.out else RESULTS_DIR / f"race-{stamp}.json"
+    document = run_race(config, out)
+    png = plot_race(document, out.with_suffix(".png"))
+    print(f"written {out} and {png}", file=sys.stderr)
+    return {"json": str(out), "png": str(png)}
+
+
+def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
+    from loadtest.bench import run_bench
+
+    return {"json": str(run_bench())}
+
+
+def cmd_profile(args: argparse.Namespace) -> dict[str, Any]:
+    from loadtest.profile_gateway import ProfileConfig, format_profile, profile_gateway
+    from loadtest.race import RESULTS_DIR
+
+    report = profile_gateway(ProfileConfig(serializer=args.serializer, rate=args.rate,
+                                           duration_s=args.duration),
+                             Path(args.out) if args.out else RESULTS_DIR / "profiles")
+    print(format_profile(report), file=sys.stderr)
+    return {"load": report["load"], "raw": report["raw"]}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m loadtest", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    chat = commands.add_parser("chat", help="citizens and agents converse at a rate")
+    _common(chat)
+    chat.add_argument("--citizens", type=int, default=200)
+    chat.add_argument("--rate", type=float, default=2000, help="msgs/s offered; 0 = saturate")
+    chat.add_argument("--window", type=int, default=4, help="in flight per side when --rate 0")
+    chat.add_argument("--warmup", type=float, default=2.0)
+    chat.add_argument("--duration", type=float, default=10.0)
+    chat.add_argument("--text-size", type=int, default=64)
+    chat.set_defaults(run=cmd_chat)
+
+    storm = commands.add_parser("storm", help="connection storm and memory per connection")
+    _common(storm)
+    storm.add_argument("--connections", type=int, default=10000)
+    storm.add_argument("--rate", type=float, default=1000, help="connects/s offered")
+    storm.set_defaults(run=cmd_storm)
+
+    routing = commands.add_parser("routing", help="thousands wait while agents churn")
+    _common(routing)
+    routing.set_defaults(max_chats=3)
+    routing.add_argument("--waiting", type=int, default=2000)
+    routing.add_argument("--hold", type=float, default=0.05, help="seconds an agent holds a chat")
+    routing.add_argument("--shift", type=int, default=25, help="chats per agent connection")
+    routing.add_argument("--limit", type=float, default=60.0, help="seconds before giving up")
+    routing.set_defaults(run=cmd_routing)
+
+    race = commands.add_parser("race", help="Node and gateway side by side across loads")
+    race.add_argument("--servers", default="node-json,gateway-json,node-msgpack,gateway-msgpack")
+    race.add_argument("--rates", default="2000,5000,10000,15000,20000,0")
+    race.add_argument("--duration", type=float, default=10.0)
+    race.add_argument("--warmup", type=float, default=2.0)
+    race.add_argument("--workers", type=int, default=2)
+    race.add_argument("--citizens", type=int, default=200)
+    race.add_argument("--agents", type=int, default=20)
+    race.add_argument("--max-chats", type=int, default=10)
+    race.add_argument("--storm", type=int, default=0, help="also a storm of N connections")
+    race.add_argument("--routing", type=int, default=0, help="also a routing storm of N")
+    race.add_argument("--deflate", action="store_true",
+                      help="clients offer permessage-deflate; the Node relay accepts it")
+    race.add_argument("--out", help="JSON path (PNG next to it)")
+    race.set_defaults(run=cmd_race)
+
+    bench = commands.add_parser("bench", help="about one minute; figures to compare commits")
+    bench.set_defaults(run=cmd_bench)
+
+    profile = commands.add_parser("profile", help="py-spy profile of the gateway under load")
+    profile.add_argument("--serializer", choices=["json", "msgpack"], default="json")
+    profile.add_argument("--rate", type=float, default=5000)
+    profile.add_argument("--duration", type=float, default=15.0)
+    profile.add_argument("--out", help="directory for the raw stacks and the report")
+    profile.set_defaults(run=cmd_profile)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    raise_fd_limit()
+    args = build_parser().parse_args(argv)
+    result = args.run(args)
+    print(json.dumps(result, indent=1, default=list))
+    return 0 if not result.get("failures") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
