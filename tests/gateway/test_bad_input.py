@@ -7,10 +7,12 @@ import pytest
 from tests.gateway.conftest import RunningGateway, StartGateway
 from tests.gateway.test_chat import assigned_pair
 
+VIDEO_EVENTS = ["video:join", "rtc:offer", "rtc:candidate", "video:leave"]
 CITIZEN_EVENTS = ["conversation:open", "message:send", "message:read", "typing",
-                  "conversation:resume", "conversation:close"]
+                  "conversation:resume", "conversation:close", *VIDEO_EVENTS]
 AGENT_EVENTS = ["agent:status", "conversation:transfer", "message:send", "message:read",
-                "typing", "conversation:resume", "conversation:close"]
+                "typing", "conversation:resume", "conversation:close", "video:start",
+                *VIDEO_EVENTS]
 GARBAGE = [None, "texte", 42, 3.5, True, ["liste"], {"conversation_id": 12},
            {"conversation_id": ["x"], "text": {"a": 1}}, {"conversation_id": "", "seq": -1},
            {"topic": None, "conversation_id": "x" * 500, "after_seq": "zéro"}]

@@ -2,6 +2,8 @@
 
 import socketio
 
+from rtc_gateway.domain.agent import AgentProfile
+from rtc_gateway.domain.forces import Force
 from tests.gateway.conftest import RunningGateway
 from tests.support.sio_client import RecordingClient
 
@@ -56,3 +58,9 @@ async def test_anonymous_sessions_are_capped_per_address(start_gateway) -> None:
     assert error["code"] == "rate_limited"  # type: ignore[index]
     resumed = await gw.citizen(token=gw.clients[0].received("session")[0]["token"])
     assert resumed.received("session"), "resuming an identity is not capped"
+
+
+async def test_expired_agent_token_is_refused(gw: RunningGateway) -> None:
+    expired = gw.gateway.tokens.mint_agent(AgentProfile("old", "Ancien", Force.POLICE), -60)
+    error = await connect_error(gw.url, "/agent", {"token": expired.token})
+    assert error["code"] == "unauthorized"  # type: ignore[index]

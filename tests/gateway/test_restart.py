@@ -51,8 +51,8 @@ async def test_sigterm_drains_and_restart_keeps_every_message(tmp_path: Path) ->
         await agent.ok("agent:status", {"status": "available"})
         citizen = await RecordingClient(process.url, "/citizen").connect()
         session = await citizen.wait_for("session")
-        opened = await citizen.ok("conversation:open", {"topic": "general", "text": "premier-secret",
-                                                        "client_msg_id": "1"})
+        opened = await citizen.ok("conversation:open", {
+            "topic": "general", "text": "premier-secret", "client_msg_id": "1"})
         cid = opened["conversation"]["id"]
         await citizen.ok("message:send", {"conversation_id": cid, "client_msg_id": "2",
                                           "text": "second-secret"})
