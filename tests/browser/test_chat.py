@@ -29,6 +29,7 @@ def test_citizen_and_officer_chat_both_ways(pages: Pages, screenshot: Shot) -> N
     citizen = pages.citizen()
 
     start_chat(citizen, "Bonjour, on m'a volé mon vélo devant la gare.", topic="property")
+    expect(citizen.locator("#chat-status")).not_to_be_empty()
     expect(citizen.locator("#chat-status")).to_contain_text("Brigadier Dupont")
     expect(citizen.locator("#chat-status")).to_contain_text("Police nationale")
 
@@ -67,6 +68,13 @@ def test_citizen_and_officer_chat_both_ways(pages: Pages, screenshot: Shot) -> N
     agent.set_viewport_size(PHONE)
     screenshot(citizen, "citizen-chat-phone")
     screenshot(agent, "agent-console-phone")
+
+    open_pane(agent).locator(".pane__close").click()
+    expect(citizen.locator("#chat-status")).to_have_text("L'agent a terminé la conversation.")
+    expect(citizen.locator("#composer")).to_be_hidden()
+    citizen.click("#new-conversation")
+    expect(citizen.locator("#start")).to_be_visible()
+    expect(citizen.locator("#topic")).to_be_focused()
     assert pages.watch.outside_requests == []
 
 

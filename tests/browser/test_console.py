@@ -33,8 +33,15 @@ def test_supervisor_sees_agents_load(
     expect(row).to_contain_text("0 / 2")
 
     citizen = pages.citizen()
-    start_chat(citizen, "Bonjour")
+    start_chat(citizen, "Bonjour, une question sur une procuration.")
     expect(row).to_contain_text("1 / 2")
+    watched = supervisor.locator("#conversation-list li")
+    expect(watched).to_have_count(1)
+    watched.first.locator("button").click()
+    expect(pane_messages(supervisor).locator(".msg__text")).to_have_text(
+        ["Bonjour, une question sur une procuration."]
+    )
+    expect(supervisor.locator("#status-toggle")).to_be_hidden()
     waiting = pages.citizen()
     start_chat(waiting, "Je patiente.", service="gendarmerie")
     expect(supervisor.locator("#queues tr[data-service='gendarmerie']")).to_contain_text("1")

@@ -7,6 +7,7 @@ import { ConversationPane } from "./agent-pane.js";
 
 const TOKEN_KEY = "rtc-gateway.agent.token";
 const REFRESH_MS = 1000;
+const SUPERVISOR_RELOAD_MS = 1500;
 const ROLE_LABELS = { agent: "agent", supervisor: "superviseur", reviewer: "relecteur" };
 const STATUS_LABELS = { available: "Disponible", away: "Absent", busy: "Occupé", offline: "Hors ligne" };
 const PRIORITY_LABELS = { urgent: "Urgente", normal: "Normale" };
@@ -21,6 +22,7 @@ const ui = {
   statusToggle: byId("status-toggle"),
   connection: byId("connection"),
   list: byId("conversation-list"),
+  listTitle: byId("list-title"),
   listEmpty: byId("list-empty"),
   load: byId("load"),
   panes: byId("panes"),
@@ -97,11 +99,21 @@ function signIn(token) {
   socket.on("conversation:closed", (event) => {
     state.panes.get(event.conversation_id)?.update({ status: "closed" });
   });
+  socket.on("conversation:transferred", (event) => {
+    const pane = state.panes.get(event.conversation_id);
+    if (pane) removePane(pane);
+  });
   socket.on("video:ended", (event) => {
     for (const pane of state.panes.values()) pane.videoEnded(event.room_id, event.recording);
   });
-  socket.on("queue:update", (event) => renderQueues(event.queues ?? []));
-  socket.on("agents:update", (event) => renderAgents(event.agents ?? []));
+  socket.on("queue:update", (event) => {
+    renderQueues(event.queues ?? []);
+    if (isSupervisor()) scheduleReload();
+  });
+  socket.on("agents:update", (event) => {
+    renderAgents(event.agents ?? []);
+    scheduleReload();
+  });
 }
 
 function showSession(session) {
@@ -111,21 +123,52 @@ function showSession(session) {
   ui.token.value = "";
   const role = ROLE_LABELS[session.role] ?? session.role;
   ui.identity.textContent = `${session.display_name} — ${serviceLabel(session.service)} (${role})`;
-  ui.statusToggle.hidden = session.role === "reviewer";
+  // Supervisors are not routed conversations: they watch every one instead.
+  ui.statusToggle.hidden = session.role !== "agent";
   ui.supervision.hidden = session.role !== "supervisor";
+  ui.listTitle.textContent = session.role === "supervisor" ? "Conversations en cours" : "Mes conversations";
   renderList();
+}
+
+function isSupervisor() {
+  return state.session?.role === "supervisor";
 }
 
 /** After every (re)connect: restore availability, then reload our conversations. */
 async function onConnect() {
   if (state.wanted === "available") await setStatus("available");
+  await reloadConversations();
+}
+
+/**
+ * Bring the list in line with conversation:list and fetch missed messages. A supervisor
+ * sees every conversation but receives no live messages, so its open pane is caught up here.
+ */
+async function reloadConversations() {
   const reply = await request(state.socket, "conversation:list", {});
+  const listed = new Set();
   for (const conversation of reply.conversations ?? []) {
+    listed.add(conversation.id);
     const pane = ensurePane(conversation);
     pane.update(conversation);
-    await pane.catchUp();
+    if (!isSupervisor() || pane.selected) await pane.catchUp();
+  }
+  if (isSupervisor()) {
+    for (const pane of [...state.panes.values()]) {
+      if (!listed.has(pane.id) && !pane.selected) removePane(pane);
+    }
   }
   renderList();
+}
+
+let reloadTimer = 0;
+
+function scheduleReload() {
+  if (!isSupervisor() || reloadTimer) return;
+  reloadTimer = setTimeout(() => {
+    reloadTimer = 0;
+    if (state.socket?.connected) reloadConversations().catch(() => undefined);
+  }, SUPERVISOR_RELOAD_MS);
 }
 
 // ---- availability ----
@@ -172,6 +215,7 @@ function select(pane) {
   state.selected = pane;
   ui.noSelection.hidden = pane !== null;
   pane?.select(true);
+  if (pane && isSupervisor()) pane.catchUp().catch(() => undefined);
   renderList();
 }
 

@@ -17,6 +17,11 @@ import { VideoCall } from "./video-call.js";
 const TOKEN_KEY = "rtc-gateway.citizen.token";
 const NEUTRAL_SITE = "https://www.google.fr/search?q=meteo";
 const LOCATION_TIMEOUT_MS = 5000;
+const CLOSE_REASONS = {
+  closed_by_citizen: "Vous avez terminé la conversation.",
+  closed_by_agent: "L'agent a terminé la conversation.",
+  closed_by_supervisor: "La conversation a été terminée.",
+};
 
 const ui = {
   notice: byId("notice"),
@@ -24,6 +29,7 @@ const ui = {
   startForm: byId("start-form"),
   startButton: byId("start-button"),
   topic: byId("topic"),
+  topicHint: byId("topic-hint"),
   firstMessage: byId("first-message"),
   discreet: byId("discreet"),
   conversation: byId("conversation"),
@@ -127,7 +133,7 @@ socket.on("message:read", (event) => {
 });
 
 socket.on("conversation:closed", (event) => {
-  if (isCurrent(event.conversation_id)) updateConversation({ status: "closed" });
+  if (isCurrent(event.conversation_id)) updateConversation({ status: "closed", reason: event.reason });
 });
 
 socket.on("video:invite", (event) => {
@@ -184,7 +190,7 @@ function renderConversation() {
 }
 
 function describeStatus(conversation) {
-  if (conversation.status === "closed") return "Conversation terminée.";
+  if (conversation.status === "closed") return CLOSE_REASONS[conversation.reason] ?? "Conversation terminée.";
   if (conversation.status === "assigned" && conversation.agent) {
     const agent = conversation.agent;
     // A discreet conversation names no force: someone may be reading over the shoulder.
@@ -210,6 +216,9 @@ async function fillTopics() {
   const topics = (await loadTopics()).filter((topic) => topic.id !== "discreet_alert");
   const options = topics.map((topic) => el("option", { text: topic.label, attrs: { value: topic.id } }));
   ui.topic.replaceChildren(el("option", { text: "Choisissez un motif", attrs: { value: "" } }), ...options);
+  ui.topic.addEventListener("change", () => {
+    ui.topicHint.textContent = topics.find((topic) => topic.id === ui.topic.value)?.description ?? "";
+  });
   if (topics.length === 0) showNotice("La liste des motifs est indisponible pour le moment.");
 }
 

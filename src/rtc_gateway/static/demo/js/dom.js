@@ -49,7 +49,8 @@ export function newId() {
 export const SERVICE_LABELS = {
   police: "Police nationale",
   gendarmerie: "Gendarmerie nationale",
-  auto: "Service le plus proche",
+  auto: "Police ou gendarmerie",
+  any: "Police ou gendarmerie",
 };
 
 export function serviceLabel(service) {
