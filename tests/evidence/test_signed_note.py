@@ -94,8 +94,10 @@ def test_rotation_chain(tmp_path: Path) -> None:
     third = rotate_key(key_path, "o", when)
     assert VerifierKey.of("o", load_private_key(key_path)) == third
     assert key_path.stat().st_mode & 0o777 == 0o600
-    statements = read_statements(key_path)
+    statements = read_statements(key_path, third)
     assert follow_chain(third, statements) == [first, second, third]
+    assert follow_chain(second, read_statements(key_path, second)) == [first, second]
+    assert read_statements(key_path, first) == []
     with pytest.raises(NoteError):
         follow_chain(third, statements[1:] + statements[:1])
     with pytest.raises(NoteError):
@@ -113,3 +115,19 @@ def test_rotation_interrupted_after_the_key_was_replaced_is_completed(tmp_path: 
     final.rename(final.with_name(final.name + ".pending"))
     assert len(read_statements(key_path, new)) == 1
     assert final.exists()
+
+
+def test_rotation_interrupted_before_the_key_was_replaced_is_dropped(tmp_path: Path) -> None:
+    key_path = tmp_path / "log-signing.key"
+    current = VerifierKey.of("o", load_or_create_private_key(key_path))
+    rotate_key(key_path, "o", datetime(2026, 11, 30, tzinfo=UTC))
+    statement = next((tmp_path / "rotations").glob("*.note"))
+    statement.rename(statement.with_name(statement.name + ".pending"))
+    # the key file still holds the new key; put the old one back, as if the crash
+    # had come before the key was replaced
+    old_key = Ed25519PrivateKey.generate()
+    from rtc_gateway.security.keys import write_private_key
+
+    write_private_key(key_path, old_key)
+    assert read_statements(key_path, current) == []
+    assert not list((tmp_path / "rotations").iterdir())

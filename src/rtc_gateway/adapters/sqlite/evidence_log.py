@@ -14,6 +14,7 @@ and reloads its view of the tree and of the conversation chains if they moved.
 import asyncio
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 from collections.abc import Sequence
@@ -41,6 +42,8 @@ from rtc_gateway.evidence.signed_note import VerifierKey
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.evidence_log import EvidenceEntry, LoggedRecord, RecordKind
 from rtc_gateway.security.keys import load_or_create_private_key
+
+logger = logging.getLogger(__name__)
 
 
 class EvidenceLogClosed(RuntimeError):
@@ -272,7 +275,10 @@ class SqliteEvidenceLog:
         while True:
             await asyncio.sleep(self._interval)
             if self._frontier.size > self._last_checkpoint_size:
-                await self._request_checkpoint()
+                try:
+                    await self._request_checkpoint()
+                except Exception:  # the next tick tries again; appends report their own errors
+                    logger.exception("periodic evidence checkpoint failed")
 
     async def _write_loop(self) -> None:
         loop = asyncio.get_running_loop()
