@@ -7,6 +7,7 @@ once its record is durable.
 """
 
 import asyncio
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from rtc_gateway.ports.metrics import ServiceMetrics
 from rtc_gateway.ports.notifier import Notifier
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
 from rtc_gateway.services.routing import RoutingService
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +145,10 @@ class ConversationService:
             await self._deliver(conversation, *first, origin)
         self._routing.enqueue(conversation)
         self._routing.schedule_assignment()
+        log.info("conversation opened", extra={
+            "conversation_id": conversation.id, "citizen_id": citizen.id,
+            "topic": conversation.topic, "priority": priority.value, "discreet": discreet,
+            "service": conversation.service.value if conversation.service else "auto"})
         return conversation
 
     async def post(self, actor: Actor, conversation_id: str, client_msg_id: str, text: str,
@@ -193,6 +200,8 @@ class ConversationService:
         try:
             await self._durable(written)
         except Unavailable as exc:
+            log.error("evidence write failed", extra={"conversation_id": conversation.id,
+                                                      "seq": message.seq})
             self._resync.add(conversation.id)
             if waiter is not None:
                 waiter.set_exception(exc)
@@ -265,6 +274,8 @@ class ConversationService:
             data={"reason": reason}))
         await self._durable(closed)
         await self._notifier.closed(conversation, reason, agent_id)
+        log.info("conversation closed", extra={"conversation_id": conversation.id,
+                                               "reason": reason, "messages": conversation.last_seq})
         for listener in self._close_listeners:
             await listener(conversation)
         return conversation, reason

@@ -73,6 +73,8 @@ class RoutingService:
 
     def agent_connected(self, profile: AgentProfile, sid: str) -> None:
         """A new connection of an agent; a reconnect within the grace period resumes all."""
+        log.info("staff connected", extra={"agent_id": profile.agent_id,
+                                           "role": profile.role.value})
         connections = self._connections.get(profile.agent_id)
         if connections is None:
             self._connections[profile.agent_id] = _AgentConnections({sid}, Presence.AWAY)
@@ -108,6 +110,8 @@ class RoutingService:
             return
         connections.presence_before_drop = slot.presence
         slot.presence = Presence.DISCONNECTED
+        log.info("agent connection lost, grace period started",
+                 extra={"agent_id": agent_id, "held": slot.load, "grace_s": self._grace_s})
         loop = asyncio.get_running_loop()
         connections.grace_timer = loop.call_later(
             self._grace_s, lambda: self._spawn(self._grace_expired(agent_id)))
@@ -169,6 +173,9 @@ class RoutingService:
         waited = conversation.assigned_at_s - self._enqueued_at.pop(conversation.id,
                                                                    conversation.assigned_at_s)
         self._metrics.assignment_waited(waited, conversation.priority.value)
+        log.info("conversation assigned", extra={
+            "conversation_id": conversation.id, "agent_id": slot.profile.agent_id,
+            "priority": conversation.priority.value, "waited_ms": round(waited * 1000)})
         self._broadcaster.forget(conversation.id)
         self._broadcaster.changed()
         await self._notifier.assigned(conversation, slot.profile, list(conversation.messages))
