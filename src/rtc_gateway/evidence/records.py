@@ -58,7 +58,9 @@ _TEMPLATE = (
 
 def format_at(instant: datetime) -> str:
     """``2026-11-30T00:37:22.123Z``: the same text as ``domain.timestamps.format_utc``."""
-    return instant.astimezone(UTC).isoformat(timespec="milliseconds")[:23] + "Z"
+    if instant.tzinfo is not UTC:
+        instant = instant.astimezone(UTC)
+    return instant.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def text_commitment(salt: bytes, text: str) -> str:
@@ -109,33 +111,30 @@ def encode_record(record: Mapping[str, Any]) -> bytes:
     if seq is not None and (type(seq) is not int or abs(seq) > MAX_SAFE_INTEGER):
         return canonical_json(record)
     actor = record["actor"]
-    text = _TEMPLATE.format(
-        _string(actor["id"]),
-        _string(actor["role"]),
-        _string(record["at"]),
-        _optional_string(record["client_msg_id"]),
-        _string(record["conversation"]),
-        int(record["conversation_index"]),
-        _string(record["kind"]),
-        _optional_string(record["prev"]),
-        "null" if seq is None else str(seq),
-        _optional_string(record["text_sha256"]),
-        int(record["v"]),
-    )
+    try:
+        text = _TEMPLATE.format(
+            _escape(actor["id"]),
+            _escape(actor["role"]),
+            _escape(record["at"]),
+            _optional_string(record["client_msg_id"]),
+            _escape(record["conversation"]),
+            int(record["conversation_index"]),
+            _escape(record["kind"]),
+            _optional_string(record["prev"]),
+            "null" if seq is None else str(seq),
+            _optional_string(record["text_sha256"]),
+            int(record["v"]),
+        )
+    except TypeError as error:
+        raise CanonicalJsonError(f"a record member has the wrong type: {error}") from error
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError as error:
         raise CanonicalJsonError("a string holds a lone surrogate") from error
 
 
-def _string(value: Any) -> str:
-    if type(value) is not str:
-        raise CanonicalJsonError(f"{value!r} is not a string")
-    return _escape(value)
-
-
 def _optional_string(value: Any) -> str:
-    return "null" if value is None else _string(value)
+    return "null" if value is None else _escape(value)  # TypeError unless a str
 
 
 @dataclass(frozen=True, slots=True)

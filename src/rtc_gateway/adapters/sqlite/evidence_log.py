@@ -529,8 +529,9 @@ def _encode(
     entry: EvidenceEntry, tail: _Tail, salt: bytes
 ) -> tuple[datetime, str, bytes, str | None]:
     """The record's time (to the millisecond), its text, its bytes and text commitment."""
-    at = entry.at.astimezone(UTC)
-    at = at.replace(microsecond=at.microsecond - at.microsecond % 1000)
+    at = entry.at if entry.at.tzinfo is UTC else entry.at.astimezone(UTC)
+    if at.microsecond % 1000:
+        at = at.replace(microsecond=at.microsecond - at.microsecond % 1000)
     at_text = format_at(at)
     commitment = None if entry.text is None else text_commitment(salt, entry.text)
     blob = encode_record(
