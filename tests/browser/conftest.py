@@ -78,6 +78,7 @@ class Watch:
     errors: list[str] = field(default_factory=list)
     outside_requests: list[str] = field(default_factory=list)
     tolerated: list[str] = field(default_factory=list)
+    allowed_outside: set[str] = field(default_factory=set)
 
     def unexpected_errors(self) -> list[str]:
         return [e for e in self.errors if not any(part in e for part in self.tolerated)]
@@ -138,6 +139,10 @@ class Pages:
         page.wait_for_selector("#connection[data-state='online']")
         return page
 
+    def allow_outside(self, url: str) -> None:
+        """Expect the page to leave for this address (answered locally, never fetched)."""
+        self.watch.allowed_outside.add(url)
+
     def tolerate(self, part_of_error: str) -> None:
         """Accept console errors containing this text (the browser logs dropped sockets)."""
         self.watch.tolerated.append(part_of_error)
@@ -154,6 +159,8 @@ def pages(browser: Browser, gateway: GatewayProcess) -> Iterator[Pages]:
     opened.close()
     unexpected = opened.watch.unexpected_errors()
     assert unexpected == [], f"browser console errors: {unexpected}"
+    outside = set(opened.watch.outside_requests) - opened.watch.allowed_outside
+    assert outside == set(), f"requests off loopback: {sorted(outside)}"
 
 
 @pytest.fixture

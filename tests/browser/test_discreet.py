@@ -56,6 +56,7 @@ def test_quick_exit_leaves_and_forgets(pages: Pages) -> None:
     citizen.evaluate("sessionStorage.setItem('trace', '1')")
     origin = citizen.url.split("/demo/")[0]
 
+    pages.allow_outside(NEUTRAL_SITE)
     citizen.click("#quick-exit")
     citizen.wait_for_url(NEUTRAL_SITE)
     assert pages.watch.outside_requests == [NEUTRAL_SITE]

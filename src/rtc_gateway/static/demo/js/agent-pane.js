@@ -20,7 +20,7 @@ export class ConversationPane {
   /**
    * @param {object} socket         the console's /agent connection
    * @param {object} conversation   the conversation object from the gateway
-   * @param {object} hooks          {topicLabel(id), topics(), onChange(pane), onSelect(pane), onGone(pane)}
+   * @param {object} hooks          {selfId(), topicLabel(id), topics(), onChange(pane), onSelect(pane), onGone(pane)}
    */
   constructor(socket, conversation, hooks) {
     this.socket = socket;
@@ -129,6 +129,7 @@ export class ConversationPane {
     const c = this.conversation;
     this.part("title").textContent = this.hooks.topicLabel(c.topic);
     const facts = [serviceLabel(c.service)];
+    if (c.agent && c.agent_id !== this.hooks.selfId()) facts.push(`suivie par ${c.agent.display_name}`);
     if (c.discreet) facts.push("alerte discrète");
     if (c.priority === "urgent") facts.push("prioritaire");
     if (c.language && c.language !== "fr") facts.push(`langue : ${c.language}`);

@@ -44,6 +44,7 @@ const state = {
 };
 
 const hooks = {
+  selfId: () => state.session?.agent_id,
   topicLabel: (id) => state.topics.find((t) => t.id === id)?.label ?? id ?? "Conversation",
   topics: () => state.topics,
   onChange: () => renderList(),
@@ -247,7 +248,7 @@ function renderList() {
   }
   ui.listEmpty.hidden = panes.length > 0;
   const open = panes.filter((pane) => !pane.closed).length;
-  const max = state.session?.max_chats;
+  const max = isSupervisor() ? 0 : state.session?.max_chats;
   ui.load.textContent = max ? `${open} / ${max}` : String(open);
 }
 
