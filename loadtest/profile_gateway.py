@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import signal
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -100,7 +101,7 @@ def _short(path: str) -> str:
 
 
 def profile_gateway(config: ProfileConfig, out_dir: Path) -> dict[str, Any]:
-    spy = shutil.which("py-spy")
+    spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
     if spy is None:
         raise RuntimeError("py-spy is not installed (pip install py-spy)")
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -61,6 +61,7 @@ class RoutingTally:
     assigned_at: array[float] = field(default_factory=lambda: array("d"))
     closes: int = 0
     reconnects: int = 0
+    adopted: int = 0
     errors: list[str] = field(default_factory=list)
 
     def note_error(self, error: Any) -> None:
@@ -146,7 +147,21 @@ class ChurningAgent:
         await old.close()
         self.tally.reconnects += 1
         await self.online()
+        await self.adopt_held()
         self.churning = False
+
+    async def adopt_held(self) -> None:
+        """Take back conversations assigned while the old connection was going away.
+
+        An assignment can race the agent's "away": it then reached the dropped connection
+        only. A real agent console lists its conversations on reconnect; so does this one.
+        """
+        assert self.client is not None
+        answer = await self.client.call("conversation:list", {})
+        for conversation in answer.get("conversations", []) if answer.get("ok") else []:
+            if conversation.get("status") == "assigned" and conversation["id"] not in self.holding:
+                self.tally.adopted += 1
+                self.on_event("conversation:assigned", {"conversation": conversation})
 
     async def offline(self) -> None:
         self.stopping = True
@@ -218,7 +233,7 @@ class RoutingWorker:
         return {"worker": self.index, "begin": begin, "elapsed_s": elapsed, "cpu_share": cpu,
                 "citizens": count, "queue_wait_us": tally.queue_wait_us,
                 "reassign_us": tally.reassign_us, "assigned_at": tally.assigned_at,
-                "closes": tally.closes, "reconnects": tally.reconnects,
+                "closes": tally.closes, "reconnects": tally.reconnects, "adopted": tally.adopted,
                 "queued_updates": self.queued_updates, "errors": tally.errors}
 
 
@@ -288,6 +303,7 @@ def merge_routing(config: RoutingConfig, reports: list[dict[str, Any]],
         "reassign_ms": percentiles(reassign),
         "closes": sum(report["closes"] for report in good),
         "agent_reconnects": sum(report["reconnects"] for report in good),
+        "adopted_after_reconnect": sum(report["adopted"] for report in good),
         "queued_updates_received": sum(report["queued_updates"] for report in good),
         "client_cpu": [report["cpu_share"] for report in good],
         "server_cpu": server_cpu,

@@ -153,6 +153,18 @@ function closeHandler(socket, side) {
   };
 }
 
+function listHandler(socket, side) {
+  return (payload, ack) => {
+    if (typeof ack !== "function") return;
+    const mine = [];
+    for (const conv of conversations.values()) {
+      const owner = side === "citizen" ? conv.citizen : conv.agent && conv.agent.socket;
+      if (owner === socket) mine.push(publicConversation(conv));
+    }
+    ack({ ok: true, conversations: mine });
+  };
+}
+
 io.of("/citizen").on("connection", (socket) => {
   nextCitizen += 1;
   const citizenId = `cit-${nextCitizen}`;
@@ -189,6 +201,7 @@ io.of("/citizen").on("connection", (socket) => {
   });
   socket.on("message:send", sendHandler(socket, "citizen"));
   socket.on("conversation:close", closeHandler(socket, "citizen"));
+  socket.on("conversation:list", listHandler(socket, "citizen"));
 });
 
 const agentNamespace = io.of("/agent");
@@ -208,7 +221,14 @@ agentNamespace.on("connection", (socket) => {
     id: agentId, name: `Agent ${agentId}`, service: "police", socket,
     available: false, load: 0, maxChats: Number(maxChats) || 4,
   };
+  socket.data.agentId = agentId;
   agents.push(agent);
+  for (const conv of conversations.values()) {
+    if (conv.agent && conv.agent.id === agentId && conv.agent !== agent) {
+      conv.agent = agent;
+      agent.load += 1;
+    }
+  }
   socket.on("agent:status", (payload, ack) => {
     if (typeof ack !== "function") return;
     const status = payload && payload.status;
@@ -219,6 +239,7 @@ agentNamespace.on("connection", (socket) => {
   });
   socket.on("message:send", sendHandler(socket, "agent"));
   socket.on("conversation:close", closeHandler(socket, "agent"));
+  socket.on("conversation:list", listHandler(socket, "agent"));
   socket.on("disconnect", () => {
     agent.available = false;
     agents.splice(agents.indexOf(agent), 1);
