@@ -48,7 +48,9 @@ def cmd_token_agent(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rtc-gateway", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="rtc-gateway",
+        description="Citizen-to-police chat and video gateway, and its evidence tools.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the gateway on the embedded defaults")
