@@ -19,6 +19,7 @@ from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog, StoredRe
 from rtc_gateway.evidence import bundle_format as layout
 from rtc_gateway.evidence.checkpoint import Checkpoint, parse_checkpoint_body
 from rtc_gateway.evidence.merkle import MerkleTree
+from rtc_gateway.evidence.records import format_at
 from rtc_gateway.evidence.signed_note import parse_note
 from rtc_gateway.evidence.transcript import (
     TranscriptHeader,
@@ -196,7 +197,7 @@ def _add_transcripts(
         origin=checkpoint.origin,
         checkpoint_size=checkpoint.size,
         checkpoint_root_b64=base64.b64encode(checkpoint.root).decode(),
-        exported_at=exported_at.isoformat(),
+        exported_at=format_at(exported_at),
         exported_by=f"{actor_role} {actor_id}",
         reason=reason,
     )

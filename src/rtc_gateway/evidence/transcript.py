@@ -5,6 +5,7 @@ evidence, and the verifier never trusts these files.
 """
 
 import html
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,7 +41,7 @@ class TranscriptHeader:
 def line_of(record: dict[str, Any], text: str | None, erased: bool) -> TranscriptLine:
     """A transcript line from a parsed record object and its (possibly erased) text."""
     actor = record["actor"]
-    details = ", ".join(f"{k}: {v}" for k, v in sorted(record["data"].items()))
+    details = ", ".join(f"{k}: {_shown(v)}" for k, v in sorted(record["data"].items()))
     shown = ERASED if erased else text
     return TranscriptLine(
         at=record["at"],
@@ -50,6 +51,10 @@ def line_of(record: dict[str, Any], text: str | None, erased: bool) -> Transcrip
         text=shown,
         details=details,
     )
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def render_html(header: TranscriptHeader, lines: list[TranscriptLine]) -> str:
