@@ -1,0 +1,55 @@
+"""What the gateway serves for the pages, and the location-based choice of force."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Pages
+from tests.browser.steps import go_available, open_pane, pane_messages, start_chat
+
+DEMO = Path(__file__).parents[2] / "src" / "rtc_gateway" / "static" / "demo"
+INLINE = [
+    re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE),
+    re.compile(r"<style\b", re.IGNORECASE),
+    re.compile(r"\sstyle\s*=", re.IGNORECASE),
+    re.compile(r"\son[a-z]+\s*=", re.IGNORECASE),
+    re.compile(r"(?:src|href)\s*=\s*\"(?:https?:)?//", re.IGNORECASE),
+]
+
+
+def fetch(url: str) -> tuple[dict[str, str], bytes]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return dict(response.headers), response.read()
+
+
+def test_pages_have_no_inline_code_and_a_strict_policy(pages: Pages) -> None:
+    for path in ("/demo/", "/demo/citizen.html", "/demo/agent.html"):
+        headers, body = fetch(pages.gateway.url + path)
+        policy = headers.get("Content-Security-Policy", "")
+        assert "script-src 'self'" in policy, (path, policy)
+        assert "unsafe-inline" not in policy
+        html = body.decode()
+        for pattern in INLINE:
+            assert not pattern.search(html), (path, pattern.pattern)
+
+
+def test_vendored_client_is_served_unchanged(pages: Pages) -> None:
+    _, served = fetch(f"{pages.gateway.url}/demo/vendor/socket.io.min.js")
+    readme = (DEMO / "vendor" / "README.md").read_text()
+    assert hashlib.sha256(served).hexdigest() in readme
+    assert served.startswith(b"/*!\n * Socket.IO v4.8.4")
+
+
+def test_find_for_me_uses_the_browser_location(pages: Pages) -> None:
+    agent = pages.agent("agent-henry", "Brigadier Henry", "police")
+    go_available(agent)
+    citizen = pages.citizen()
+    start_chat(citizen, "Où dois-je m'adresser ?", service="auto")
+    expect(citizen.locator("#chat-status")).to_contain_text("Brigadier Henry")
+    expect(pane_messages(agent).locator(".msg__text")).to_have_text(["Où dois-je m'adresser ?"])
+    expect(open_pane(agent).locator(".pane__status")).to_contain_text("48.8566, 2.3522")
