@@ -53,3 +53,39 @@ def test_find_for_me_uses_the_browser_location(pages: Pages) -> None:
     expect(citizen.locator("#chat-status")).to_contain_text("Brigadier Henry")
     expect(pane_messages(agent).locator(".msg__text")).to_have_text(["Où dois-je m'adresser ?"])
     expect(open_pane(agent).locator(".pane__status")).to_contain_text("48.8566, 2.3522")
+
+
+CHAT_LOG_SCRIPT = """
+async () => {
+  const { ChatLog } = await import('/demo/js/chat-log.js');
+  const list = document.createElement('ol');
+  const log = new ChatLog(list, 'citizen', { citizen: 'Vous', agent: 'Agent', system: '' });
+  const msg = (seq, sender, text, client_msg_id) =>
+    ({ conversation_id: 'c', seq, sender, text, client_msg_id,
+       sent_at: '2026-11-30T01:00:00.000Z' });
+  const steps = [];
+  log.addPending('m-1', 'en attente');
+  steps.push(log.add(msg(3, 'agent', 'trois')));
+  steps.push(log.hasGap(), log.lastSeq);
+  steps.push(log.add(msg(1, 'citizen', 'un')));
+  steps.push(log.add(msg(2, 'agent', 'deux')));
+  steps.push(log.add(msg(2, 'agent', 'deux encore')));
+  steps.push(log.hasGap(), log.lastSeq);
+  steps.push(log.add(msg(4, 'citizen', 'en attente', 'm-1')));
+  log.markRead(1);
+  const order = [...list.children]
+    .map(li => [li.dataset.seq ?? null, li.querySelector('.msg__text').textContent]);
+  const marks = [...list.querySelectorAll('.msg__mark')].map(m => m.dataset.mark);
+  return { steps, order, marks, pending: log.pendingMessages().length };
+}
+"""
+
+
+def test_chat_log_orders_by_seq_and_shows_each_once(pages: Pages) -> None:
+    page = pages.context().new_page()
+    page.goto(f"{pages.gateway.url}/demo/")
+    result = page.evaluate(CHAT_LOG_SCRIPT)
+    assert result["steps"] == [True, True, 0, True, True, False, False, 3, True]
+    assert result["order"] == [["1", "un"], ["2", "deux"], ["3", "trois"], ["4", "en attente"]]
+    assert result["marks"] == ["read", "recorded"]
+    assert result["pending"] == 0

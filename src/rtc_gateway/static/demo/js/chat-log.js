@@ -134,11 +134,13 @@ export class ChatLog {
     node.textContent = MARK_TEXT[mark];
   }
 
+  /** Keep seq order; confirmed messages go before those still waiting for their ack. */
   insertOrdered(item, seq) {
-    const later = [...this.list.querySelectorAll("li[data-seq]")].find(
-      (node) => Number(node.dataset.seq) > seq,
-    );
     const firstPending = this.list.querySelector("li:not([data-seq])");
+    const newest = seq >= this.maxSeq;
+    const later = newest
+      ? undefined
+      : [...this.list.querySelectorAll("li[data-seq]")].find((node) => Number(node.dataset.seq) > seq);
     this.list.insertBefore(item, later ?? firstPending ?? null);
   }
 

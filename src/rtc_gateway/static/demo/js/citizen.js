@@ -270,6 +270,7 @@ ui.startForm.addEventListener("submit", async (event) => {
 });
 
 ui.discreet.addEventListener("click", async () => {
+  ui.discreet.disabled = true;  // asking for the position can take seconds: no second alert
   const payload = { topic: "discreet_alert", discreet: true, priority: "urgent" };
   const location = await currentPosition();
   if (location) Object.assign(payload, { service: "auto", location });
