@@ -46,7 +46,11 @@ async def _run_and_kill(data_dir: Path, rnd: random.Random) -> list[tuple[int, s
             acked.append((int(index), cid.decode(), int(seq)))
 
     reader = asyncio.create_task(read_acks())
-    await asyncio.sleep(rnd.uniform(0.1, 0.6))
+    for _ in range(3000):  # the kill must land under load, after acknowledgements began
+        if acked or reader.done():
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(rnd.uniform(0.05, 0.5))
     process.send_signal(signal.SIGKILL)
     await asyncio.wait_for(process.wait(), 30)
     await asyncio.wait_for(reader, 30)
