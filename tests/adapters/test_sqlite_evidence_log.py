@@ -18,7 +18,8 @@ from rtc_gateway.adapters.sqlite.evidence_log import (
 )
 from rtc_gateway.evidence.checkpoint import open_checkpoint
 from rtc_gateway.evidence.commands import EvidencePaths
-from rtc_gateway.evidence.key_rotation import follow_chain, read_statements, rotate_key
+from rtc_gateway.evidence.key_rotation import follow_chain
+from rtc_gateway.evidence.key_store import read_statements, rotate_key
 from rtc_gateway.evidence.merkle import MerkleTree, leaf_hash
 from rtc_gateway.evidence.records import parse_record
 from rtc_gateway.ports.evidence_log import EvidenceEntry, LoggedRecord, RecordKind

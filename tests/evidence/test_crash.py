@@ -13,7 +13,8 @@ import pytest
 from rtc_gateway.adapters.sqlite.evidence_audit import audit_log
 from rtc_gateway.evidence.bundle import export_conversation
 from rtc_gateway.evidence.commands import EvidencePaths
-from rtc_gateway.evidence.key_rotation import follow_chain, read_statements
+from rtc_gateway.evidence.key_rotation import follow_chain
+from rtc_gateway.evidence.key_store import read_statements
 from rtc_gateway.evidence.signed_note import VerifierKey
 from rtc_gateway.evidence.verify import verify_bundle
 from rtc_gateway.security.keys import load_private_key

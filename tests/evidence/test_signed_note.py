@@ -13,7 +13,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from rtc_gateway.evidence.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint_body
-from rtc_gateway.evidence.key_rotation import follow_chain, read_statements, rotate_key
+from rtc_gateway.evidence.key_rotation import follow_chain
+from rtc_gateway.evidence.key_store import read_statements, rotate_key
 from rtc_gateway.evidence.signed_note import NoteError, VerifierKey, parse_note, sign_note
 from rtc_gateway.security.keys import load_or_create_private_key, load_private_key
 

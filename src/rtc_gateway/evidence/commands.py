@@ -17,7 +17,7 @@ from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.adapters.sqlite.evidence_schema import stored_origin
 from rtc_gateway.evidence import verify
 from rtc_gateway.evidence.bundle import ConversationNotFound, export_conversation
-from rtc_gateway.evidence.key_rotation import rotate_key
+from rtc_gateway.evidence.key_store import rotate_key
 from rtc_gateway.evidence.retention import erase_expired
 from rtc_gateway.ports.clock import Clock, SystemClock
 

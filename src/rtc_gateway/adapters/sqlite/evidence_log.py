@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rtc_gateway.adapters.sqlite.evidence_schema import bind_origin, connect, create_schema
 from rtc_gateway.domain.timestamps import format_utc, parse_utc
 from rtc_gateway.evidence.checkpoint import Checkpoint
-from rtc_gateway.evidence.key_rotation import read_statements
+from rtc_gateway.evidence.key_store import read_statements
 from rtc_gateway.evidence.merkle import Frontier
 from rtc_gateway.evidence.records import (
     SALT_SIZE,
