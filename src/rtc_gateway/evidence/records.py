@@ -20,9 +20,10 @@ record, never in it, so erasing them leaves the record, and the log, intact.
 
 import hashlib
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rtc_gateway.evidence.canonical_json import (
@@ -56,11 +57,25 @@ _TEMPLATE = (
 )
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
+_second_text: tuple[int, str] = (-1, "")
+
+
 def format_at(instant: datetime) -> str:
-    """``2026-11-30T00:37:22.123Z``: the same text as ``domain.timestamps.format_utc``."""
+    """``2026-11-30T00:37:22.123Z``: the same text as ``domain.timestamps.format_utc``.
+
+    On the append path: the text of the current second is computed once per second.
+    """
+    global _second_text
     if instant.tzinfo is not UTC:
         instant = instant.astimezone(UTC)
-    return instant.isoformat(timespec="milliseconds")[:23] + "Z"
+    second = (instant - _EPOCH) // _SECOND
+    cached_second, text = _second_text
+    if second != cached_second:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _second_text = (second, text)
+    return f"{text}.{instant.microsecond // 1000:03d}Z"
 
 
 def text_commitment(salt: bytes, text: str) -> str:
