@@ -8,6 +8,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import random
 import sys
 import zipfile
 from collections.abc import Callable
@@ -292,3 +293,19 @@ async def _verify_process(bundle: Path) -> tuple[int, str, str]:
     )
     out, err = await asyncio.wait_for(process.communicate(), 60)
     return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_any_changed_byte_of_the_file_is_a_named_fault(
+    exported: tuple[Path, Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    _, bundle, _ = exported
+    original = bundle.read_bytes()
+    rnd = random.Random(7)
+    for position in sorted(rnd.sample(range(len(original)), 150)):
+        altered = bytearray(original)
+        altered[position] ^= 1 << rnd.randrange(8)
+        target = tmp_path / "flipped.zip"
+        target.write_bytes(bytes(altered))
+        result = verify_bundle(target)
+        assert not result.ok, f"a flip at byte {position} went unnoticed"
+        assert result.fault

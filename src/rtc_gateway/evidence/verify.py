@@ -24,6 +24,7 @@ import hmac
 import json
 import sys
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,8 +64,11 @@ def verify_bundle(
     except Fault as fault:
         result.fault = str(fault)
         return result
-    except (zipfile.BadZipFile, OSError) as error:
+    except (zipfile.BadZipFile, OSError, zlib.error, EOFError) as error:
         result.fault = f"the bundle cannot be read as a zip file: {error}"
+        return result
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
+        result.fault = f"the bundle is malformed: {type(error).__name__}: {error}"
         return result
     result.ok = True
     return result
