@@ -19,6 +19,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from rtc_gateway.evidence.bundle import export_conversation
+from rtc_gateway.evidence.bundle_zip import BundleWriter
 from rtc_gateway.evidence.checkpoint import Checkpoint, parse_checkpoint_body
 from rtc_gateway.evidence.commands import EvidencePaths
 from rtc_gateway.evidence.merkle import MerkleTree
@@ -65,15 +66,18 @@ def _read(path: Path) -> Files:
 
 
 def _write(path: Path, files: Files, fix_manifest: bool = True) -> None:
+    """Rewrite a bundle as the exporter lays it out (a careful forger would too)."""
     files = dict(files)
     if fix_manifest:
         digests = {
             n: hashlib.sha256(c).hexdigest() for n, c in files.items() if n != "manifest.json"
         }
         files["manifest.json"] = json.dumps({"algorithm": "sha256", "files": digests}).encode()
-    with zipfile.ZipFile(path, "w") as archive:
+    with open(path, "wb") as handle:
+        writer = BundleWriter(handle)
         for name, content in files.items():
-            archive.writestr(name, content)
+            writer.add_bytes(name, content)
+        writer.finish()
 
 
 def _records(files: Files) -> list[dict[str, Any]]:
@@ -298,14 +302,36 @@ async def _verify_process(bundle: Path) -> tuple[int, str, str]:
 async def test_any_changed_byte_of_the_file_is_a_named_fault(
     exported: tuple[Path, Path, dict[str, Any]], tmp_path: Path
 ) -> None:
+    """Every byte of the zip structure, and a sample of the members' bytes."""
     _, bundle, _ = exported
     original = bundle.read_bytes()
+    with zipfile.ZipFile(bundle) as archive:
+        data = set()
+        for info in archive.infolist():
+            start = info.header_offset + 30 + len(info.filename.encode())
+            data.update(range(start, start + info.file_size))
+    structure = [p for p in range(len(original)) if p not in data]
     rnd = random.Random(7)
-    for position in sorted(rnd.sample(range(len(original)), 150)):
+    positions = structure + rnd.sample(sorted(data), 100)
+    target = tmp_path / "flipped.zip"
+    for position in positions:
         altered = bytearray(original)
         altered[position] ^= 1 << rnd.randrange(8)
-        target = tmp_path / "flipped.zip"
         target.write_bytes(bytes(altered))
         result = verify_bundle(target)
         assert not result.ok, f"a flip at byte {position} went unnoticed"
         assert result.fault
+
+
+async def test_a_bundle_rezipped_with_other_tools_is_named(
+    exported: tuple[Path, Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    _, bundle, _ = exported
+    files = _read(bundle)
+    with zipfile.ZipFile(tmp_path / "rezipped.zip", "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    fault = verify_bundle(tmp_path / "rezipped.zip").fault or ""
+    assert fault.startswith("zip: ")
+    _write(tmp_path / "same.zip", files, fix_manifest=False)
+    assert (tmp_path / "same.zip").read_bytes() == bundle.read_bytes()

@@ -7,16 +7,15 @@ and including that export record against it.
 
 import asyncio
 import base64
-import hashlib
 import json
 import os
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog, StoredRecord
 from rtc_gateway.evidence import bundle_format as layout
+from rtc_gateway.evidence.bundle_zip import BundleWriter
 from rtc_gateway.evidence.checkpoint import Checkpoint, parse_checkpoint_body
 from rtc_gateway.evidence.merkle import MerkleTree
 from rtc_gateway.evidence.records import format_at
@@ -212,31 +211,19 @@ def _add_transcripts(
 def _write_zip(
     out_path: Path, files: dict[str, bytes], media: list[Recording], recordings_dir: Path
 ) -> None:
-    """Write atomically; media is streamed from disk and hashed on the way."""
-    digests = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
+    """Write atomically in the bundle layout; media is streamed from disk."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(out_path.name + ".partial")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name in sorted(files):
-            archive.writestr(name, files[name])
+    with open(tmp, "wb") as handle:
+        writer = BundleWriter(handle)
+        digests = {name: writer.add_bytes(name, files[name]) for name in sorted(files)}
         for recording in media:
             name = layout.RECORDINGS_DIR + recording.path
-            if name in digests:
-                continue
-            digests[name] = _copy_into(archive, recordings_dir / recording.path, name)
+            if name not in digests:
+                digests[name] = writer.add_file(name, recordings_dir / recording.path)
         manifest = {"algorithm": "sha256", "files": dict(sorted(digests.items()))}
-        archive.writestr(layout.MANIFEST, json.dumps(manifest, indent=1))
-    with open(tmp, "rb") as handle:
+        writer.add_bytes(layout.MANIFEST, json.dumps(manifest, indent=1).encode("utf-8"))
+        writer.finish()
+        handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, out_path)
-
-
-def _copy_into(archive: zipfile.ZipFile, source: Path, name: str) -> str:
-    digest = hashlib.sha256()
-    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_STORED
-    with open(source, "rb") as src, archive.open(info, "w", force_zip64=True) as dst:
-        while chunk := src.read(1 << 20):
-            digest.update(chunk)
-            dst.write(chunk)
-    return digest.hexdigest()

@@ -1,4 +1,6 @@
-"""Names and layout of an evidence bundle (a zip file), shared by exporter and verifier.
+"""Names of the files in an evidence bundle, shared by exporter and verifier.
+
+The zip container itself is laid out by ``bundle_zip``.
 
 ::
 

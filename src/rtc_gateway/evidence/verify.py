@@ -2,6 +2,8 @@
 
 Checks, in this order, and stops at the first fault, which it names precisely:
 
+0. the zip itself: exactly the bundle layout (``bundle_zip``), so no byte of the
+   file escapes the checks below;
 1. the manifest: every file's SHA-256, no file missing or added;
 2. the keys: the chain of key rotations from the first key to the key in use
    (and, if given, that the first key is the one the expert trusts);
@@ -22,15 +24,17 @@ import argparse
 import hashlib
 import hmac
 import json
+import os
 import sys
 import zipfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from rtc_gateway.evidence import bundle_format as layout
+from rtc_gateway.evidence.bundle_zip import LayoutError, Member, check_layout
 from rtc_gateway.evidence.checkpoint import Checkpoint, open_checkpoint
 from rtc_gateway.evidence.key_rotation import follow_chain
 from rtc_gateway.evidence.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
@@ -59,19 +63,32 @@ def verify_bundle(
     """Verify a bundle; ``earlier_checkpoint`` is a signed checkpoint note's text."""
     result = VerifyResult(ok=False)
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open(path, "rb") as handle, zipfile.ZipFile(handle) as archive:
+            _check_zip_layout(handle, archive)
             _Verifier(archive, result).run(earlier_checkpoint, trusted_key)
     except Fault as fault:
         result.fault = str(fault)
         return result
-    except (zipfile.BadZipFile, OSError, zlib.error, EOFError) as error:
+    except (zipfile.BadZipFile, OSError, zlib.error, EOFError, NotImplementedError) as error:
         result.fault = f"the bundle cannot be read as a zip file: {error}"
         return result
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
+    except Exception as error:  # whatever else a forged file provokes is a fault, not a crash
         result.fault = f"the bundle is malformed: {type(error).__name__}: {error}"
         return result
     result.ok = True
     return result
+
+
+def _check_zip_layout(handle: BinaryIO, archive: zipfile.ZipFile) -> None:
+    members = []
+    for info in archive.infolist():
+        if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
+            raise Fault(f"zip: {info.filename} is compressed; bundle members are stored")
+        members.append(Member(info.filename, info.CRC, info.file_size, info.header_offset))
+    try:
+        check_layout(handle, members, handle.seek(0, os.SEEK_END))
+    except LayoutError as error:
+        raise Fault(f"zip: {error}") from error
 
 
 class _Verifier:
