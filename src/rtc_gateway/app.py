@@ -17,6 +17,7 @@ from rtc_gateway.domain.wait_estimate import HandlingTimes
 from rtc_gateway.domain.zones import load_default_zones
 from rtc_gateway.gateway.agent_namespace import AgentNamespace
 from rtc_gateway.gateway.anonymous_quota import AnonymousQuota
+from rtc_gateway.gateway.candidate_filter import is_loopback_only
 from rtc_gateway.gateway.citizen_namespace import CitizenNamespace
 from rtc_gateway.gateway.connections import ConnectionRegistry
 from rtc_gateway.gateway.conversation_events import ConversationEvents
@@ -112,7 +113,8 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         turn_secret=settings.turn_secret,
         host_addresses=list(settings.rtc_host_addresses) or None,
         empty_room_timeout_s=settings.video_empty_room_timeout_s)
-    video = VideoEvents(video_service, conversations, notifier)
+    video = VideoEvents(video_service, conversations, notifier,
+                        loopback_only=is_loopback_only(settings.rtc_host_addresses))
     conversations.on_closed(video.conversation_closed)
     CitizenNamespace(
         sio=sio, connections=connections, tokens=tokens,

@@ -70,7 +70,7 @@ async def start_gateway(tmp_path: Path) -> AsyncIterator[StartGateway]:
         settings = replace(
             Settings(data_dir=data_dir or tmp_path / "data", agent_grace_s=0.5,
                      queue_update_interval_s=0.02, checkpoint_interval_s=0,
-                     anonymous_per_ip=1000),
+                     anonymous_per_ip=1000, rtc_host_addresses=("127.0.0.1",)),
             **overrides)
         gateway = build_gateway(settings)
         runner = web.AppRunner(gateway.app, handle_signals=False, access_log=None,

@@ -29,7 +29,7 @@ async def until(predicate, within_s: float = 20.0) -> None:  # type: ignore[no-u
 
 async def test_video_call_relays_both_ways_and_records_evidence(
         start_gateway: StartGateway, tmp_path: Path) -> None:
-    gw = await start_gateway(data_dir=tmp_path / "data", rtc_host_addresses=("127.0.0.1",))
+    gw = await start_gateway(data_dir=tmp_path / "data")
     citizen, agent, cid = await assigned_pair(gw)
     started = await agent.ok("video:start", {"conversation_id": cid})
     room_id = started["room_id"]

@@ -14,6 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+LOOPBACK_MEDIA = {"RTC_GATEWAY_RTC_HOST_ADDRESSES": "127.0.0.1"}
+"""Tests keep WebRTC on loopback: the gateway's peers announce and accept nothing else."""
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -107,7 +110,7 @@ def start_gateway(data_dir: Path, *extra_args: str, env: dict[str, str] | None =
              "--host", "127.0.0.1", "--port", str(port), *extra_args],
             stdout=log_file,
             stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
+            env={**os.environ, **LOOPBACK_MEDIA, **(env or {})},
         )
     gateway = GatewayProcess(data_dir, port, process, log_path)
     try:

@@ -11,6 +11,7 @@ from rtc_gateway.domain.errors import DomainError, Forbidden, NotFound
 from rtc_gateway.domain.roles import Actor, Role
 from rtc_gateway.gateway import schemas
 from rtc_gateway.gateway.acks import Ack, ok
+from rtc_gateway.gateway.candidate_filter import allowed, loopback_candidates_only
 from rtc_gateway.gateway.connections import Connection
 from rtc_gateway.gateway.dispatcher import EventDispatcher
 from rtc_gateway.gateway.notifier import SocketNotifier
@@ -38,8 +39,9 @@ def participant_of(actor: Actor) -> Participant:
 
 class VideoEvents:
     def __init__(self, video: VideoRoomService, conversations: ConversationService,
-                 notifier: SocketNotifier) -> None:
+                 notifier: SocketNotifier, *, loopback_only: bool = False) -> None:
         self._video = video
+        self._loopback_only = loopback_only
         self._conversations = conversations
         self._notifier = notifier
         self._media_sid: dict[Participant, str] = {}
@@ -83,8 +85,9 @@ class VideoEvents:
 
     async def offer(self, connection: Connection, payload: schemas.RtcOffer) -> Ack:
         participant = self._authorize(connection, payload.room_id)
+        offered = loopback_candidates_only(payload.sdp) if self._loopback_only else payload.sdp
         try:
-            sdp, type_ = await self._video.offer(payload.room_id, participant, payload.sdp,
+            sdp, type_ = await self._video.offer(payload.room_id, participant, offered,
                                                  payload.type)
         except VideoError as error:
             raise VideoRefused(error) from error
@@ -94,6 +97,8 @@ class VideoEvents:
     async def candidate(self, connection: Connection, payload: schemas.RtcCandidate) -> Ack:
         participant = self._authorize(connection, payload.room_id)
         if payload.candidate is None or not payload.candidate.candidate:
+            return ok()
+        if self._loopback_only and not allowed(payload.candidate.candidate):
             return ok()
         candidate: dict[str, Any] = {
             "candidate": payload.candidate.candidate,
