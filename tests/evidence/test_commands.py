@@ -168,3 +168,36 @@ def _other_key() -> str:
     from .support import ORIGIN
 
     return VerifierKey.of(ORIGIN, Ed25519PrivateKey.generate()).encode()
+
+
+async def test_export_refuses_when_a_recording_is_missing(tmp_path: Path) -> None:
+    clock = ManualClock()
+    log = make_log(tmp_path, clock)
+    await log.start()
+    conversation = await populate(log, tmp_path, clock)
+    await log.close()
+    conversation.recording.unlink()
+    code, _, err = await cli(
+        "export",
+        "--data-dir",
+        str(tmp_path),
+        "--conversation",
+        "conv-1",
+        "--out",
+        str(tmp_path / "x.zip"),
+    )
+    assert code == 2
+    assert "conv-1/room-1-citizen.webm is not in" in err
+    assert not (tmp_path / "x.zip").exists()
+    assert not (tmp_path / "x.zip.partial").exists()
+    code, _, err = await cli(
+        "export",
+        "--data-dir",
+        str(tmp_path),
+        "--conversation",
+        "conv-1",
+        "--out",
+        str(tmp_path / "x.zip"),
+        "--no-media",
+    )
+    assert code == 0, err

@@ -47,6 +47,10 @@ class ConversationNotFound(LookupError):
     """The log holds no record of that conversation."""
 
 
+class RecordingMissing(FileNotFoundError):
+    """A recording named by the log is not in the recordings folder."""
+
+
 @dataclass(frozen=True, slots=True)
 class Recording:
     path: str
@@ -66,8 +70,11 @@ async def export_conversation(
     include_media: bool = True,
 ) -> Path:
     """Log the export, sign a checkpoint and write the bundle to ``out_path``."""
-    if not await log.stored_records(conversation_id):
+    existing = await log.stored_records(conversation_id)
+    if not existing:
         raise ConversationNotFound(conversation_id)
+    if include_media:
+        _check_recordings_present(existing, recordings_dir)
     exported = await log.append(
         EvidenceEntry(
             conversation_id=conversation_id,
@@ -169,6 +176,13 @@ def _bundle_json(
     return json.dumps(content, indent=1).encode("utf-8")
 
 
+def _check_recordings_present(records: list[StoredRecord], recordings_dir: Path) -> None:
+    """Fail before anything is logged when a recording the log names is not on disk."""
+    for recording in _recordings([(r, json.loads(r.record)) for r in records]):
+        if not (recordings_dir / recording.path).is_file():
+            raise RecordingMissing(f"recording {recording.path} is not in {recordings_dir}")
+
+
 def _recordings(parsed: list[tuple[StoredRecord, dict[str, Any]]]) -> list[Recording]:
     found: list[Recording] = []
     for _, record in parsed:
@@ -214,6 +228,17 @@ def _write_zip(
     """Write atomically in the bundle layout; media is streamed from disk."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(out_path.name + ".partial")
+    try:
+        _write_members(tmp, files, media, recordings_dir)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, out_path)
+
+
+def _write_members(
+    tmp: Path, files: dict[str, bytes], media: list[Recording], recordings_dir: Path
+) -> None:
     with open(tmp, "wb") as handle:
         writer = BundleWriter(handle)
         digests = {name: writer.add_bytes(name, files[name]) for name in sorted(files)}
@@ -226,4 +251,3 @@ def _write_zip(
         writer.finish()
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(tmp, out_path)

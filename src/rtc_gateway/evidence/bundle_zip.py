@@ -137,6 +137,8 @@ class BundleWriter:
     def finish(self) -> None:
         central_offset = self._out.tell()
         central = b"".join(m.central_header() for m in self.members)
+        if central_offset + len(central) > LIMIT:
+            raise LayoutError("a bundle holds at most 4 GiB")
         self._out.write(central)
         self._out.write(end_record(self.members, len(central), central_offset))
 

@@ -16,7 +16,11 @@ from pathlib import Path
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.adapters.sqlite.evidence_schema import stored_origin
 from rtc_gateway.evidence import verify
-from rtc_gateway.evidence.bundle import ConversationNotFound, export_conversation
+from rtc_gateway.evidence.bundle import (
+    ConversationNotFound,
+    RecordingMissing,
+    export_conversation,
+)
 from rtc_gateway.evidence.key_store import rotate_key
 from rtc_gateway.evidence.retention import erase_expired
 from rtc_gateway.ports.clock import Clock, SystemClock
@@ -128,6 +132,9 @@ def _export(args: argparse.Namespace) -> int:
         )
     except ConversationNotFound:
         print(f"no conversation {args.conversation} in the evidence log", file=sys.stderr)
+        return 2
+    except RecordingMissing as error:
+        print(f"{error}; export with --no-media to leave recordings out", file=sys.stderr)
         return 2
     print(path)
     return 0
