@@ -8,12 +8,12 @@ from pathlib import Path
 import av
 import pytest
 
+from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.ports.clock import SystemClock
 from rtc_gateway.ports.evidence_log import RecordKind
 from rtc_gateway.rtc.errors import BadSignal, NotAParticipant, RoomNotFound
 from rtc_gateway.services.video_rooms import Participant, RoomEnded, VideoRoomService
 from tests.rtc.client_peer import ClientPeer
-from tests.rtc.memory_evidence import MemoryEvidenceLog
 
 CITIZEN = Participant("citizen", "c-1")
 AGENT = Participant("agent", "a-1")
@@ -30,12 +30,15 @@ class Ended:
 @pytest.fixture
 async def service(
     tmp_path: Path,
-) -> AsyncIterator[tuple[VideoRoomService, MemoryEvidenceLog, Ended]]:
-    evidence = MemoryEvidenceLog()
+) -> AsyncIterator[tuple[VideoRoomService, SqliteEvidenceLog, Ended]]:
+    evidence = SqliteEvidenceLog(
+        tmp_path / "evidence.sqlite3", tmp_path / "signing.key", "video-test", SystemClock()
+    )
+    await evidence.start()
     ended = Ended()
     svc = VideoRoomService(
         evidence=evidence,
-        recordings_dir=tmp_path,
+        recordings_dir=tmp_path / "recordings",
         ice_servers=[],
         clock=SystemClock(),
         on_room_ended=ended,
@@ -43,6 +46,7 @@ async def service(
     )
     yield svc, evidence, ended
     await svc.close()
+    await evidence.close()
 
 
 async def connect(svc: VideoRoomService, room_id: str, who: Participant) -> ClientPeer:
@@ -73,7 +77,7 @@ def count_frames(path: Path) -> dict[str, int]:
 
 
 async def test_both_sides_receive_decodable_media_and_recordings_are_evidence(
-    service: tuple[VideoRoomService, MemoryEvidenceLog, Ended], tmp_path: Path
+    service: tuple[VideoRoomService, SqliteEvidenceLog, Ended], tmp_path: Path
 ) -> None:
     svc, evidence, ended = service
     room = await svc.start("conv-1", AGENT)
@@ -103,7 +107,7 @@ async def test_both_sides_receive_decodable_media_and_recordings_are_evidence(
     assert event.room_id == room.room_id
     assert {r["participant"]["role"] for r in event.recordings} == {"agent", "citizen"}
     for rec in event.recordings:
-        path = tmp_path / rec["path"]
+        path = tmp_path / "recordings" / rec["path"]
         assert path.suffix == ".webm"
         counts = count_frames(path)
         expected = sent[rec["participant"]["role"]]
@@ -116,10 +120,10 @@ async def test_both_sides_receive_decodable_media_and_recordings_are_evidence(
     logged = records[1].data
     assert logged["recording"] == dict(event.recording)
     assert logged["recordings"] == [dict(r) for r in event.recordings]
-    manifest = tmp_path / logged["manifest"]
+    manifest = tmp_path / "recordings" / logged["manifest"]
     assert hashlib.sha256(manifest.read_bytes()).hexdigest() == event.recording["sha256"]
     for rec in event.recordings:
-        data = (tmp_path / rec["path"]).read_bytes()
+        data = (tmp_path / "recordings" / rec["path"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == rec["sha256"]
         assert len(data) == rec["bytes"]
         assert f"{rec['sha256']}  {Path(rec['path']).name}" in manifest.read_text()
@@ -128,7 +132,7 @@ async def test_both_sides_receive_decodable_media_and_recordings_are_evidence(
 
 
 async def test_refuses_foreign_roles_unknown_rooms_and_bad_offers(
-    service: tuple[VideoRoomService, MemoryEvidenceLog, Ended],
+    service: tuple[VideoRoomService, SqliteEvidenceLog, Ended],
 ) -> None:
     svc, _, _ = service
     room = await svc.start("conv-2", AGENT)
@@ -143,3 +147,46 @@ async def test_refuses_foreign_roles_unknown_rooms_and_bad_offers(
         await svc.offer(room.room_id, CITIZEN, "not sdp", "offer")
     with pytest.raises(BadSignal):
         await svc.candidate(room.room_id, CITIZEN, {"candidate": "x"})
+
+
+async def test_a_participant_who_drops_and_rejoins_gets_media_again(
+    service: tuple[VideoRoomService, SqliteEvidenceLog, Ended],
+) -> None:
+    svc, _, ended = service
+    room = await svc.start("conv-3", AGENT)
+    agent = await connect(svc, room.room_id, AGENT)
+    citizen = await connect(svc, room.room_id, CITIZEN)
+    await wait_for(lambda: min(agent.received.video_frames, citizen.received.video_frames) > 15, 20)
+
+    await citizen.close()
+    await svc.disconnect(CITIZEN)
+    assert room.members[CITIZEN] is None
+    before = agent.received.video_frames
+
+    again = await connect(svc, room.room_id, CITIZEN)
+    await wait_for(
+        lambda: again.received.video_frames > 15 and agent.received.video_frames > before + 15,
+        within_s=20,
+    )
+    assert again.received.sizes == {(320, 240)}
+    await svc.leave(room.room_id, AGENT)
+    await agent.close()
+    await again.close()
+
+    roles = [r["participant"]["role"] for r in ended.events[0].recordings]
+    assert sorted(roles) == ["agent", "citizen", "citizen"]
+    assert svc.room(room.room_id) is None
+
+
+async def test_closing_the_conversation_ends_the_room(
+    service: tuple[VideoRoomService, SqliteEvidenceLog, Ended],
+) -> None:
+    svc, _, ended = service
+    room = await svc.start("conv-4", AGENT)
+    agent = await connect(svc, room.room_id, AGENT)
+    await svc.end_conversation("conv-4")
+    assert ended.events[0].reason == "conversation_closed"
+    assert svc.room(room.room_id) is None
+    with pytest.raises(RoomNotFound):
+        await svc.join(room.room_id, CITIZEN)
+    await agent.close()
