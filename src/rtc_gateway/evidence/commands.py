@@ -25,8 +25,9 @@ from rtc_gateway.evidence.key_store import rotate_key
 from rtc_gateway.evidence.retention import erase_expired
 from rtc_gateway.ports.clock import Clock, SystemClock
 
-DEFAULT_ORIGIN = "rtc-gateway/evidence"
-"""Origin (and signing key name) of a log created without one configured."""
+DEFAULT_ORIGIN = "rtc-gateway.local/evidence"
+"""Origin (and signing key name) of a log created without one configured; the same
+as the server configuration's default, so the command line and a server agree."""
 
 
 @dataclass(frozen=True, slots=True)
