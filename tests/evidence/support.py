@@ -51,6 +51,8 @@ async def populate(log: SqliteEvidenceLog, data_dir: Path, clock: ManualClock) -
     recording = EvidencePaths.of(data_dir).recordings / "conv-1" / "room-1-citizen.webm"
     recording.parent.mkdir(parents=True, exist_ok=True)
     recording.write_bytes(media)
+    sums = f"{hashlib.sha256(media).hexdigest()}  room-1-citizen.webm\n".encode()
+    (recording.parent / "SHA256SUMS").write_bytes(sums)
 
     def entry(cid: str, kind: str, role: str, actor: str, **kw: object) -> EvidenceEntry:
         clock.advance(timedelta(seconds=1))
@@ -120,6 +122,12 @@ async def populate(log: SqliteEvidenceLog, data_dir: Path, clock: ManualClock) -
                         "duration_s": 12.5,
                     }
                 ],
+                "recording": {
+                    "sha256": hashlib.sha256(sums).hexdigest(),
+                    "bytes": len(media),
+                    "duration_s": 12.5,
+                },
+                "manifest": "conv-1/SHA256SUMS",
             },
         )
     )

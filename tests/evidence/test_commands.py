@@ -59,7 +59,7 @@ async def test_export_then_verify_then_export_again_with_consistency(tmp_path: P
     assert out.strip() == str(first)
     code, out, err = await cli("verify", str(first))
     assert code == 0, err
-    assert "recordings: 1 verified" in out
+    assert "recordings: 2 file(s) verified" in out
     assert "exported" in out and "by operator op-9, reason: PV 2026/0042" in out
     code, _, err = await cli(
         "export",

@@ -177,8 +177,14 @@ def change_recording(files: Files, _: dict[str, Any]) -> None:
     files[name] = bytes(content)
 
 
+def change_room_manifest(files: Files, _: dict[str, Any]) -> None:
+    name = "recordings/conv-1/SHA256SUMS"
+    files[name] = files[name].replace(b"room-1", b"room-2")
+
+
 def drop_recording_claiming_no_media(files: Files, _: dict[str, Any]) -> None:
     del files["recordings/conv-1/room-1-citizen.webm"]
+    del files["recordings/conv-1/SHA256SUMS"]
     bundle = json.loads(files["bundle.json"])
     bundle["media_included"] = False
     files["bundle.json"] = json.dumps(bundle).encode()
@@ -200,6 +206,7 @@ CASES: list[tuple[Callable[[Files, dict[str, Any]], None], str]] = [
     (replace_signature, "checkpoint: the checkpoint carries no valid signature"),
     (replace_key, "checkpoint: the checkpoint carries no valid signature"),
     (change_recording, "does not have the SHA-256 the log recorded"),
+    (change_room_manifest, "SHA256SUMS does not have the SHA-256 the log recorded"),
     (drop_recording_claiming_no_media, "media_included differs from what the export record says"),
 ]
 

@@ -55,7 +55,7 @@ class RecordingMissing(FileNotFoundError):
 class Recording:
     path: str
     sha256: str
-    size: int
+    size: int | None
 
 
 async def export_conversation(
@@ -186,13 +186,10 @@ def _check_recordings_present(records: list[StoredRecord], recordings_dir: Path)
 def _recordings(parsed: list[tuple[StoredRecord, dict[str, Any]]]) -> list[Recording]:
     found: list[Recording] = []
     for _, record in parsed:
-        if record["kind"] != RecordKind.VIDEO_ENDED:
-            continue
-        for item in record["data"].get("recordings", []):
-            path = str(item["path"])
+        for path, sha256, size in layout.recordings_of(record["kind"], record["data"]):
             if not layout.safe_member_path(path):
                 raise ValueError(f"recording path {path!r} leaves the recordings folder")
-            found.append(Recording(path, str(item["sha256"]), int(item["bytes"])))
+            found.append(Recording(path, sha256, size))
     return found
 
 

@@ -18,6 +18,8 @@ The zip container itself is laid out by ``bundle_zip``.
     README.txt           how to verify
 """
 
+from typing import Any
+
 FORMAT = "rtc-gateway-evidence-bundle/1"
 MANIFEST = "manifest.json"
 BUNDLE = "bundle.json"
@@ -41,3 +43,22 @@ def safe_member_path(path: str) -> bool:
         and "\\" not in path
         and all(part not in ("", ".", "..") for part in parts)
     )
+
+
+def recordings_of(kind: str, data: dict[str, Any]) -> list[tuple[str, str, int | None]]:
+    """Files a record vouches for, as (path under recordings/, SHA-256 hex, size or None).
+
+    A ``video.ended`` record lists its ``recordings`` ({path, sha256, bytes, ...}); when it
+    also names the room's ``manifest`` file, its SHA-256 is ``recording.sha256``.
+    """
+    if kind != "video.ended":
+        return []
+    found: list[tuple[str, str, int | None]] = [
+        (str(item.get("path")), str(item.get("sha256")), item.get("bytes"))
+        for item in data.get("recordings", [])
+        if isinstance(item, dict)
+    ]
+    summary = data.get("recording")
+    if isinstance(data.get("manifest"), str) and isinstance(summary, dict):
+        found.append((data["manifest"], str(summary.get("sha256")), None))
+    return found

@@ -96,6 +96,9 @@ class _Verifier:
         self.archive = archive
         self.result = result
         self.files: dict[str, bytes] = {}
+        """Contents of the members other than recordings."""
+        self.digests: dict[str, tuple[str, int]] = {}
+        """SHA-256 (hex) and size of every member but the manifest."""
 
     def run(self, earlier_checkpoint: str | None, trusted_key: str | None) -> None:
         self._check_manifest()
@@ -126,16 +129,30 @@ class _Verifier:
                 continue
             if name not in listed:
                 raise Fault(f"manifest: {name} is in the bundle but not in the manifest")
-            content = self.archive.read(name)
-            digest = hashlib.sha256(content).hexdigest()
+            digest, size = self._hash_member(name)
             if not hmac.compare_digest(digest, str(listed[name])):
                 raise Fault(
                     f"manifest: {name} has SHA-256 {digest}, the manifest says {listed[name]}"
                 )
-            self.files[name] = content
+            self.digests[name] = (digest, size)
         for name in listed:
-            if name not in self.files:
+            if name not in self.digests:
                 raise Fault(f"manifest: {name} is listed but missing from the bundle")
+
+    def _hash_member(self, name: str) -> tuple[str, int]:
+        """Stream the member (recordings can be large); keep the small ones in memory."""
+        digest, size = hashlib.sha256(), 0
+        keep = not name.startswith(layout.RECORDINGS_DIR)
+        pieces = []
+        with self.archive.open(name) as member:
+            while chunk := member.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+                if keep:
+                    pieces.append(chunk)
+        if keep:
+            self.files[name] = b"".join(pieces)
+        return digest.hexdigest(), size
 
     def _json(self, name: str) -> Any:
         if name not in self.files:
@@ -270,28 +287,24 @@ class _Verifier:
     # 6. recordings -----------------------------------------------------------
 
     def _check_recordings(self, records: list[ParsedRecord], media_included: bool) -> None:
-        expected: dict[str, dict[str, Any]] = {}
+        expected: dict[str, tuple[str, int | None]] = {}
         for record in records:
-            if record.kind != "video.ended":
-                continue
-            for item in record.data.get("recordings", []):
-                expected[layout.RECORDINGS_DIR + str(item.get("path"))] = item
-        present = {name for name in self.files if name.startswith(layout.RECORDINGS_DIR)}
+            for path, sha256, size in layout.recordings_of(record.kind, record.data):
+                expected[layout.RECORDINGS_DIR + path] = (sha256, size)
+        present = {name for name in self.digests if name.startswith(layout.RECORDINGS_DIR)}
         for name in sorted(present - set(expected)):
             raise Fault(f"recordings: {name} is not a recording of this conversation")
         if not media_included:
             if present:
                 raise Fault("recordings: the bundle says media was left out but holds some")
             return
-        for name, item in sorted(expected.items()):
-            if name not in self.files:
+        for name, (sha256, size) in sorted(expected.items()):
+            if name not in self.digests:
                 raise Fault(f"recordings: {name} is missing")
-            content = self.files[name]
-            if len(content) != item.get("bytes"):
-                raise Fault(
-                    f"recordings: {name} has {len(content)} bytes, the log says {item.get('bytes')}"
-                )
-            if hashlib.sha256(content).hexdigest() != item.get("sha256"):
+            digest, actual_size = self.digests[name]
+            if size is not None and actual_size != size:
+                raise Fault(f"recordings: {name} has {actual_size} bytes, the log says {size}")
+            if digest != sha256:
                 raise Fault(f"recordings: {name} does not have the SHA-256 the log recorded")
 
     # 7. consistency ----------------------------------------------------------
@@ -351,12 +364,10 @@ class _Verifier:
         records: list[ParsedRecord],
     ) -> None:
         messages = [r for r in records if r.kind == "message"]
-        recordings = sum(
-            len(r.data.get("recordings", [])) for r in records if r.kind == "video.ended"
-        )
+        recordings = sum(len(layout.recordings_of(r.kind, r.data)) for r in records)
         export = records[-1]
         lines = [
-            f"bundle intact: {len(self.files)} files match the manifest",
+            f"bundle intact: {len(self.digests)} files match the manifest",
             f"log {checkpoint.origin}: checkpoint of {checkpoint.size} records signed by key"
             f" {chain[-1].key_id.hex()}",
             f"first key (trust anchor): {chain[0].encode()}"
@@ -366,7 +377,9 @@ class _Verifier:
             f" from {records[0].at} to {records[-1].at}",
             f"texts: {len(self.result.erased)} erased at retention, the rest match",
             "recordings: "
-            + (f"{recordings} verified" if bundle.get("media_included") else "not included"),
+            + (
+                f"{recordings} file(s) verified" if bundle.get("media_included") else "not included"
+            ),
             f"exported {export.at} by {export.actor_role} {export.actor_id},"
             f" reason: {export.data.get('reason', '')}",
         ]
