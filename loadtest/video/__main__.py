@@ -1,0 +1,3 @@
+from loadtest.video.run import main
+
+main()
