@@ -265,3 +265,41 @@ async def test_the_log_refuses_another_origin(tmp_path: Path) -> None:
     other = SqliteEvidenceLog(paths.db, paths.key, "another/origin", ManualClock(), 0)
     with pytest.raises(ValueError, match="origin"):
         await other.start()
+
+
+async def test_proofs_from_stored_subtrees_match_the_full_tree(tmp_path: Path) -> None:
+    clock = ManualClock()
+    log = make_log(tmp_path, clock)
+    await log.start()
+    for round_ in range(3):  # several transactions, sizes across 256 and 512 boundaries
+        await asyncio.gather(
+            *(log.append(message(f"c{i % 7}", round_ * 200 + i + 1, clock)) for i in range(200))
+        )
+    size = 600
+    tree = MerkleTree(await log.leaf_hashes(size))
+    for at_size in (1, 255, 256, 257, 511, 512, 513, 600):
+        assert await log.root_at(at_size) == tree.root(at_size)
+    indexes = [0, 1, 255, 256, 300, 511, 512, 599]
+    assert await log.inclusion_proofs(indexes, size) == [
+        tree.inclusion_proof(i, size) for i in indexes
+    ]
+    olds = [1, 7, 256, 300, 512, 600]
+    assert await log.consistency_proofs(olds, size) == [
+        tree.consistency_proof(m, size) for m in olds
+    ]
+    await log.close()
+    con = sqlite3.connect(EvidencePaths.of(tmp_path).db)
+    try:
+        heights = con.execute("SELECT height, count(*) FROM nodes GROUP BY height").fetchall()
+        assert heights == [(8, 2)]
+        # without the stored roots (a log from before they existed) proofs still hold
+        con.execute("DELETE FROM nodes")
+        con.commit()
+    finally:
+        con.close()
+    again = make_log(tmp_path, clock)
+    await again.start()
+    assert await again.inclusion_proofs(indexes, size) == [
+        tree.inclusion_proof(i, size) for i in indexes
+    ]
+    await again.close()

@@ -17,7 +17,6 @@ from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog, StoredRe
 from rtc_gateway.evidence import bundle_format as layout
 from rtc_gateway.evidence.bundle_zip import BundleWriter
 from rtc_gateway.evidence.checkpoint import Checkpoint, parse_checkpoint_body
-from rtc_gateway.evidence.merkle import MerkleTree
 from rtc_gateway.evidence.records import format_at
 from rtc_gateway.evidence.signed_note import parse_note
 from rtc_gateway.evidence.transcript import (
@@ -88,16 +87,22 @@ async def export_conversation(
     note = await log.checkpoint()
     checkpoint = parse_checkpoint_body(parse_note(note).text)
     records = await log.stored_records(conversation_id, exported.index)
-    leaves = await log.leaf_hashes(checkpoint.size)
-    tree = await asyncio.to_thread(MerkleTree, leaves)
-    if tree.root(checkpoint.size) != checkpoint.root:
+    if await log.root_at(checkpoint.size) != checkpoint.root:
         raise RuntimeError("the stored leaves do not match the signed checkpoint")
     parsed = [(r, json.loads(r.record)) for r in records]
     earlier = await _earlier_checkpoints(log, parsed, exported.index)
+    proofs = await log.inclusion_proofs([r.index for r in records], checkpoint.size)
+    sizes = sorted(size for size in earlier if size <= checkpoint.size)
+    consistency = await log.consistency_proofs(sizes, checkpoint.size)
     files = _bundle_files(log, note)
-    files[layout.RECORDS] = _records_json(records, tree, checkpoint.size)
+    files[layout.RECORDS] = _records_json(records, proofs)
     files[layout.BUNDLE] = _bundle_json(
-        log, conversation_id, exported.index, include_media, tree, checkpoint, earlier
+        log,
+        conversation_id,
+        exported.index,
+        include_media,
+        checkpoint,
+        dict(zip(sizes, consistency, strict=True)),
     )
     for size, earlier_note in earlier.items():
         files[f"{layout.EARLIER_DIR}{size}.note"] = earlier_note.encode("utf-8")
@@ -132,7 +137,7 @@ def _bundle_files(log: SqliteEvidenceLog, note: str) -> dict[str, bytes]:
     return files
 
 
-def _records_json(records: list[StoredRecord], tree: MerkleTree, size: int) -> bytes:
+def _records_json(records: list[StoredRecord], proofs: list[list[bytes]]) -> bytes:
     items = [
         {
             "index": r.index,
@@ -140,9 +145,9 @@ def _records_json(records: list[StoredRecord], tree: MerkleTree, size: int) -> b
             "record": r.record.decode("utf-8"),
             "text": r.text,
             "salt": r.salt.hex() if r.salt is not None else None,
-            "inclusion_proof": [h.hex() for h in tree.inclusion_proof(r.index, size)],
+            "inclusion_proof": [h.hex() for h in proof],
         }
-        for r in records
+        for r, proof in zip(records, proofs, strict=True)
     ]
     return json.dumps(items, ensure_ascii=False, indent=1).encode("utf-8")
 
@@ -152,18 +157,9 @@ def _bundle_json(
     conversation_id: str,
     export_index: int,
     include_media: bool,
-    tree: MerkleTree,
     checkpoint: Checkpoint,
-    earlier: dict[int, str],
+    consistency: dict[int, list[bytes]],
 ) -> bytes:
-    consistency = [
-        {
-            "from_size": size,
-            "proof": [h.hex() for h in tree.consistency_proof(size, checkpoint.size)],
-        }
-        for size in sorted(earlier)
-        if size <= checkpoint.size
-    ]
     content: dict[str, Any] = {
         "format": layout.FORMAT,
         "origin": log.origin,
@@ -171,7 +167,10 @@ def _bundle_json(
         "export_index": export_index,
         "media_included": include_media,
         "checkpoint_size": checkpoint.size,
-        "consistency": consistency,
+        "consistency": [
+            {"from_size": size, "proof": [h.hex() for h in proof]}
+            for size, proof in sorted(consistency.items())
+        ],
     }
     return json.dumps(content, indent=1).encode("utf-8")
 

@@ -8,9 +8,12 @@ Standard library only, so an expert can check it against the RFCs line by line.
 """
 
 import hashlib
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 HASH_SIZE = 32
+STRIDE = 8
+"""Heights of the subtree roots a log stores (8, 16, 24...), so proofs need no full scan."""
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 
@@ -47,23 +50,17 @@ def reference_root(leaf_hashes: Sequence[bytes]) -> bytes:
     return node_hash(reference_root(leaf_hashes[:k]), reference_root(leaf_hashes[k:]))
 
 
-class MerkleTree:
-    """All levels of the tree over a list of leaf hashes, to answer proofs for any size.
-
-    Level 0 holds the leaf hashes; level h holds the roots of the complete subtrees of
-    2^h leaves, in order. Subtrees that are not complete are hashed on demand.
-    """
-
-    def __init__(self, leaf_hashes: Sequence[bytes]) -> None:
-        self._levels: list[list[bytes]] = [list(leaf_hashes)]
-        level = self._levels[0]
-        while len(level) > 1:
-            level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
-            self._levels.append(level)
+class TreeView(ABC):
+    """Proofs over a log from any source of complete subtree hashes (RFC 9162 §2.1)."""
 
     @property
+    @abstractmethod
     def size(self) -> int:
-        return len(self._levels[0])
+        """Leaves available."""
+
+    @abstractmethod
+    def complete_subtree(self, height: int, index: int) -> bytes:
+        """Root of the complete subtree of 2^height leaves starting at index * 2^height."""
 
     def root(self, size: int) -> bytes:
         """Root of the tree over the first ``size`` leaves."""
@@ -93,11 +90,11 @@ class MerkleTree:
             raise ValueError(f"tree has {self.size} leaves, not {size}")
 
     def _subtree(self, start: int, end: int) -> bytes:
-        """MTH of leaves [start, end); complete aligned subtrees come from the levels."""
+        """MTH of leaves [start, end): complete aligned subtrees, or the RFC's split."""
         width = end - start
         if width & (width - 1) == 0:
             height = width.bit_length() - 1
-            return self._levels[height][start >> height]
+            return self.complete_subtree(height, start >> height)
         k = _largest_power_of_two_below(width)
         return node_hash(self._subtree(start, start + k), self._subtree(start + k, end))
 
@@ -118,6 +115,36 @@ class MerkleTree:
         if m <= k:
             return [*self._subproof(m, start, start + k, complete), self._subtree(start + k, end)]
         return [*self._subproof(m - k, start + k, end, False), self._subtree(start, start + k)]
+
+
+class MerkleTree(TreeView):
+    """All levels of the tree over a list of leaf hashes, held in memory.
+
+    Level 0 holds the leaf hashes; level h holds the roots of the complete subtrees of
+    2^h leaves, in order.
+    """
+
+    def __init__(self, leaf_hashes: Sequence[bytes]) -> None:
+        self._levels: list[list[bytes]] = [list(leaf_hashes)]
+        level = self._levels[0]
+        while len(level) > 1:
+            level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+            self._levels.append(level)
+
+    @property
+    def size(self) -> int:
+        return len(self._levels[0])
+
+    def complete_subtree(self, height: int, index: int) -> bytes:
+        return self._levels[height][index]
+
+
+def fold_complete(hashes: Sequence[bytes]) -> bytes:
+    """Root of a complete subtree from its 2^k bottom hashes, in order."""
+    level = list(hashes)
+    while len(level) > 1:
+        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+    return level[0]
 
 
 def root_from_inclusion_proof(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes:
@@ -225,12 +252,18 @@ class Frontier:
         self.size = size
         self._peaks = list(peaks)
 
-    def append(self, leaf: bytes) -> None:
+    def append(self, leaf: bytes, completed: list[tuple[int, int, bytes]] | None = None) -> None:
+        """Add a leaf; subtrees it completes at heights that are multiples of
+        ``STRIDE`` are added to ``completed`` as (height, index, hash)."""
         h = leaf
         n = self.size
+        height = 0
         while n & 1:
             h = node_hash(self._peaks.pop(), h)
             n >>= 1
+            height += 1
+            if completed is not None and height % STRIDE == 0:
+                completed.append((height, ((self.size + 1) >> height) - 1, h))
         self._peaks.append(h)
         self.size += 1
 

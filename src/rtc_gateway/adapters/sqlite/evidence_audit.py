@@ -45,6 +45,7 @@ def _audit(con: sqlite3.Connection, keys: list[VerifierKey]) -> AuditReport:
     tails: dict[str, tuple[int, bytes]] = {}
     seqs: dict[str, int] = {}
     erased = 0
+    completed: list[tuple[int, int, bytes]] = []
     _check_root(frontier, roots_wanted)
     rows = con.execute(
         "SELECT idx, conversation_id, conversation_index, seq, record, leaf_hash, text, salt"
@@ -74,8 +75,11 @@ def _audit(con: sqlite3.Connection, keys: list[VerifierKey]) -> AuditReport:
         elif salt is None or text_commitment(bytes(salt), text) != record.text_sha256:
             raise AuditFault(f"record {idx}: text does not match its commitment")
         tails[cid] = (ci, leaf)
-        frontier.append(leaf)
+        frontier.append(leaf, completed)
         _check_root(frontier, roots_wanted)
+    stored_nodes = con.execute("SELECT height, idx, hash FROM nodes ORDER BY height, idx")
+    if sorted((h, i, bytes(v)) for h, i, v in stored_nodes) != sorted(completed):
+        raise AuditFault("the stored subtree roots do not match the records")
     (stored_frontier,) = con.execute("SELECT frontier FROM tree WHERE id = 1").fetchone()
     if bytes(stored_frontier) != frontier.to_bytes():
         raise AuditFault("the stored tree frontier does not match the records")

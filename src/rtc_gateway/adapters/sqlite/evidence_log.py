@@ -17,16 +17,17 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from rtc_gateway.adapters.sqlite.evidence_schema import bind_origin, connect, create_schema
+from rtc_gateway.adapters.sqlite.evidence_tree import StoredTree
 from rtc_gateway.domain.timestamps import format_utc, parse_utc
 from rtc_gateway.evidence.checkpoint import Checkpoint
 from rtc_gateway.evidence.key_store import read_statements
@@ -44,6 +45,7 @@ from rtc_gateway.ports.evidence_log import EvidenceEntry, LoggedRecord, RecordKi
 from rtc_gateway.security.keys import load_or_create_private_key
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 class EvidenceLogClosed(RuntimeError):
@@ -243,6 +245,28 @@ class SqliteEvidenceLog:
         rows = await self._read("SELECT leaf_hash FROM records WHERE idx < ? ORDER BY idx", (size,))
         return [bytes(row[0]) for row in rows]
 
+    async def inclusion_proofs(self, indexes: Sequence[int], size: int) -> list[list[bytes]]:
+        """RFC 9162 inclusion proofs of leaves ``indexes`` in the tree of ``size`` leaves."""
+        return await self._on_tree(
+            size, lambda tree: [tree.inclusion_proof(i, size) for i in indexes]
+        )
+
+    async def consistency_proofs(self, old_sizes: Sequence[int], size: int) -> list[list[bytes]]:
+        """RFC 9162 consistency proofs from each of ``old_sizes`` to ``size``."""
+        return await self._on_tree(
+            size, lambda tree: [tree.consistency_proof(m, size) for m in old_sizes]
+        )
+
+    async def root_at(self, size: int) -> bytes:
+        """The root of the first ``size`` leaves, as the stored leaves and nodes give it."""
+        return await self._on_tree(size, lambda tree: tree.root(size))
+
+    async def _on_tree(self, size: int, job: Callable[[StoredTree], _T]) -> _T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._reader_pool, lambda: job(StoredTree(self._reader_connection(), size))
+        )
+
     async def first_checkpoint_after(self, index: int) -> StoredCheckpoint | None:
         """The earliest checkpoint covering global index ``index``."""
         rows = await self._read(
@@ -390,8 +414,10 @@ class SqliteEvidenceLog:
             self._refresh_if_moved()
             frontier = self._frontier.copy()
             tails: dict[str, _Tail] = {}
-            rows, logged = self._build(entries, frontier, tails)
+            nodes: list[tuple[int, int, bytes]] = []
+            rows, logged = self._build(entries, frontier, tails, nodes)
             con.executemany(_INSERT_RECORD, rows)
+            con.executemany("INSERT INTO nodes (height, idx, hash) VALUES (?, ?, ?)", nodes)
             con.executemany(
                 _UPSERT_CONVERSATION,
                 [
@@ -425,9 +451,14 @@ class SqliteEvidenceLog:
         return logged, note
 
     def _build(
-        self, entries: list[EvidenceEntry], frontier: Frontier, tails: dict[str, _Tail]
+        self,
+        entries: list[EvidenceEntry],
+        frontier: Frontier,
+        tails: dict[str, _Tail],
+        nodes: list[tuple[int, int, bytes]],
     ) -> tuple[list[tuple[Any, ...]], list[LoggedRecord | Exception]]:
-        """Rows to insert, and per entry its record or why it cannot be logged."""
+        """Rows to insert, and per entry its record or why it cannot be logged; subtree
+        roots the new leaves complete are added to ``nodes``."""
         rows: list[tuple[Any, ...]] = []
         logged: list[LoggedRecord | Exception] = []
         salts = os.urandom(SALT_SIZE * len(entries))
@@ -443,7 +474,7 @@ class SqliteEvidenceLog:
             kept_salt = None if commitment is None else salt
             leaf = hashlib.sha256(b"\x00" + blob).digest()
             index = frontier.size
-            frontier.append(leaf)
+            frontier.append(leaf, nodes)
             conversation_index = tail.last_index + 1
             tails[cid] = _Tail(
                 conversation_index,
@@ -515,9 +546,12 @@ class SqliteEvidenceLog:
         return await loop.run_in_executor(self._reader_pool, self._query, sql, params)
 
     def _query(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        return self._reader_connection().execute(sql, params).fetchall()
+
+    def _reader_connection(self) -> sqlite3.Connection:
         if self._reader is None:
             self._reader = connect(self.db_path)
-        return self._reader.execute(sql, params).fetchall()
+        return self._reader
 
     def _close_reader(self) -> None:
         if self._reader is not None:

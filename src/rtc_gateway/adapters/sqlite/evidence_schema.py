@@ -38,6 +38,12 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     signed_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS checkpoints_by_size ON checkpoints (size);
+CREATE TABLE IF NOT EXISTS nodes (
+    height INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    hash BLOB NOT NULL,
+    PRIMARY KEY (height, idx)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
