@@ -95,14 +95,18 @@ async def test_stopped_track_ends_the_sender_loop() -> None:
         await track.recv()
 
 
-async def test_tapped_receiver_yields_encoded_frames_without_a_decoder_and_pli_works() -> None:
+async def test_tapped_receiver_yields_frames_without_decoder_and_feedback_flows_upstream() -> None:
     import asyncio
     import threading
 
     from aiortc import RTCConfiguration, RTCPeerConnection
 
     from rtc_gateway.rtc.ice import restrict_host_candidates
-    from rtc_gateway.rtc.passthrough import KeyframeRequester, tap_receiver
+    from rtc_gateway.rtc.passthrough import (
+        UpstreamFeedback,
+        forward_bitrate_estimates,
+        tap_receiver,
+    )
     from tests.rtc.client_peer import PatternVideoTrack
 
     restrict_host_candidates(["127.0.0.1"])
@@ -110,7 +114,9 @@ async def test_tapped_receiver_yields_encoded_frames_without_a_decoder_and_pli_w
     receiver_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     frames: list[EncodedFrame] = []
     try:
-        sender_pc.addTrack(PatternVideoTrack())
+        sender = sender_pc.addTrack(PatternVideoTrack())
+        estimates: list[int] = []
+        forward_bitrate_estimates(sender, estimates.append)
         await sender_pc.setLocalDescription(await sender_pc.createOffer())
         await receiver_pc.setRemoteDescription(sender_pc.localDescription)
         transceiver = receiver_pc.getTransceivers()[0]
@@ -126,10 +132,13 @@ async def test_tapped_receiver_yields_encoded_frames_without_a_decoder_and_pli_w
         assert not [t for t in threading.enumerate() if t.name == "video-decoder"]
 
         seen = len(frames)
-        KeyframeRequester(transceiver.receiver).request()
+        feedback = UpstreamFeedback(transceiver.receiver)
+        feedback.request_keyframe()
+        feedback.report_bitrate(321_000)
         async with asyncio.timeout(5):
-            while not any(f.keyframe for f in frames[seen:]):  # noqa: ASYNC110
+            while not any(f.keyframe for f in frames[seen:]) or not estimates:  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
+        assert estimates == [321_000]  # the tapped receiver sends no REMB of its own
     finally:
         await sender_pc.close()
         await receiver_pc.close()

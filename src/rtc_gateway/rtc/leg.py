@@ -17,8 +17,9 @@ from aiortc.sdp import SessionDescription, candidate_from_sdp
 from rtc_gateway.rtc.errors import BadSignal
 from rtc_gateway.rtc.passthrough import (
     EncodedFrame,
-    KeyframeRequester,
     RelayTrack,
+    UpstreamFeedback,
+    forward_bitrate_estimates,
     forward_keyframe_requests,
     tap_receiver,
 )
@@ -31,8 +32,9 @@ class Leg:
     """One participant's peer connection on the gateway.
 
     Received frames go to ``on_frame``; ``outbound[kind]`` is what the gateway sends
-    back. ``on_keyframe_wanted(kind)`` fires when the participant's decoder asks for a
-    keyframe of what it receives.
+    back. ``on_keyframe_wanted(leg, kind)`` fires when the participant's decoder asks for
+    a keyframe of what it receives, ``on_bitrate(leg, bps)`` when it reports how much
+    video it can take (REMB).
     """
 
     def __init__(
@@ -41,17 +43,19 @@ class Leg:
         on_frame: FrameHandler,
         on_keyframe_wanted: Callable[["Leg", str], None],
         on_failed: Callable[["Leg"], None],
+        on_bitrate: Callable[["Leg", int], None],
         queue_frames: int = 32,
     ) -> None:
         self.pc = RTCPeerConnection(configuration)
         self._on_frame = on_frame
         self._on_failed = on_failed
         self.codecs: dict[str, str] = {}
-        self.upstream: dict[str, KeyframeRequester] = {}
+        self.upstream: dict[str, UpstreamFeedback] = {}
         self.outbound: dict[str, RelayTrack] = {}
         self.closed = False
         self._transceivers: dict[str, RTCRtpTransceiver] = {}
         self._on_keyframe_wanted = on_keyframe_wanted
+        self._on_bitrate = on_bitrate
         for kind in KINDS:
             self.outbound[kind] = RelayTrack(
                 kind, self._keyframe_callback(kind), capacity=queue_frames
@@ -78,6 +82,8 @@ class Leg:
             transceiver = self.pc.addTransceiver(self.outbound[kind], direction="sendrecv")
             transceiver.setCodecPreferences(list(preferences[kind]))
             forward_keyframe_requests(transceiver.sender, self._keyframe_callback(kind))
+            if kind == "video":
+                forward_bitrate_estimates(transceiver.sender, self._bitrate_callback)
             self._transceivers[kind] = transceiver
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
@@ -88,7 +94,7 @@ class Leg:
                 continue
             self.codecs[kind] = transceiver._codecs[0].name
             receiver: RTCRtpReceiver = transceiver.receiver
-            self.upstream[kind] = KeyframeRequester(receiver)
+            self.upstream[kind] = UpstreamFeedback(receiver)
             tap_receiver(receiver, kind, self._deliver)
         answer = await self.pc.createAnswer()
         await self.pc.setLocalDescription(answer)
@@ -116,10 +122,18 @@ class Leg:
     def _keyframe_callback(self, kind: str) -> Callable[[], None]:
         return lambda: self._on_keyframe_wanted(self, kind)
 
+    def _bitrate_callback(self, bitrate: int) -> None:
+        self._on_bitrate(self, bitrate)
+
     def request_keyframe(self) -> None:
-        requester = self.upstream.get("video")
-        if requester is not None:
-            requester.request()
+        feedback = self.upstream.get("video")
+        if feedback is not None:
+            feedback.request_keyframe()
+
+    def report_bitrate(self, bitrate: int) -> None:
+        feedback = self.upstream.get("video")
+        if feedback is not None:
+            feedback.report_bitrate(bitrate)
 
     def _deliver(self, frame: EncodedFrame) -> None:
         if not self.closed:

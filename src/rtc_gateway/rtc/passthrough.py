@@ -8,11 +8,17 @@ track whose ``recv()`` returns ``av.Packet`` and only packetizes it
 - :func:`tap_receiver` makes a receiver deliver each complete encoded frame to a
   callback on the event loop, with no decoder thread;
 - :class:`RelayTrack` is the sender-side track fed with those frames;
-- :class:`KeyframeRequester` sends PLI upstream, and :func:`forward_keyframe_requests`
-  routes a viewer's PLI/FIR to it instead of to the (absent) encoder.
+- :class:`UpstreamFeedback` sends PLI and REMB upstream; :func:`forward_keyframe_requests`
+  and :func:`forward_bitrate_estimates` route a viewer's PLI/FIR and REMB to it instead
+  of to the (absent) encoder.
+
+The tapped receiver does not run aiortc's own bandwidth estimator (it costs more than
+the rest of the receive path and would send one REMB per video packet); the gateway
+forwards the viewer's estimate to the publisher instead, as an SFU does.
 
 Written against aiortc 1.16 (pyproject pins ``aiortc>=1.16,<1.17``): it relies on the
-receiver's private decoder queue/thread slots and on ``RTCRtpSender._send_keyframe``.
+receiver's private decoder queue/thread, estimator and RTCP SSRC slots and on
+``RTCRtpSender._send_keyframe`` and ``_handle_rtcp_packet``.
 :func:`check_aiortc` fails loudly if those are missing.
 """
 
@@ -20,7 +26,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -28,6 +34,7 @@ import aiortc
 import av
 from aiortc import RTCRtpReceiver, RTCRtpSender
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, pack_remb_fci, unpack_remb_fci
 
 AIORTC_SERIES = "1.16."
 _RECEIVER_SLOTS = (
@@ -37,6 +44,8 @@ _RECEIVER_SLOTS = (
     "_RTCRtpReceiver__decoder_queue",
     "_RTCRtpReceiver__decoder_thread",
     "_RTCRtpReceiver__rtcp_task",
+    "_RTCRtpReceiver__remote_bitrate_estimator",
+    "_RTCRtpReceiver__rtcp_ssrc",
 )
 
 
@@ -135,6 +144,7 @@ def tap_receiver(receiver: RTCRtpReceiver, kind: str, sink: FrameSink) -> None:
         for encoding in parameters.encodings:
             if encoding.rtx:
                 rtx_ssrc[encoding.rtx.ssrc] = encoding.ssrc
+        receiver._RTCRtpReceiver__remote_bitrate_estimator = None  # type: ignore[attr-defined]
         receiver._RTCRtpReceiver__decoder_queue = tap  # type: ignore[attr-defined]
         receiver._RTCRtpReceiver__decoder_thread = tap  # type: ignore[attr-defined]
         receiver.transport._register_rtp_receiver(receiver, parameters)
@@ -146,29 +156,51 @@ def tap_receiver(receiver: RTCRtpReceiver, kind: str, sink: FrameSink) -> None:
     receiver.receive = receive  # type: ignore[method-assign]
 
 
-class KeyframeRequester:
-    """Asks the remote sender behind ``receiver`` for a keyframe (RTCP PLI), rate-limited."""
+class UpstreamFeedback:
+    """RTCP from the gateway's receiver to the remote sender: PLI and REMB, rate-limited."""
 
-    def __init__(self, receiver: RTCRtpReceiver, min_interval_s: float = 0.3) -> None:
+    def __init__(
+        self, receiver: RTCRtpReceiver, pli_interval_s: float = 0.3, remb_interval_s: float = 0.5
+    ) -> None:
         self._receiver = receiver
-        self._min_interval_s = min_interval_s
-        self._last = -float("inf")
+        self._pli_interval_s = pli_interval_s
+        self._remb_interval_s = remb_interval_s
+        self._last_pli = -float("inf")
+        self._last_remb = -float("inf")
         self._tasks: set[asyncio.Future[None]] = set()
-        self.sent = 0
+        self.plis_sent = 0
+        self.rembs_sent = 0
 
-    def request(self) -> None:
+    def request_keyframe(self) -> None:
         now = time.monotonic()
-        if now - self._last < self._min_interval_s:
+        if now - self._last_pli < self._pli_interval_s:
             return
         sources = self._receiver.getSynchronizationSources()
         if not sources:
             return
-        self._last = now
+        self._last_pli = now
         for source in sources:
-            task = asyncio.ensure_future(self._receiver._send_rtcp_pli(source.source))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-            self.sent += 1
+            self._spawn(self._receiver._send_rtcp_pli(source.source))
+            self.plis_sent += 1
+
+    def report_bitrate(self, bitrate: int) -> None:
+        """Pass a viewer's receive estimate (bits/s) on to the publisher."""
+        now = time.monotonic()
+        rtcp_ssrc = self._receiver._RTCRtpReceiver__rtcp_ssrc  # type: ignore[attr-defined]
+        sources = [s.source for s in self._receiver.getSynchronizationSources()]
+        if now - self._last_remb < self._remb_interval_s or not sources or rtcp_ssrc is None:
+            return
+        self._last_remb = now
+        packet = RtcpPsfbPacket(
+            fmt=RTCP_PSFB_APP, ssrc=rtcp_ssrc, media_ssrc=0, fci=pack_remb_fci(bitrate, sources)
+        )
+        self._spawn(self._receiver._send_rtcp(packet))
+        self.rembs_sent += 1
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def cancel(self) -> None:
         for task in list(self._tasks):
@@ -179,6 +211,24 @@ def forward_keyframe_requests(sender: RTCRtpSender, request: Callable[[], None])
     """Route PLI/FIR received for ``sender`` to ``request`` (there is no encoder to force)."""
     check_aiortc()
     sender._send_keyframe = request  # type: ignore[method-assign]
+
+
+def forward_bitrate_estimates(sender: RTCRtpSender, report: Callable[[int], None]) -> None:
+    """Call ``report(bits_per_second)`` for each REMB the viewer sends about ``sender``."""
+    check_aiortc()
+    handle = sender._handle_rtcp_packet
+
+    async def handle_with_remb(packet: Any) -> None:
+        if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+            try:
+                bitrate, _ = unpack_remb_fci(packet.fci)
+            except ValueError:
+                pass
+            else:
+                report(bitrate)
+        await handle(packet)
+
+    sender._handle_rtcp_packet = handle_with_remb  # type: ignore[method-assign]
 
 
 class RelayTrack(MediaStreamTrack):
@@ -198,12 +248,13 @@ class RelayTrack(MediaStreamTrack):
         self.kind = kind
         self._on_keyframe_needed = on_keyframe_needed
         self._capacity = capacity
-        self._frames: deque[EncodedFrame] = deque()
+        self._frames: deque[tuple[EncodedFrame, int]] = deque()
         self._ready = asyncio.Event()
         self._source: object = None
         self._offset = 0
         self._last_out: int | None = None
         self._waiting_keyframe = kind == "video"
+        self._time_base_cache: Fraction | None = None
         self.delivered = 0
         self.dropped = 0
 
@@ -228,7 +279,7 @@ class RelayTrack(MediaStreamTrack):
                 return
         timestamp = frame.timestamp + self._offset
         self._last_out = timestamp
-        self._frames.append(replace(frame, timestamp=timestamp))
+        self._frames.append((frame, timestamp))
         self._ready.set()
 
     def _switch_source(self, frame: EncodedFrame, source: object) -> None:
@@ -258,13 +309,17 @@ class RelayTrack(MediaStreamTrack):
                 raise MediaStreamError
             self._ready.clear()
             await self._ready.wait()
-        frame = self._frames.popleft()
+        frame, timestamp = self._frames.popleft()
         packet = av.Packet(frame.data)
-        packet.pts = frame.timestamp
-        packet.dts = frame.timestamp
-        packet.time_base = Fraction(1, frame.clock_rate)
+        packet.pts = timestamp
+        packet.time_base = self._time_base(frame.clock_rate)
         self.delivered += 1
         return packet
+
+    def _time_base(self, clock_rate: int) -> Fraction:
+        if self._time_base_cache is None or self._time_base_cache.denominator != clock_rate:
+            self._time_base_cache = Fraction(1, clock_rate)
+        return self._time_base_cache
 
     def stop(self) -> None:
         super().stop()

@@ -54,6 +54,7 @@ class ParticipantRecorder:
         self._origin: float | None = None
         self._first_ts: dict[str, tuple[int, int]] = {}
         self._last_pts: dict[str, int] = {}
+        self._time_bases: dict[str, Fraction] = {}
         self._end_s = 0.0
         self.frames: dict[str, int] = {}
         self.dropped = 0
@@ -74,12 +75,18 @@ class ParticipantRecorder:
         packet = av.Packet(frame.data)
         packet.pts = pts
         packet.dts = pts
-        packet.time_base = Fraction(1, frame.clock_rate)
+        packet.time_base = self._time_base(frame)
         packet.is_keyframe = frame.keyframe
         packet.stream = stream
         self._container.mux(packet)
         self.frames[frame.kind] = self.frames.get(frame.kind, 0) + 1
         self._end_s = max(self._end_s, (pts + _frame_span(frame)) / frame.clock_rate)
+
+    def _time_base(self, frame: EncodedFrame) -> Fraction:
+        time_base = self._time_bases.get(frame.kind)
+        if time_base is None:
+            time_base = self._time_bases[frame.kind] = Fraction(1, frame.clock_rate)
+        return time_base
 
     def _pts(self, frame: EncodedFrame) -> int | None:
         assert self._origin is not None

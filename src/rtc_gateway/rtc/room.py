@@ -80,6 +80,7 @@ class VideoRoom:
             on_frame=self._route,
             on_keyframe_wanted=self._keyframe_wanted,
             on_failed=on_failed,
+            on_bitrate=self._bitrate_reported,
             queue_frames=queue_frames,
         )
         self.members[participant] = leg
@@ -114,6 +115,12 @@ class VideoRoom:
         source = self.source_for(viewer) if viewer is not None else None
         if source is not None:
             source.request_keyframe()
+
+    def _bitrate_reported(self, viewer_leg: Leg, bitrate: int) -> None:
+        viewer = self.participant_of(viewer_leg)
+        source = self.source_for(viewer) if viewer is not None else None
+        if source is not None:
+            source.report_bitrate(bitrate)
 
     def audio_preferences(self) -> list[Any]:
         """Opus only: it is what browsers send and what WebM records."""
