@@ -201,3 +201,48 @@ async def test_export_refuses_when_a_recording_is_missing(tmp_path: Path) -> Non
         "--no-media",
     )
     assert code == 0, err
+
+
+async def test_export_proves_consistency_from_a_checkpoint_someone_holds(tmp_path: Path) -> None:
+    clock = ManualClock()
+    log = make_log(tmp_path, clock)
+    await log.start()
+    await populate(log, tmp_path, clock)
+    held = tmp_path / "held.note"
+    held.write_text(await log.checkpoint())
+    await log.append(
+        EvidenceEntry("conv-2", "message", "citizen", "cit-B", clock.now(), seq=6, text="suite")
+    )
+    await log.close()
+    out = tmp_path / "conv-1.zip"
+    code, _, err = await cli(
+        "export",
+        "--data-dir",
+        str(tmp_path),
+        "--conversation",
+        "conv-1",
+        "--out",
+        str(out),
+        "--consistency-from",
+        str(held),
+    )
+    assert code == 0, err
+    code, out_text, err = await cli("verify", str(out), "--earlier-checkpoint", str(held))
+    assert code == 0, err
+    assert "(the earlier checkpoint given): ok" in out_text
+    forged = tmp_path / "forged.note"
+    origin, size, rest = held.read_text().split("\n", 2)
+    forged.write_text(f"{origin}\n{int(size) - 1}\n{rest}")
+    code, _, err = await cli(
+        "export",
+        "--data-dir",
+        str(tmp_path),
+        "--conversation",
+        "conv-1",
+        "--out",
+        str(tmp_path / "x.zip"),
+        "--consistency-from",
+        str(forged),
+    )
+    assert code == 2
+    assert "cannot prove consistency with that checkpoint" in err

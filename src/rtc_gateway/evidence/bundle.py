@@ -9,6 +9,7 @@ import asyncio
 import base64
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,10 @@ from typing import Any
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog, StoredRecord
 from rtc_gateway.evidence import bundle_format as layout
 from rtc_gateway.evidence.bundle_zip import BundleWriter
-from rtc_gateway.evidence.checkpoint import Checkpoint, parse_checkpoint_body
+from rtc_gateway.evidence.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint_body
+from rtc_gateway.evidence.key_rotation import follow_chain
 from rtc_gateway.evidence.records import format_at
-from rtc_gateway.evidence.signed_note import parse_note
+from rtc_gateway.evidence.signed_note import NoteError, parse_note
 from rtc_gateway.evidence.transcript import (
     TranscriptHeader,
     line_of,
@@ -46,6 +48,10 @@ class ConversationNotFound(LookupError):
     """The log holds no record of that conversation."""
 
 
+class UnusableCheckpoint(ValueError):
+    """A checkpoint given to prove consistency from is not one of this log."""
+
+
 class RecordingMissing(FileNotFoundError):
     """A recording named by the log is not in the recordings folder."""
 
@@ -67,8 +73,14 @@ async def export_conversation(
     actor_role: str,
     actor_id: str,
     include_media: bool = True,
+    earlier_checkpoints: Sequence[str] = (),
 ) -> Path:
-    """Log the export, sign a checkpoint and write the bundle to ``out_path``."""
+    """Log the export, sign a checkpoint and write the bundle to ``out_path``.
+
+    ``earlier_checkpoints`` are signed checkpoint notes someone holds (from an earlier
+    bundle, say): the bundle then also proves the log only grew since each of them.
+    """
+    held = [_held_checkpoint(note, log) for note in earlier_checkpoints]
     existing = await log.stored_records(conversation_id)
     if not existing:
         raise ConversationNotFound(conversation_id)
@@ -91,6 +103,7 @@ async def export_conversation(
         raise RuntimeError("the stored leaves do not match the signed checkpoint")
     parsed = [(r, json.loads(r.record)) for r in records]
     earlier = await _earlier_checkpoints(log, parsed, exported.index)
+    earlier.update(held)
     proofs = await log.inclusion_proofs([r.index for r in records], checkpoint.size)
     sizes = sorted(size for size in earlier if size <= checkpoint.size)
     consistency = await log.consistency_proofs(sizes, checkpoint.size)
@@ -110,6 +123,18 @@ async def export_conversation(
     _add_transcripts(files, parsed, checkpoint, exported.at, actor_role, actor_id, reason)
     await asyncio.to_thread(_write_zip, out_path, files, media, recordings_dir)
     return out_path
+
+
+def _held_checkpoint(note: str, log: SqliteEvidenceLog) -> tuple[int, str]:
+    """Size and text of a checkpoint of this log (its signature is checked)."""
+    keys = follow_chain(log.verifier_key(), log.rotation_statements())
+    try:
+        checkpoint = open_checkpoint(note, keys)
+    except NoteError as error:
+        raise UnusableCheckpoint(str(error)) from error
+    if checkpoint.size > log.size:
+        raise UnusableCheckpoint(f"its {checkpoint.size} records are more than the log holds")
+    return checkpoint.size, note
 
 
 async def _earlier_checkpoints(

@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import getpass
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from rtc_gateway.evidence import verify
 from rtc_gateway.evidence.bundle import (
     ConversationNotFound,
     RecordingMissing,
+    UnusableCheckpoint,
     export_conversation,
 )
 from rtc_gateway.evidence.key_store import rotate_key
@@ -71,6 +73,7 @@ async def export_from_data_dir(
     actor_role: str,
     actor_id: str,
     include_media: bool = True,
+    earlier_checkpoints: Sequence[str] = (),
 ) -> Path:
     """Open the data directory's log, export one conversation, close the log."""
     log = open_log(data_dir)
@@ -85,6 +88,7 @@ async def export_from_data_dir(
             actor_role=actor_role,
             actor_id=actor_id,
             include_media=include_media,
+            earlier_checkpoints=earlier_checkpoints,
         )
     finally:
         await log.close()
@@ -100,6 +104,14 @@ def add_evidence_commands(
     export.add_argument("--reason", default="unspecified", help="why: a case reference")
     export.add_argument("--no-media", action="store_true", help="leave the recordings out")
     export.add_argument("--actor", help="who exports (default: the login name)")
+    export.add_argument(
+        "--consistency-from",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="CHECKPOINT",
+        help="a checkpoint (or earlier bundle) to prove the log only grew since; repeatable",
+    )
     export.set_defaults(handler=_export)
 
     check = subparsers.add_parser("verify", help="verify an evidence bundle offline")
@@ -129,10 +141,16 @@ def _export(args: argparse.Namespace) -> int:
                 actor_role="operator",
                 actor_id=args.actor or getpass.getuser(),
                 include_media=not args.no_media,
+                earlier_checkpoints=[
+                    verify.read_checkpoint_file(path) for path in args.consistency_from
+                ],
             )
         )
     except ConversationNotFound:
         print(f"no conversation {args.conversation} in the evidence log", file=sys.stderr)
+        return 2
+    except UnusableCheckpoint as error:
+        print(f"cannot prove consistency with that checkpoint: {error}", file=sys.stderr)
         return 2
     except RecordingMissing as error:
         print(f"{error}; export with --no-media to leave recordings out", file=sys.stderr)
