@@ -416,7 +416,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     earlier = None
     if args.earlier_checkpoint is not None:
-        earlier = read_checkpoint_file(args.earlier_checkpoint)
+        try:
+            earlier = read_checkpoint_file(args.earlier_checkpoint)
+        except (OSError, UnicodeDecodeError, KeyError, zipfile.BadZipFile) as error:
+            print(f"FAILED: cannot read the earlier checkpoint: {error}", file=sys.stderr)
+            return 2
     result = verify_bundle(args.bundle, earlier, args.trusted_key)
     if not result.ok:
         print(f"FAILED: {result.fault}", file=sys.stderr)
