@@ -321,6 +321,10 @@ def run_chat(config: ChatConfig) -> dict[str, Any]:
             process.kill()
     merged = merge_reports(config, reports, server_cpu, server_rss)
     merged["machine_busy_cores"] = busy
+    delivered = merged["delivered_rate"]
+    # CPU per delivered message holds even when other programs starve the server of CPU.
+    merged["server_cpu_us_per_msg"] = round(server_cpu * 1e6 / delivered, 1) \
+        if server_cpu and delivered else None
     return merged
 
 
