@@ -6,14 +6,18 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 
-# Debian's Chromium drives the browser tests (no browser download works offline).
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian's Chromium drives the browser tests (no browser download works offline);
+# DejaVu fonts let the PDF transcripts show every French character.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "installing Debian's chromium for the browser tests"
+        echo "installing from Debian: ${missing[*]}"
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-        echo "chromium is missing and cannot be installed here: browser tests will skip" >&2
+        echo "missing and not installable here: ${missing[*]} (browser tests skip)" >&2
     fi
 fi
 

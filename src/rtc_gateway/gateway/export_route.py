@@ -17,7 +17,11 @@ from aiohttp import web
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.domain.errors import DomainError
 from rtc_gateway.domain.roles import Role
-from rtc_gateway.evidence.bundle import ConversationNotFound, export_conversation
+from rtc_gateway.evidence.bundle import (
+    ConversationNotFound,
+    RecordingMissing,
+    export_conversation,
+)
 from rtc_gateway.security.tokens import TokenAuthority
 
 EXPORT_ROLES = frozenset({Role.SUPERVISOR, Role.REVIEWER})
@@ -59,6 +63,9 @@ def export_handler(
             payload = await asyncio.to_thread(out.read_bytes)
         except ConversationNotFound:
             return _error(404, "not_found", "no such conversation")
+        except RecordingMissing as missing:
+            return _error(409, "conflict", f"a recording of this conversation is missing "
+                          f"({missing}); export with include_media false or restore it")
         finally:
             await asyncio.to_thread(shutil.rmtree, workdir, True)
         return web.Response(body=payload, content_type="application/zip", headers={
