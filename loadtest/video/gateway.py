@@ -161,8 +161,18 @@ def main() -> None:
     parser.add_argument("--mode", choices=("passthrough", "transcode"), default="passthrough")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dir", type=Path, default=None, help="recordings directory")
+    parser.add_argument(
+        "--loop",
+        choices=("uvloop", "asyncio"),
+        default="uvloop",
+        help="event loop (rtc-gateway serve runs uvloop)",
+    )
     args = parser.parse_args()
     restrict_host_candidates(["127.0.0.1"])
+    if args.loop == "uvloop":
+        import uvloop
+
+        uvloop.install()
 
     async def build() -> web.Application:
         if args.mode == "passthrough":

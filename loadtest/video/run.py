@@ -82,12 +82,22 @@ def summarize(calls: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run_once(
-    mode: str, calls: int, workers: int, warmup: float, duration: float, clip: Path
+    mode: str, calls: int, workers: int, warmup: float, duration: float, clip: Path, loop: str
 ) -> dict[str, Any]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     gateway = subprocess.Popen(
-        [sys.executable, "-m", "loadtest.video.gateway", "--mode", mode, "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "loadtest.video.gateway",
+            "--mode",
+            mode,
+            "--port",
+            str(port),
+            "--loop",
+            loop,
+        ],
         stdout=subprocess.DEVNULL,
     )
     try:
@@ -146,6 +156,7 @@ def run_once(
     summary = summarize(results)
     return {
         "mode": mode,
+        "loop": loop,
         "calls": calls,
         "window_s": round(wall, 1),
         "gateway_cpu_core": round(gateway_core, 3),
@@ -174,6 +185,9 @@ def main() -> None:
         help="seconds before measuring (default 4 + 0.25 per call)",
     )
     parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument(
+        "--loop", choices=("uvloop", "asyncio"), default="uvloop", help="the gateway's event loop"
+    )
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     clip = RESULTS / "video-clip.msgpack"
@@ -183,7 +197,7 @@ def main() -> None:
     for mode in args.mode:
         for calls in args.calls:
             warmup = args.warmup if args.warmup is not None else 4 + 0.25 * calls
-            row = run_once(mode, calls, args.workers, warmup, args.duration, clip)
+            row = run_once(mode, calls, args.workers, warmup, args.duration, clip, args.loop)
             rows.append(row)
             print(json.dumps(row), flush=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")

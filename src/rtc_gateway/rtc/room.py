@@ -49,6 +49,21 @@ class VideoRoom:
     video_codec: str | None = None
     ended: bool = False
     _segment_counter: int = 0
+    _routes: dict[Leg, list[Leg]] | None = None
+    """Source leg -> the legs viewing it; rebuilt after any membership change."""
+
+    def admit(self, participant: Participant) -> None:
+        self.members.setdefault(participant, None)
+
+    def disconnect(self, participant: Participant) -> None:
+        """Keep the participant's place but forget its peer."""
+        if participant in self.members:
+            self.members[participant] = None
+            self._routes = None
+
+    def remove(self, participant: Participant) -> Leg | None:
+        self._routes = None
+        return self.members.pop(participant, None)
 
     def legs(self) -> list[tuple[Participant, Leg]]:
         return [(p, leg) for p, leg in self.members.items() if leg is not None]
@@ -84,6 +99,7 @@ class VideoRoom:
             queue_frames=queue_frames,
         )
         self.members[participant] = leg
+        self._routes = None
         return leg
 
     def start_recording(
@@ -100,13 +116,22 @@ class VideoRoom:
             ParticipantRecorder(stem, leg.codecs, leg.request_keyframe, monotonic),
         )
 
+    def _viewers(self, source: Leg) -> list[Leg]:
+        if self._routes is None:
+            routes: dict[Leg, list[Leg]] = {}
+            for viewer, leg in self.legs():
+                seen = self.source_for(viewer)
+                if seen is not None and seen is not leg:
+                    routes.setdefault(seen, []).append(leg)
+            self._routes = routes
+        return self._routes.get(source, [])
+
     def _route(self, source: Leg, frame: EncodedFrame) -> None:
         recording = self.recorders.get(source)
         if recording is not None:
             recording[1].write(frame)
-        for viewer, leg in self.legs():
-            if leg is not source and self.source_for(viewer) is source:
-                leg.outbound[frame.kind].push(frame, source)
+        for viewer in self._viewers(source):
+            viewer.outbound[frame.kind].push(frame, source)
 
     def _keyframe_wanted(self, viewer_leg: Leg, kind: str) -> None:
         if kind != "video":

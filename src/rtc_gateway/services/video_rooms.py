@@ -138,7 +138,7 @@ class VideoRoomService:
         """Admit a participant (authorized by the gateway); returns its ICE servers."""
         _check_role(participant)
         room = self._live(room_id)
-        room.members.setdefault(participant, None)
+        room.admit(participant)
         return self.ice_servers_for(participant)
 
     async def offer(
@@ -171,7 +171,7 @@ class VideoRoomService:
                     {"audio": room.audio_preferences(), "video": room.video_preferences()},
                 )
             except BadSignal:
-                room.members[participant] = None
+                room.disconnect(participant)
                 await leg.close()
                 raise
             if room.video_codec is None and "video" in leg.codecs:
@@ -194,7 +194,7 @@ class VideoRoomService:
     async def leave(self, room_id: str, participant: Participant) -> None:
         room = self._member_room(room_id, participant)
         async with self._locks[room_id]:
-            leg = room.members.pop(participant, None)
+            leg = room.remove(participant)
             if leg is not None:
                 await self._detach(room, leg)
         if participant == room.started_by or not room.members:
@@ -210,7 +210,6 @@ class VideoRoomService:
                 continue
             async with self._locks[room.room_id]:
                 if room.members.get(participant) is leg:
-                    room.members[participant] = None
                     await self._detach(room, leg)
             if not room.legs():
                 self._arm_empty_timer(room)
@@ -248,7 +247,7 @@ class VideoRoomService:
         """Close one peer and finish its recording segment."""
         participant = room.participant_of(leg)
         if participant is not None:
-            room.members[participant] = None
+            room.disconnect(participant)
         recording = room.recorders.pop(leg, None)
         await leg.close()
         if recording is not None:
