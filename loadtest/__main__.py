@@ -120,6 +120,18 @@ def cmd_profile(args: argparse.Namespace) -> dict[str, Any]:
     return {"load": report["load"], "raw": report["raw"]}
 
 
+def cmd_price(args: argparse.Namespace) -> dict[str, Any]:
+    from loadtest.price_fixes import price_fixes
+    from loadtest.race import RESULTS_DIR
+
+    out = Path(args.out) if args.out else RESULTS_DIR / "price-fixes.json"
+    results = price_fixes(out, rounds=args.rounds, duration_s=args.duration)
+    return {"json": str(out), "runs": [
+        {key: run.get(key) for key in ("variant", "delivered_rate", "server_cpu",
+                                      "server_cpu_us_per_msg", "machine_busy_cores")}
+        for run in results]}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m loadtest", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -174,6 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     profile.add_argument("--duration", type=float, default=15.0)
     profile.add_argument("--out", help="directory for the raw stacks and the report")
     profile.set_defaults(run=cmd_profile)
+
+    price = commands.add_parser("price", help="gateway with and without candidate fixes")
+    price.add_argument("--rounds", type=int, default=2)
+    price.add_argument("--duration", type=float, default=8.0)
+    price.add_argument("--out", help="JSON path")
+    price.set_defaults(run=cmd_price)
     return parser
 
 
