@@ -12,6 +12,7 @@ from aiortc import (
     MediaStreamTrack,
     RTCConfiguration,
     RTCPeerConnection,
+    RTCRtpSender,
     RTCSessionDescription,
 )
 from aiortc.mediastreams import MediaStreamError
@@ -93,6 +94,12 @@ class ClientPeer:
         self.received = Received()
         self._consumers: list[asyncio.Task[None]] = []
         self.pc.on("track", self._on_track)
+
+    def prefer_video_codec(self, name: str) -> None:
+        codecs = [c for c in RTCRtpSender.getCapabilities("video").codecs if c.name == name]
+        for transceiver in self.pc.getTransceivers():
+            if transceiver.kind == "video":
+                transceiver.setCodecPreferences(codecs)
 
     async def offer(self) -> tuple[str, str]:
         await self.pc.setLocalDescription(await self.pc.createOffer())

@@ -49,9 +49,13 @@ async def service(
     await evidence.close()
 
 
-async def connect(svc: VideoRoomService, room_id: str, who: Participant) -> ClientPeer:
+async def connect(
+    svc: VideoRoomService, room_id: str, who: Participant, video_codec: str | None = None
+) -> ClientPeer:
     await svc.join(room_id, who)
     client = ClientPeer()
+    if video_codec is not None:
+        client.prefer_video_codec(video_codec)
     sdp, type_ = await client.offer()
     answer_sdp, answer_type = await svc.offer(room_id, who, sdp, type_)
     await client.accept(answer_sdp, answer_type)
@@ -65,6 +69,7 @@ async def wait_for(predicate: Callable[[], bool], within_s: float) -> None:
 
 
 def count_frames(path: Path) -> dict[str, int]:
+    """Decode a recording completely and count its frames per kind."""
     counts = {"video": 0, "audio": 0}
     with av.open(str(path)) as container:
         for frame in container.decode(video=0):
@@ -190,3 +195,52 @@ async def test_closing_the_conversation_ends_the_room(
     with pytest.raises(RoomNotFound):
         await svc.join(room.room_id, CITIZEN)
     await agent.close()
+
+
+async def test_h264_is_relayed_and_recorded_to_matroska(
+    service: tuple[VideoRoomService, SqliteEvidenceLog, Ended], tmp_path: Path
+) -> None:
+    svc, _, ended = service
+    room = await svc.start("conv-5", AGENT)
+    agent = await connect(svc, room.room_id, AGENT, video_codec="H264")
+    citizen = await connect(svc, room.room_id, CITIZEN, video_codec="H264")
+    assert room.video_codec == "H264"
+    await wait_for(lambda: min(agent.received.video_frames, citizen.received.video_frames) > 30, 20)
+    assert agent.received.sizes == citizen.received.sizes == {(320, 240)}
+    await svc.leave(room.room_id, AGENT)
+    await agent.close()
+    await citizen.close()
+    for rec in ended.events[0].recordings:
+        path = tmp_path / "recordings" / rec["path"]
+        assert path.suffix == ".mkv"
+        assert count_frames(path)["video"] > 30
+
+
+async def test_a_room_whose_peers_all_vanish_ends_after_the_grace_period(tmp_path: Path) -> None:
+    evidence = SqliteEvidenceLog(
+        tmp_path / "evidence.sqlite3", tmp_path / "signing.key", "video-test", SystemClock()
+    )
+    await evidence.start()
+    ended = Ended()
+    svc = VideoRoomService(
+        evidence=evidence,
+        recordings_dir=tmp_path / "recordings",
+        ice_servers=[],
+        clock=SystemClock(),
+        on_room_ended=ended,
+        host_addresses=["127.0.0.1"],
+        empty_room_timeout_s=0.5,
+    )
+    try:
+        room = await svc.start("conv-6", AGENT)
+        agent = await connect(svc, room.room_id, AGENT)
+        citizen = await connect(svc, room.room_id, CITIZEN)
+        await wait_for(lambda: citizen.received.video_frames > 5, 20)
+        await agent.close()  # no video:leave: the peer just goes away
+        await citizen.close()
+        await wait_for(lambda: bool(ended.events), 15)
+        assert ended.events[0].reason == "abandoned"
+        assert len(ended.events[0].recordings) == 2
+    finally:
+        await svc.close()
+        await evidence.close()
