@@ -134,7 +134,11 @@ class ChurningAgent:
         self.tally.closes += 1
         self.served += 1
         if last_of_shift:
-            await self.churn()
+            try:
+                await self.churn()
+            except (TimeoutError, ConnectionError, aiohttp.ClientError) as error:
+                if not self.stopping:
+                    self.tally.note_error(error)
 
     async def churn(self) -> None:
         """Go away, finish what is held, drop the connection and come back."""
