@@ -21,12 +21,11 @@ from rtc_gateway.gateway.candidate_filter import is_loopback_only
 from rtc_gateway.gateway.citizen_namespace import CitizenNamespace
 from rtc_gateway.gateway.connections import ConnectionRegistry
 from rtc_gateway.gateway.conversation_events import ConversationEvents
-from rtc_gateway.gateway.dispatcher import EventDispatcher
 from rtc_gateway.gateway.export_route import export_handler
 from rtc_gateway.gateway.http_routes import add_routes
 from rtc_gateway.gateway.metrics import GatewayMetrics
+from rtc_gateway.gateway.namespace import NamespaceParts
 from rtc_gateway.gateway.notifier import SocketNotifier
-from rtc_gateway.gateway.rooms import AGENT_NAMESPACE, CITIZEN_NAMESPACE
 from rtc_gateway.gateway.socket_server import create_socket_server
 from rtc_gateway.gateway.video_events import VideoEvents
 from rtc_gateway.ports.clock import Clock, SystemClock
@@ -116,19 +115,13 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     video = VideoEvents(video_service, conversations, notifier,
                         loopback_only=is_loopback_only(settings.rtc_host_addresses))
     conversations.on_closed(video.conversation_closed)
-    CitizenNamespace(
-        sio=sio, connections=connections, tokens=tokens,
-        quota=AnonymousQuota(settings.anonymous_per_ip, settings.anonymous_window_s),
-        conversations=conversations, events=events, video=video,
-        dispatcher=EventDispatcher(CITIZEN_NAMESPACE, connections, metrics, clock.monotonic),
-        monotonic=clock.monotonic, rate_per_s=settings.rate_per_s, burst=settings.rate_burst,
-    ).register()
-    AgentNamespace(
+    parts = NamespaceParts(
         sio=sio, connections=connections, tokens=tokens, conversations=conversations,
-        routing=routing, broadcaster=broadcaster, events=events, video=video,
-        dispatcher=EventDispatcher(AGENT_NAMESPACE, connections, metrics, clock.monotonic),
-        monotonic=clock.monotonic, rate_per_s=settings.rate_per_s, burst=settings.rate_burst,
-    ).register()
+        events=events, video=video, metrics=metrics, monotonic=clock.monotonic,
+        rate_per_s=settings.rate_per_s, rate_burst=settings.rate_burst)
+    CitizenNamespace(parts, AnonymousQuota(settings.anonymous_per_ip,
+                                           settings.anonymous_window_s)).register()
+    AgentNamespace(parts, routing).register()
     metrics.watch(router, connections.count, clock.monotonic)
 
     app = web.Application(client_max_size=settings.max_packet_bytes)

@@ -1,43 +1,23 @@
 """The ``/citizen`` namespace: anonymous or resumed identities, and opening conversations."""
 
 import asyncio
-import logging
-from collections.abc import Callable
 from typing import Any
-
-import socketio
 
 from rtc_gateway.domain.conversation import Location
 from rtc_gateway.domain.errors import BadRequest, DomainError, RateLimited, Unauthorized
 from rtc_gateway.domain.forces import AUTO, Force
 from rtc_gateway.domain.priority import Priority
-from rtc_gateway.domain.rate_limit import TokenBucket
 from rtc_gateway.domain.roles import Actor, Role
 from rtc_gateway.domain.timestamps import format_utc
 from rtc_gateway.gateway import schemas
 from rtc_gateway.gateway.acks import Ack, ok
 from rtc_gateway.gateway.anonymous_quota import AnonymousQuota
-from rtc_gateway.gateway.connections import Connection, ConnectionRegistry
-from rtc_gateway.gateway.conversation_events import ConversationEvents
+from rtc_gateway.gateway.connections import Connection
 from rtc_gateway.gateway.dispatcher import EventDispatcher
+from rtc_gateway.gateway.namespace import Namespace, NamespaceParts, refuse
 from rtc_gateway.gateway.rooms import CITIZEN_NAMESPACE, citizen_room
-from rtc_gateway.gateway.video_events import VideoEvents
-from rtc_gateway.security.tokens import IssuedToken, TokenAuthority, new_citizen_id
-from rtc_gateway.services.conversations import ConversationService, OpenRequest
-
-log = logging.getLogger(__name__)
-
-
-def refuse(error: DomainError) -> socketio.exceptions.ConnectionRefusedError:
-    """A connect refusal carrying the error code where every client finds it.
-
-    The JavaScript client exposes ``err.data``; python-socketio passes the whole
-    payload, so the code is both at the top level and in ``data``.
-    """
-    refusal = socketio.exceptions.ConnectionRefusedError(error.message)
-    refusal.error_args = {"message": error.message, "code": error.code,
-                          "data": {"code": error.code, "message": error.message}}
-    return refusal
+from rtc_gateway.security.tokens import IssuedToken, new_citizen_id
+from rtc_gateway.services.conversations import OpenRequest
 
 
 def remote_address(environ: dict[str, Any]) -> str:
@@ -62,81 +42,48 @@ def parse_priority(value: str | None) -> Priority:
         raise BadRequest("priority must be normal or urgent") from None
 
 
-class CitizenNamespace:
-    def __init__(
-        self,
-        *,
-        sio: socketio.AsyncServer,
-        connections: ConnectionRegistry,
-        tokens: TokenAuthority,
-        quota: AnonymousQuota,
-        conversations: ConversationService,
-        events: ConversationEvents,
-        video: VideoEvents,
-        dispatcher: EventDispatcher,
-        monotonic: Callable[[], float],
-        rate_per_s: float,
-        burst: float,
-    ) -> None:
-        self._sio = sio
-        self._connections = connections
-        self._tokens = tokens
+class CitizenNamespace(Namespace):
+    name = CITIZEN_NAMESPACE
+
+    def __init__(self, parts: NamespaceParts, quota: AnonymousQuota) -> None:
+        super().__init__(parts)
         self._quota = quota
-        self._conversations = conversations
-        self._events = events
-        self._video = video
-        self._dispatcher = dispatcher
-        self._monotonic = monotonic
-        self._rate = (rate_per_s, burst)
         self._greetings: set[asyncio.Task[None]] = set()
 
-    def register(self) -> None:
-        self._events.register(self._dispatcher)
-        self._video.register(self._dispatcher, may_start=False)
-        self._dispatcher.route("conversation:open", schemas.OpenConversation, self.open, cost=3.0)
-        self._sio.on("connect", self.connect, namespace=CITIZEN_NAMESPACE)
-        self._sio.on("disconnect", self.disconnect, namespace=CITIZEN_NAMESPACE)
-        self._sio.on("*", self._dispatcher.handle, namespace=CITIZEN_NAMESPACE)
+    def add_routes(self, dispatcher: EventDispatcher) -> None:
+        dispatcher.route("conversation:open", schemas.OpenConversation, self.open, cost=3.0)
 
     async def connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         try:
             issued = self._identify(auth, environ)
         except DomainError as error:
             raise refuse(error) from None
-        now = self._monotonic()
-        self._connections.add(Connection(
-            sid, CITIZEN_NAMESPACE, Actor(Role.CITIZEN, issued.subject),
-            TokenBucket.full(*self._rate, now)))
-        await self._sio.enter_room(sid, citizen_room(issued.subject),
-                                   namespace=CITIZEN_NAMESPACE)
+        self.parts.connections.add(Connection(
+            sid, self.name, Actor(Role.CITIZEN, issued.subject), self.new_bucket()))
+        await self.parts.sio.enter_room(sid, citizen_room(issued.subject), namespace=self.name)
         task = asyncio.get_running_loop().create_task(self._greet(sid, issued))
         self._greetings.add(task)
         task.add_done_callback(self._greetings.discard)
 
     def _identify(self, auth: Any, environ: dict[str, Any]) -> IssuedToken:
         """Resume the identity of a valid token, or create an anonymous one."""
+        tokens = self.parts.tokens
         token = auth.get("token") if isinstance(auth, dict) else None
         if token is not None:
-            citizen_id = self._tokens.verify_citizen(token)
-            return self._tokens.mint_citizen(citizen_id)
+            return tokens.mint_citizen(tokens.verify_citizen(token))
         if auth not in (None, {}) and not isinstance(auth, dict):
             raise Unauthorized("auth must be an object")
-        if not self._quota.try_issue(remote_address(environ), self._monotonic()):
+        if not self._quota.try_issue(remote_address(environ), self.parts.monotonic()):
             raise RateLimited("too many new sessions from this address")
-        return self._tokens.mint_citizen(new_citizen_id())
+        return tokens.mint_citizen(new_citizen_id())
 
     async def _greet(self, sid: str, issued: IssuedToken) -> None:
         """Sent once the connection is established (after the CONNECT packet)."""
-        await self._sio.emit("session", {
+        await self.parts.sio.emit("session", {
             "citizen_id": issued.subject,
             "token": issued.token,
             "expires_at": format_utc(issued.expires_at),
-        }, to=sid, namespace=CITIZEN_NAMESPACE)
-
-    async def disconnect(self, sid: str, reason: Any = None) -> None:
-        connection = self._connections.remove(sid)
-        if connection is not None:
-            await self._video.disconnected(connection)
+        }, to=sid, namespace=self.name)
 
     async def open(self, connection: Connection, payload: schemas.OpenConversation) -> Ack:
         request = OpenRequest(
@@ -150,6 +97,6 @@ class CitizenNamespace:
             text=payload.text,
             client_msg_id=payload.client_msg_id,
         )
-        conversation = await self._conversations.open(connection.actor, request,
-                                                      origin=connection.sid)
-        return ok(conversation=self._events.view(conversation, Role.CITIZEN))
+        conversation = await self.parts.conversations.open(connection.actor, request,
+                                                           origin=connection.sid)
+        return ok(conversation=self.parts.events.view(conversation, Role.CITIZEN))

@@ -1,0 +1,82 @@
+"""What the ``/citizen`` and ``/agent`` namespaces share: wiring, registration, refusals."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import socketio
+
+from rtc_gateway.domain.errors import DomainError
+from rtc_gateway.domain.rate_limit import TokenBucket
+from rtc_gateway.gateway.connections import Connection, ConnectionRegistry
+from rtc_gateway.gateway.conversation_events import ConversationEvents
+from rtc_gateway.gateway.dispatcher import EventDispatcher
+from rtc_gateway.gateway.metrics import GatewayMetrics
+from rtc_gateway.gateway.video_events import VideoEvents
+from rtc_gateway.security.tokens import TokenAuthority
+from rtc_gateway.services.conversations import ConversationService
+
+
+@dataclass(frozen=True)
+class NamespaceParts:
+    sio: socketio.AsyncServer
+    connections: ConnectionRegistry
+    tokens: TokenAuthority
+    conversations: ConversationService
+    events: ConversationEvents
+    video: VideoEvents
+    metrics: GatewayMetrics
+    monotonic: Callable[[], float]
+    rate_per_s: float
+    rate_burst: float
+
+
+def refuse(error: DomainError) -> socketio.exceptions.ConnectionRefusedError:
+    """A connect refusal carrying the error code where every client finds it.
+
+    The JavaScript client exposes ``err.data``; python-socketio passes the whole
+    payload, so the code is both at the top level and in ``data``.
+    """
+    refusal = socketio.exceptions.ConnectionRefusedError(error.message)
+    refusal.error_args = {"message": error.message, "code": error.code,
+                          "data": {"code": error.code, "message": error.message}}
+    return refusal
+
+
+class Namespace:
+    """One Socket.IO namespace: its own events plus the shared conversation and video ones."""
+
+    name = "/"
+    may_start_video = False
+
+    def __init__(self, parts: NamespaceParts) -> None:
+        self.parts = parts
+        self.dispatcher = EventDispatcher(self.name, parts.connections, parts.metrics,
+                                          parts.monotonic)
+
+    def register(self) -> None:
+        self.parts.events.register(self.dispatcher)
+        self.parts.video.register(self.dispatcher, may_start=self.may_start_video)
+        self.add_routes(self.dispatcher)
+        self.parts.sio.on("connect", self.connect, namespace=self.name)
+        self.parts.sio.on("disconnect", self.disconnect, namespace=self.name)
+        self.parts.sio.on("*", self.dispatcher.handle, namespace=self.name)
+
+    def add_routes(self, dispatcher: EventDispatcher) -> None:
+        """Events only this namespace serves."""
+
+    def new_bucket(self) -> TokenBucket:
+        return TokenBucket.full(self.parts.rate_per_s, self.parts.rate_burst,
+                                self.parts.monotonic())
+
+    async def connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        raise NotImplementedError
+
+    async def disconnect(self, sid: str, reason: Any = None) -> None:
+        connection = self.parts.connections.remove(sid)
+        if connection is not None:
+            await self.connection_lost(connection)
+            await self.parts.video.disconnected(connection)
+
+    async def connection_lost(self, connection: Connection) -> None:
+        """Namespace-specific clean-up when a connection goes."""
