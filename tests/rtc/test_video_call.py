@@ -244,3 +244,25 @@ async def test_a_room_whose_peers_all_vanish_ends_after_the_grace_period(tmp_pat
     finally:
         await svc.close()
         await evidence.close()
+
+
+async def test_a_supervisor_sees_the_citizen_and_the_citizen_still_sees_the_officer(
+    service: tuple[VideoRoomService, SqliteEvidenceLog, Ended],
+) -> None:
+    svc, _, ended = service
+    supervisor = Participant("supervisor", "s-1")
+    room = await svc.start("conv-7", AGENT)
+    agent = await connect(svc, room.room_id, AGENT)
+    citizen = await connect(svc, room.room_id, CITIZEN)
+    watcher = await connect(svc, room.room_id, supervisor)
+    await wait_for(lambda: min(c.received.video_frames for c in (agent, citizen, watcher)) > 15, 20)
+    citizen_leg, agent_leg = room.members[CITIZEN], room.members[AGENT]
+    assert room.source_for(supervisor) is citizen_leg
+    assert room.source_for(CITIZEN) is agent_leg
+    await svc.leave(room.room_id, supervisor)
+    assert svc.room(room.room_id) is not None
+    await svc.leave(room.room_id, AGENT)
+    for client in (agent, citizen, watcher):
+        await client.close()
+    roles = sorted(r["participant"]["role"] for r in ended.events[0].recordings)
+    assert roles == ["agent", "citizen", "supervisor"]
