@@ -63,6 +63,9 @@ class PassthroughGateway:
         done = next((e for e in self.ended if e.room_id == room_id), None)
         return {"recording": dict(done.recording) if done else None}
 
+    def stats(self) -> dict[str, int]:
+        return self.service.stats()
+
     async def close(self) -> None:
         await self.service.close()
 
@@ -121,6 +124,9 @@ class TranscodeGateway:
                 await pc.close()
         return {"recording": None}
 
+    def stats(self) -> dict[str, int]:
+        return {}
+
     async def close(self) -> None:
         for room_id in list(self.calls):
             await self.hangup(room_id)
@@ -140,6 +146,9 @@ def make_app(gateway: PassthroughGateway | TranscodeGateway) -> web.Application:
         body = await request.json()
         return web.json_response(await gateway.hangup(body["room_id"]))
 
+    async def stats(request: web.Request) -> web.Response:
+        return web.json_response(gateway.stats())
+
     async def health(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
@@ -148,6 +157,7 @@ def make_app(gateway: PassthroughGateway | TranscodeGateway) -> web.Application:
     app.router.add_post("/offer", offer)
     app.router.add_post("/hangup", hangup)
     app.router.add_get("/healthz", health)
+    app.router.add_get("/stats", stats)
 
     async def shutdown(_: web.Application) -> None:
         await gateway.close()

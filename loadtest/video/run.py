@@ -44,6 +44,19 @@ def machine_busy() -> tuple[float, float]:
     return sum(values) - idle, sum(values)
 
 
+def udp_receive_buffer_errors() -> int:
+    """Datagrams the kernel dropped machine-wide because a socket buffer was full."""
+    lines = [line.split() for line in Path("/proc/net/snmp").read_text().splitlines()]
+    header, values = [line for line in lines if line[0] == "Udp:"][:2]
+    return int(values[header.index("RcvbufErrors")])
+
+
+def gateway_stats(url: str) -> dict[str, int]:
+    with urllib.request.urlopen(f"{url}/stats", timeout=5) as response:
+        stats: dict[str, int] = json.loads(response.read())
+    return stats
+
+
 def wait_healthy(url: str, within_s: float = 20) -> None:
     deadline = time.time() + within_s
     while time.time() < deadline:
@@ -139,11 +152,15 @@ def run_once(
         gw0 = cpu_seconds(gateway.pid)
         cl0 = sum(cpu_seconds(p.pid) for p in procs)
         busy0, total0 = machine_busy()
+        udp0 = udp_receive_buffer_errors()
+        stats0 = gateway_stats(url)
         wall0 = time.time()
         time.sleep(duration)
         gw1 = cpu_seconds(gateway.pid)
         cl1 = sum(cpu_seconds(p.pid) for p in procs)
         busy1, total1 = machine_busy()
+        udp1 = udp_receive_buffer_errors()
+        stats1 = gateway_stats(url)
         wall = time.time() - wall0
         results: list[dict[str, Any]] = []
         for proc in procs:
@@ -165,6 +182,10 @@ def run_once(
         "clients_cpu_core": round((cl1 - cl0) / wall, 3),
         "machine_busy": round((busy1 - busy0) / max(1, total1 - total0), 3),
         "recordings": sum(1 for r in results if r.get("recording")),
+        "udp_rcvbuf_drops": udp1 - udp0,
+        "gateway": {
+            k: stats1[k] - stats0.get(k, 0) for k in stats1 if k.startswith(("frames", "key"))
+        },
         **summary,
     }
 

@@ -101,6 +101,9 @@ async def test_both_sides_receive_decodable_media_and_recordings_are_evidence(
     assert agent.received.sizes == {(320, 240)}
     assert citizen.received.sizes == {(320, 240)}
     sent = {"agent": agent.video.sent, "citizen": citizen.video.sent}
+    live = svc.stats()
+    assert live["rooms"] == 1 and live["connected_peers"] == 2
+    assert live["frames_relayed"] >= agent.received.video_frames + citizen.received.video_frames
 
     await svc.leave(room.room_id, CITIZEN)
     await svc.leave(room.room_id, AGENT)
@@ -134,6 +137,8 @@ async def test_both_sides_receive_decodable_media_and_recordings_are_evidence(
         assert f"{rec['sha256']}  {Path(rec['path']).name}" in manifest.read_text()
     assert event.recording["bytes"] == sum(r["bytes"] for r in event.recordings)
     assert svc.room(room.room_id) is None
+    final = svc.stats()
+    assert final["connected_peers"] == 0 and final["frames_received"] >= live["frames_received"]
 
 
 async def test_refuses_foreign_roles_unknown_rooms_and_bad_offers(

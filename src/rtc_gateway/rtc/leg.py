@@ -53,6 +53,7 @@ class Leg:
         self.upstream: dict[str, UpstreamFeedback] = {}
         self.outbound: dict[str, RelayTrack] = {}
         self.closed = False
+        self.frames_received = 0
         self._transceivers: dict[str, RTCRtpTransceiver] = {}
         self._on_keyframe_wanted = on_keyframe_wanted
         self._on_bitrate = on_bitrate
@@ -137,7 +138,17 @@ class Leg:
 
     def _deliver(self, frame: EncodedFrame) -> None:
         if not self.closed:
+            self.frames_received += 1
             self._on_frame(self, frame)
+
+    def counters(self) -> dict[str, int]:
+        """Frames received, relayed out and dropped by the bounded queues; PLIs sent."""
+        return {
+            "frames_received": self.frames_received,
+            "frames_relayed": sum(t.delivered for t in self.outbound.values()),
+            "frames_dropped": sum(t.dropped for t in self.outbound.values()),
+            "keyframe_requests": sum(f.plis_sent for f in self.upstream.values()),
+        }
 
     def _state_changed(self) -> None:
         if self.pc.connectionState in ("failed", "closed") and not self.closed:

@@ -78,6 +78,7 @@ class VideoRoomService:
         self._locks: dict[str, asyncio.Lock] = {}
         self._timers: dict[str, asyncio.Task[None]] = {}
         self._background: set[asyncio.Task[None]] = set()
+        self._finished_counters: dict[str, int] = {}
         if host_addresses is not None:
             restrict_host_candidates(host_addresses)
 
@@ -100,6 +101,15 @@ class VideoRoomService:
     @property
     def active_rooms(self) -> int:
         return len(self._rooms)
+
+    def stats(self) -> dict[str, int]:
+        """Cumulative media counters (for metrics and load tests) and current sizes."""
+        totals = dict(self._finished_counters)
+        legs = [leg for room in self._rooms.values() for _, leg in room.legs()]
+        for leg in legs:
+            for name, value in leg.counters().items():
+                totals[name] = totals.get(name, 0) + value
+        return {"rooms": len(self._rooms), "connected_peers": len(legs), **totals}
 
     # -- commands --------------------------------------------------------------------
 
@@ -250,6 +260,8 @@ class VideoRoomService:
             room.disconnect(participant)
         recording = room.recorders.pop(leg, None)
         await leg.close()
+        for name, value in leg.counters().items():
+            self._finished_counters[name] = self._finished_counters.get(name, 0) + value
         if recording is not None:
             owner, recorder = recording
             summary = await recorder.finish()
