@@ -132,6 +132,12 @@ def cmd_price(args: argparse.Namespace) -> dict[str, Any]:
         for run in results]}
 
 
+def cmd_memory(args: argparse.Namespace) -> dict[str, Any]:
+    from loadtest.memory_sites import memory_sites
+
+    return memory_sites(args.connections, args.serializer)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m loadtest", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -192,6 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
     price.add_argument("--duration", type=float, default=8.0)
     price.add_argument("--out", help="JSON path")
     price.set_defaults(run=cmd_price)
+
+    memory = commands.add_parser("memory", help="gateway allocation sites per idle connection")
+    memory.add_argument("--connections", type=int, default=2000)
+    memory.add_argument("--serializer", choices=["json", "msgpack"], default="json")
+    memory.set_defaults(run=cmd_memory)
     return parser
 
 

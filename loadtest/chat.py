@@ -8,6 +8,7 @@ with the sender's CLOCK_MONOTONIC time, which all processes of the machine share
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import multiprocessing.synchronize
 import queue
@@ -152,7 +153,7 @@ class ChatWorker:
         tokens = config.agent_tokens[self.index::config.workers]
         citizens = len(range(self.index, config.citizens, config.workers))
         async with new_session() as self.session:
-            await gather_limited([lambda t=t: self.start_agent(t) for t in tokens])  # type: ignore[misc]
+            await gather_limited([functools.partial(self.start_agent, t) for t in tokens])
             await wait_barrier(barrier)
             await gather_limited([self.start_citizen for _ in range(citizens)])
             await self.wait_assigned(citizens)

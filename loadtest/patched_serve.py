@@ -8,13 +8,19 @@ Patches (each one a change the gateway could make in its own code):
   (the contract carries none); python-socketio does it for every emit and every ack.
 - ``direct-emit``: an emit without a callback writes to each recipient in turn instead
   of creating one task per recipient and waiting on them with ``asyncio.wait``.
+- ``trace-memory``: not a fix; tracemalloc on, SIGUSR2 dumps the top allocation sites.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import runpy
+import signal
 import sys
+import time
+import tracemalloc
+from pathlib import Path
 from typing import Any
 
 from engineio import packet as eio_packet
@@ -55,7 +61,24 @@ def direct_emit() -> None:
     async_manager.AsyncManager.emit = _direct_emit
 
 
-PATCHES = {"no-binary-scan": no_binary_scan, "direct-emit": direct_emit}
+def trace_memory() -> None:
+    """Record allocations; SIGUSR2 writes the top sites (by file and line) next to the log."""
+    tracemalloc.start(1)
+    out_dir = Path(os.environ.get("LOADTEST_TRACEMALLOC_DIR", "."))
+
+    def dump(signum: int, frame: Any) -> None:
+        snapshot = tracemalloc.take_snapshot()
+        stats = snapshot.statistics("lineno")
+        lines = [f"{stat.size}\t{stat.count}\t{stat.traceback}" for stat in stats[:60]]
+        total = sum(stat.size for stat in stats)
+        path = out_dir / f"tracemalloc-{int(time.time() * 1000)}.tsv"
+        path.write_text(f"{total}\ttotal\n" + "\n".join(lines) + "\n")
+
+    signal.signal(signal.SIGUSR2, dump)
+
+
+PATCHES = {"no-binary-scan": no_binary_scan, "direct-emit": direct_emit,
+           "trace-memory": trace_memory}
 
 
 def main() -> None:

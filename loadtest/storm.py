@@ -12,6 +12,7 @@ import queue
 import threading
 import time
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,7 +118,9 @@ def _worker_main(index: int, config: StormConfig, barrier: threading.Barrier,
     results.put(report)
 
 
-def run_storm(config: StormConfig) -> dict[str, Any]:
+def run_storm(config: StormConfig,
+              while_held: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Run the storm; ``while_held`` runs in this process while every connection is open."""
     context = spawn_context()
     barrier = context.Barrier(config.workers + 1)
     results: multiprocessing.Queue[dict[str, Any]] = context.Queue()
@@ -140,6 +143,8 @@ def run_storm(config: StormConfig) -> dict[str, Any]:
         time.sleep(SETTLE_S)
         if pid:
             rss1 = process_rss_bytes(pid)
+        if while_held is not None:
+            while_held()
         parent_wait(barrier, processes)
     except threading.BrokenBarrierError:
         pass
