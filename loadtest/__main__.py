@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -27,13 +28,16 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-chats", type=int, default=10)
     parser.add_argument("--token", action="append", default=[],
                         help="agent token for a --url gateway (repeat per agent)")
+    parser.add_argument("--gateway-args", default="",
+                        help='extra "rtc-gateway serve" options, e.g. "--evidence memory"')
 
 
 def _with_target(args: argparse.Namespace, body: Callable[[str, int | None, Server | None],
                                                         dict[str, Any]]) -> dict[str, Any]:
     if args.url:
         return body(args.url, args.server_pid, None)
-    server = start_server(args.server, args.serializer)
+    extra = tuple(shlex.split(args.gateway_args)) if args.server == "gateway" else ()
+    server = start_server(args.server, args.serializer, extra_args=extra)
     try:
         return body(server.url, server.pid, server)
     finally:
