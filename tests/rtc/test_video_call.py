@@ -2,6 +2,8 @@
 
 import asyncio
 import hashlib
+import shutil
+import subprocess
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -68,6 +70,20 @@ async def wait_for(predicate: Callable[[], bool], within_s: float) -> None:
             await asyncio.sleep(0.05)
 
 
+def ffmpeg_decodes_cleanly(path: Path) -> bool:
+    """The ffmpeg command line reads the whole file without a single error."""
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is not installed")
+    run = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return run.returncode == 0 and run.stderr.strip() == ""
+
+
 def count_frames(path: Path) -> dict[str, int]:
     """Decode a recording completely and count its frames per kind."""
     counts = {"video": 0, "audio": 0}
@@ -122,6 +138,7 @@ async def test_both_sides_receive_decodable_media_and_recordings_are_evidence(
         assert abs(counts["video"] - expected) <= 0.1 * expected, (counts, expected)
         assert counts["audio"] > 0
         assert abs(rec["duration_s"] - expected / 30) <= 0.1 * expected / 30 + 0.2
+        assert ffmpeg_decodes_cleanly(path)
 
     records = await evidence.conversation_records("conv-1")
     assert [r.kind for r in records] == [RecordKind.VIDEO_STARTED, RecordKind.VIDEO_ENDED]
@@ -271,3 +288,29 @@ async def test_a_supervisor_sees_the_citizen_and_the_citizen_still_sees_the_offi
         await client.close()
     roles = sorted(r["participant"]["role"] for r in ended.events[0].recordings)
     assert roles == ["agent", "citizen", "supervisor"]
+
+
+async def test_candidates_trickled_separately_connect_the_call(
+    service: tuple[VideoRoomService, SqliteEvidenceLog, Ended],
+) -> None:
+    svc, _, _ = service
+    room = await svc.start("conv-8", AGENT)
+    agent = await connect(svc, room.room_id, AGENT)
+    await svc.join(room.room_id, CITIZEN)
+    citizen = ClientPeer()
+    sdp, type_ = await citizen.offer()
+    lines = sdp.splitlines()
+    candidates = [line.removeprefix("a=") for line in lines if line.startswith("a=candidate:")]
+    assert candidates
+    trickled = ("a=candidate:", "a=end-of-candidates")
+    bare = "\r\n".join(line for line in lines if not line.startswith(trickled)) + "\r\n"
+    answer, answer_type = await svc.offer(room.room_id, CITIZEN, bare, type_)
+    await citizen.accept(answer, answer_type)
+    for line in candidates:
+        await svc.candidate(
+            room.room_id, CITIZEN, {"candidate": line, "sdpMid": "0", "sdpMLineIndex": 0}
+        )
+    await svc.candidate(room.room_id, CITIZEN, {"candidate": "", "sdpMid": "0"})
+    await wait_for(lambda: min(agent.received.video_frames, citizen.received.video_frames) > 10, 20)
+    await agent.close()
+    await citizen.close()

@@ -108,6 +108,7 @@ class Leg:
         if not isinstance(line, str):
             raise BadSignal("candidate.candidate must be a string")
         if not line:
+            await self.pc.addIceCandidate(None)
             return
         try:
             ice = candidate_from_sdp(line.removeprefix("candidate:"))
