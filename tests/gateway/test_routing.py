@@ -4,6 +4,7 @@ import asyncio
 
 from tests.gateway.conftest import RunningGateway, StartGateway
 from tests.gateway.test_chat import open_conversation
+from tests.support.sio_client import RecordingClient
 
 
 async def test_discreet_alert_overtakes_earlier_normal_requests(gw: RunningGateway) -> None:
@@ -149,3 +150,24 @@ async def test_auto_service_follows_the_location(gw: RunningGateway) -> None:
                             lambda _: len(gendarme.received("conversation:assigned")) == 2)
     taken = {a["conversation"]["id"] for a in gendarme.received("conversation:assigned")}
     assert taken == {countryside["conversation"]["id"], anywhere["conversation"]["id"]}
+
+
+async def test_a_burst_of_openings_is_fully_assigned(start_gateway: StartGateway) -> None:
+    """Conversations opened while an assignment pass runs are not forgotten."""
+    gw = await start_gateway(rate_per_s=1000.0, rate_burst=1000.0)
+    agents = [await gw.agent(f"a{i}", max_chats=10) for i in range(3)]
+    citizens = [await gw.citizen() for _ in range(30)]
+
+    async def open_soon(citizen: RecordingClient, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await open_conversation(citizen)
+
+    await asyncio.gather(*(open_soon(c, 0.003 * i) for i, c in enumerate(citizens)))
+
+    def assigned() -> int:
+        return sum(len(a.received("conversation:assigned")) for a in agents)
+
+    async with asyncio.timeout(5):
+        while assigned() < 30:  # noqa: ASYNC110 - events land in the clients' handlers
+            await asyncio.sleep(0.05)
+    assert sorted(len(a.received("conversation:assigned")) for a in agents) == [10, 10, 10]

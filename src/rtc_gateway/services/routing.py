@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,7 @@ from rtc_gateway.domain.routing import Assignment, Router
 from rtc_gateway.domain.topics import TOPICS_BY_ID
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.conversation_store import ConversationStore
-from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, RecordKind
+from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, LoggedRecord, RecordKind
 from rtc_gateway.ports.metrics import ServiceMetrics
 from rtc_gateway.ports.notifier import Notifier
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
@@ -63,6 +63,7 @@ class RoutingService:
         self._connections: dict[str, _AgentConnections] = {}
         self._enqueued_at: dict[str, float] = {}
         self._assigning: asyncio.Task[None] | None = None
+        self._assign_again = False
         self._background: set[asyncio.Task[None]] = set()
 
     # --- agents -------------------------------------------------------------
@@ -151,20 +152,35 @@ class RoutingService:
         self._broadcaster.changed()
 
     def schedule_assignment(self) -> None:
-        """Assign soon, after the current handler has answered its client."""
+        """Assign soon, after the current handler has answered its client.
+
+        A pass already running re-checks the queue before it ends, so a conversation
+        opened (or a slot freed) while it awaits is never left waiting.
+        """
+        self._assign_again = True
         if self._assigning is None or self._assigning.done():
-            self._assigning = asyncio.get_running_loop().create_task(self.assign_waiting())
+            self._assigning = asyncio.get_running_loop().create_task(self._assign_until_idle())
+
+    async def _assign_until_idle(self) -> None:
+        while self._assign_again:
+            self._assign_again = False
+            await self.assign_waiting()
 
     async def assign_waiting(self) -> None:
-        for assignment in self._router.assign(self._clock.monotonic()):
-            await self._apply(assignment)
+        """Apply every assignment possible now; their evidence records are written together."""
+        written = [await self._apply(assignment)
+                   for assignment in self._router.assign(self._clock.monotonic())]
+        for record in written:
+            if record is not None:
+                await record
 
-    async def _apply(self, assignment: Assignment) -> None:
+    async def _apply(self, assignment: Assignment) -> Awaitable[LoggedRecord] | None:
+        """Hand the conversation over and tell both sides; returns its pending record."""
         conversation = self._store.get(assignment.conversation_id)
         slot = self._router.agents.get(assignment.agent_id)
         if conversation is None or slot is None:
             self._router.release(assignment.conversation_id)
-            return
+            return None
         conversation.status = Status.ASSIGNED
         conversation.agent_id = assignment.agent_id
         conversation.assigned_at_s = self._clock.monotonic()
@@ -178,11 +194,12 @@ class RoutingService:
             "priority": conversation.priority.value, "waited_ms": round(waited * 1000)})
         self._broadcaster.forget(conversation.id)
         self._broadcaster.changed()
-        await self._notifier.assigned(conversation, slot.profile, list(conversation.messages))
-        await self._evidence.append(self._entry(
+        record = self._evidence.append(self._entry(
             conversation, RecordKind.ASSIGNED, Actor.system(),
             {"agent_id": slot.profile.agent_id, "service": slot.profile.service.value,
              "waited_ms": round(waited * 1000)}))
+        await self._notifier.assigned(conversation, slot.profile, list(conversation.messages))
+        return record
 
     async def release(self, conversation: Conversation) -> None:
         """A conversation ended: free its slot or its place in line, and serve the next."""
@@ -231,8 +248,10 @@ class RoutingService:
             conversation, RecordKind.TRANSFERRED, actor,
             {"from_agent_id": previous, "to": _target_data(target)}))
         if target.agent_id is not None:
-            await self._apply(self._router.assign_to(conversation.id, target.agent_id,
-                                                     self._clock.monotonic()))
+            handed = await self._apply(self._router.assign_to(
+                conversation.id, target.agent_id, self._clock.monotonic()))
+            if handed is not None:
+                await handed
         else:
             position, estimate = self._broadcaster.position_of(conversation)
             await self._notifier.queued(conversation, position, estimate)
