@@ -115,7 +115,7 @@ class ClientPeer:
         with contextlib.suppress(MediaStreamError):
             while True:
                 frame = await track.recv()
-                if track.kind == "video":
+                if isinstance(frame, av.VideoFrame):
                     self.received.video_frames += 1
                     self.received.sizes.add((frame.width, frame.height))
                 else:

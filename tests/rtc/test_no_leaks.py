@@ -14,8 +14,8 @@ from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.ports.clock import SystemClock
 from rtc_gateway.rtc.leg import Leg
 from rtc_gateway.services.video_rooms import Participant, RoomEnded, VideoRoomService
+from tests.rtc.calls import AGENT, connect, wait_for
 from tests.rtc.client_peer import ClientPeer
-from tests.rtc.test_video_call import AGENT, connect, wait_for
 
 CYCLES = 100
 WARMUP = 20

@@ -83,6 +83,7 @@ async def test_new_source_continues_the_outgoing_timeline() -> None:
     first = await track.recv()
     track.push(video(key, 0), object())
     second = await track.recv()
+    assert first.pts is not None
     assert second.pts == first.pts + 3000
 
 

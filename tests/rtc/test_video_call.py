@@ -4,7 +4,6 @@ import asyncio
 import hashlib
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import av
@@ -14,60 +13,9 @@ from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.ports.clock import SystemClock
 from rtc_gateway.ports.evidence_log import RecordKind
 from rtc_gateway.rtc.errors import BadSignal, NotAParticipant, RoomNotFound
-from rtc_gateway.services.video_rooms import Participant, RoomEnded, VideoRoomService
+from rtc_gateway.services.video_rooms import Participant, VideoRoomService
+from tests.rtc.calls import AGENT, CITIZEN, Ended, connect, wait_for
 from tests.rtc.client_peer import ClientPeer
-
-CITIZEN = Participant("citizen", "c-1")
-AGENT = Participant("agent", "a-1")
-
-
-class Ended:
-    def __init__(self) -> None:
-        self.events: list[RoomEnded] = []
-
-    async def __call__(self, event: RoomEnded) -> None:
-        self.events.append(event)
-
-
-@pytest.fixture
-async def service(
-    tmp_path: Path,
-) -> AsyncIterator[tuple[VideoRoomService, SqliteEvidenceLog, Ended]]:
-    evidence = SqliteEvidenceLog(
-        tmp_path / "evidence.sqlite3", tmp_path / "signing.key", "video-test", SystemClock()
-    )
-    await evidence.start()
-    ended = Ended()
-    svc = VideoRoomService(
-        evidence=evidence,
-        recordings_dir=tmp_path / "recordings",
-        ice_servers=[],
-        clock=SystemClock(),
-        on_room_ended=ended,
-        host_addresses=["127.0.0.1"],
-    )
-    yield svc, evidence, ended
-    await svc.close()
-    await evidence.close()
-
-
-async def connect(
-    svc: VideoRoomService, room_id: str, who: Participant, video_codec: str | None = None
-) -> ClientPeer:
-    await svc.join(room_id, who)
-    client = ClientPeer()
-    if video_codec is not None:
-        client.prefer_video_codec(video_codec)
-    sdp, type_ = await client.offer()
-    answer_sdp, answer_type = await svc.offer(room_id, who, sdp, type_)
-    await client.accept(answer_sdp, answer_type)
-    return client
-
-
-async def wait_for(predicate: Callable[[], bool], within_s: float) -> None:
-    async with asyncio.timeout(within_s):
-        while not predicate():  # noqa: ASYNC110 - counters live in aiortc callbacks
-            await asyncio.sleep(0.05)
 
 
 def ffmpeg_decodes_cleanly(path: Path) -> bool:
