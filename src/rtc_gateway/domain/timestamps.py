@@ -5,8 +5,7 @@ from datetime import UTC, datetime
 
 def format_utc(instant: datetime) -> str:
     """``2026-11-30T00:37:22.123Z`` for any aware datetime."""
-    utc = instant.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return instant.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def parse_utc(text: str) -> datetime:

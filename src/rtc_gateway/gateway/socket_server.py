@@ -7,6 +7,7 @@ from aiohttp import web
 from engineio.async_drivers import aiohttp as engineio_aiohttp
 
 from rtc_gateway.config import Settings
+from rtc_gateway.gateway.direct_emit import DirectEmitManager, TextPacket
 from rtc_gateway.gateway.fast_json import FastJson
 from rtc_gateway.gateway.origins import OriginPolicy
 
@@ -31,7 +32,8 @@ class UncompressedWebSocket(engineio_aiohttp.WebSocket):  # type: ignore[misc]
 def create_socket_server(settings: Settings) -> socketio.AsyncServer:
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
-        serializer="msgpack" if settings.serializer == "msgpack" else "default",
+        client_manager=DirectEmitManager(),
+        serializer="msgpack" if settings.serializer == "msgpack" else TextPacket,
         json=FastJson,
         cors_allowed_origins=OriginPolicy(settings.cors_origins),
         max_http_buffer_size=settings.max_packet_bytes,
