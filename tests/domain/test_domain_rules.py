@@ -41,7 +41,10 @@ def test_wait_estimate_uses_recent_handling_times() -> None:
         times.add(seconds)
     assert times.mean() == 366.6666666666667
     assert estimate_wait_s(position=3, serving_slots=2, mean_handling_s=100) == 150
-    assert estimate_wait_s(position=1, serving_slots=0, mean_handling_s=100) == 100
+    assert estimate_wait_s(position=1, serving_slots=0, mean_handling_s=100) == 90
+    assert estimate_wait_s(position=1, serving_slots=4, mean_handling_s=9) == 5
+    assert estimate_wait_s(position=1, serving_slots=10, mean_handling_s=23) == 5
+    assert estimate_wait_s(position=7, serving_slots=1, mean_handling_s=100) == 720
 
 
 def test_token_bucket_refills_at_its_rate() -> None:

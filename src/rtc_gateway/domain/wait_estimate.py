@@ -33,4 +33,14 @@ def estimate_wait_s(position: int, serving_slots: int, mean_handling_s: float) -
     handling time per position.
     """
     slots = max(1, serving_slots)
-    return round(position * mean_handling_s / slots)
+    return rounded_for_people(position * mean_handling_s / slots)
+
+
+def rounded_for_people(seconds: float) -> int:
+    """5 s steps under a minute, 30 s under ten minutes, whole minutes beyond.
+
+    A waiting citizen reads "about 2 min", not "127 s"; coarser steps also mean a
+    position update is pushed only when the wait really moved.
+    """
+    step = 5 if seconds < 60 else 30 if seconds < 600 else 60
+    return max(step, round(seconds / step) * step)
