@@ -95,7 +95,14 @@ def summarize(calls: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run_once(
-    mode: str, calls: int, workers: int, warmup: float, duration: float, clip: Path, loop: str
+    mode: str,
+    calls: int,
+    workers: int,
+    warmup: float,
+    duration: float,
+    clip: Path,
+    loop: str,
+    client_nice: int = 0,
 ) -> dict[str, Any]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -125,6 +132,9 @@ def run_once(
             procs.append(
                 subprocess.Popen(
                     [
+                        "nice",
+                        "-n",
+                        str(client_nice),
                         sys.executable,
                         "-m",
                         "loadtest.video.clients",
@@ -174,6 +184,7 @@ def run_once(
     return {
         "mode": mode,
         "loop": loop,
+        "client_nice": client_nice,
         "calls": calls,
         "window_s": round(wall, 1),
         "gateway_cpu_core": round(gateway_core, 3),
@@ -207,6 +218,12 @@ def main() -> None:
     )
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument(
+        "--client-nice",
+        type=int,
+        default=0,
+        help="nice level of the load clients: >0 lets the gateway have the CPU first",
+    )
+    parser.add_argument(
         "--loop", choices=("uvloop", "asyncio"), default="uvloop", help="the gateway's event loop"
     )
     args = parser.parse_args()
@@ -218,7 +235,9 @@ def main() -> None:
     for mode in args.mode:
         for calls in args.calls:
             warmup = args.warmup if args.warmup is not None else 4 + 0.25 * calls
-            row = run_once(mode, calls, args.workers, warmup, args.duration, clip, args.loop)
+            row = run_once(
+                mode, calls, args.workers, warmup, args.duration, clip, args.loop, args.client_nice
+            )
             rows.append(row)
             print(json.dumps(row), flush=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
