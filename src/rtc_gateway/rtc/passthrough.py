@@ -99,14 +99,12 @@ class _FrameTap:
     def __init__(self, kind: str, sink: FrameSink) -> None:
         self._kind = kind
         self._sink = sink
-        self.frames = 0
 
     def put(self, item: tuple[Any, Any] | None) -> None:
         if item is None:
             return
         codec, jitter_frame = item
         data: bytes = jitter_frame.data
-        self.frames += 1
         self._sink(
             EncodedFrame(
                 kind=self._kind,
@@ -257,9 +255,6 @@ class RelayTrack(MediaStreamTrack):
         self._time_base_cache: Fraction | None = None
         self.delivered = 0
         self.dropped = 0
-
-    def set_keyframe_callback(self, on_keyframe_needed: Callable[[], None]) -> None:
-        self._on_keyframe_needed = on_keyframe_needed
 
     def push(self, frame: EncodedFrame, source: object) -> None:
         """Queue ``frame`` from ``source``; never blocks."""
