@@ -180,7 +180,7 @@ class VideoRoomService:
                     type_,
                     {"audio": room.audio_preferences(), "video": room.video_preferences()},
                 )
-            except BadSignal:
+            except BaseException:
                 room.disconnect(participant)
                 await leg.close()
                 raise
@@ -216,9 +216,10 @@ class VideoRoomService:
         """The participant's socket dropped: close its peers but keep its place."""
         for room in list(self._rooms.values()):
             leg = room.members.get(participant)
-            if leg is None:
+            lock = self._locks.get(room.room_id)
+            if leg is None or lock is None or room.ended:
                 continue
-            async with self._locks[room.room_id]:
+            async with lock:
                 if room.members.get(participant) is leg:
                     await self._detach(room, leg)
             if not room.legs():
