@@ -2,26 +2,10 @@
 
 import fractions
 
-import av
-import numpy as np
 import pytest
 
 from rtc_gateway.rtc.passthrough import EncodedFrame, RelayTrack, is_keyframe
-
-
-def vp8_frames(count: int) -> list[bytes]:
-    encoder = av.CodecContext.create("libvpx", "w")
-    assert isinstance(encoder, av.VideoCodecContext)
-    encoder.width, encoder.height, encoder.pix_fmt = 64, 48, "yuv420p"
-    encoder.time_base = fractions.Fraction(1, 30)
-    encoder.gop_size = 1000
-    out = []
-    for index in range(count):
-        image = np.full((48, 64, 3), (index * 7) % 255, dtype=np.uint8)
-        frame = av.VideoFrame.from_ndarray(image, format="rgb24").reformat(format="yuv420p")
-        frame.pts = index
-        out += [bytes(packet) for packet in encoder.encode(frame)]
-    return out
+from tests.rtc.media import vp8_frames
 
 
 def video(data: bytes, timestamp: int) -> EncodedFrame:

@@ -2,14 +2,17 @@
 
 VP8 + Opus go to WebM (plays in browsers); H.264 goes to Matroska. The Opus stream is
 declared through an (opened, never fed) libopus context because WebM players need the
-``OpusHead`` codec-private block, which PyAV's encoder-less streams cannot carry. The file opens at
-the first video keyframe (its header needs the picture size); audio received before
-that is dropped. Both streams share one time origin, the arrival of that keyframe, so
-they stay in sync.
+``OpusHead`` codec-private block, which PyAV's encoder-less streams cannot carry.
+
+The file opens at the first video keyframe (its header needs the picture size); audio
+received before that is held and written first, and if no keyframe comes within a few
+seconds the file opens with audio only. Every frame is placed by its arrival time relative to the
+first one written plus its RTP timing, so audio and video stay in sync.
 """
 
 import asyncio
 import hashlib
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -21,6 +24,9 @@ import av
 from rtc_gateway.rtc.passthrough import EncodedFrame
 
 _HASH_CHUNK = 1 << 20
+AUDIO_ONLY_AFTER_S = 4.0
+HELD_AUDIO_FRAMES = 256
+"""Audio kept while waiting for the first video keyframe (5 s of 20 ms frames)."""
 _OPUS_HEAD = b"OpusHead\x01\x02\x38\x01\x80\xbb\x00\x00\x00\x00\x00"
 """RFC 7845 identification header: version 1, 2 channels, 312 pre-skip, 48 kHz."""
 
@@ -59,17 +65,18 @@ class ParticipantRecorder:
         self.frames: dict[str, int] = {}
         self.dropped = 0
         self.path: Path | None = None
+        self._held_audio: deque[tuple[float, EncodedFrame]] = deque(maxlen=HELD_AUDIO_FRAMES)
 
     def write(self, frame: EncodedFrame) -> None:
-        if self._container is None and not self._open(frame):
-            self.dropped += 1
+        now = self._monotonic()
+        if self._container is None and not self._open_when_ready(frame, now):
             return
+        self._write(frame, now)
+
+    def _write(self, frame: EncodedFrame, arrival: float) -> None:
         stream = self._streams.get(frame.kind)
-        if stream is None:
-            self.dropped += 1
-            return
-        pts = self._pts(frame)
-        if pts is None:
+        pts = None if stream is None else self._pts(frame, arrival)
+        if stream is None or pts is None:
             self.dropped += 1
             return
         packet = av.Packet(frame.data)
@@ -82,16 +89,42 @@ class ParticipantRecorder:
         self.frames[frame.kind] = self.frames.get(frame.kind, 0) + 1
         self._end_s = max(self._end_s, (pts + _frame_span(frame)) / frame.clock_rate)
 
+    def _open_when_ready(self, frame: EncodedFrame, now: float) -> bool:
+        """Open the file once it can start decodable; ``False`` if ``frame`` is handled.
+
+        While video is expected but no keyframe has come, audio is held back (so no
+        word is lost) and a keyframe is requested; after ``AUDIO_ONLY_AFTER_S`` without
+        one the file opens with audio only.
+        """
+        size = None
+        if frame.kind == "video" and frame.keyframe:
+            size = picture_size(frame.codec, frame.data)
+        if "video" in self._codecs and size is None:
+            if frame.kind != "audio":
+                self.dropped += 1
+                self._request_keyframe()
+                return False
+            self._held_audio.append((now, frame))
+            if now - self._held_audio[0][0] < AUDIO_ONLY_AFTER_S:
+                self._request_keyframe()
+                return False
+        held = list(self._held_audio)
+        self._held_audio.clear()
+        self._create(size, origin=held[0][0] if held else now)
+        for arrival, early in held:
+            self._write(early, arrival)
+        return frame.kind == "video" or not held
+
     def _time_base(self, frame: EncodedFrame) -> Fraction:
         time_base = self._time_bases.get(frame.kind)
         if time_base is None:
             time_base = self._time_bases[frame.kind] = Fraction(1, frame.clock_rate)
         return time_base
 
-    def _pts(self, frame: EncodedFrame) -> int | None:
+    def _pts(self, frame: EncodedFrame, arrival: float) -> int | None:
         assert self._origin is not None
         if frame.kind not in self._first_ts:
-            offset = round((self._monotonic() - self._origin) * frame.clock_rate)
+            offset = round((arrival - self._origin) * frame.clock_rate)
             self._first_ts[frame.kind] = (frame.timestamp, max(offset, 0))
         first, offset = self._first_ts[frame.kind]
         pts = frame.timestamp - first + offset
@@ -100,16 +133,7 @@ class ParticipantRecorder:
         self._last_pts[frame.kind] = pts
         return pts
 
-    def _open(self, frame: EncodedFrame) -> bool:
-        if "video" in self._codecs:
-            if frame.kind != "video" or not frame.keyframe:
-                self._request_keyframe()
-                return False
-            size = picture_size(frame.codec, frame.data)
-            if size is None:
-                return False
-        else:
-            size = None
+    def _create(self, size: tuple[int, int] | None, origin: float) -> None:
         video_codec = self._codecs.get("video", "VP8").upper()
         suffix, fmt = (".webm", "webm") if video_codec == "VP8" else (".mkv", "matroska")
         self.path = self._stem.with_suffix(suffix)
@@ -124,8 +148,7 @@ class ParticipantRecorder:
             audio.layout = "stereo"
             audio.codec_context.extradata = _OPUS_HEAD
             self._streams["audio"] = audio
-        self._origin = self._monotonic()
-        return True
+        self._origin = origin
 
     async def finish(self) -> RecordingSummary | None:
         """Close the file and measure it; ``None`` if nothing was ever written."""
