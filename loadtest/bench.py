@@ -37,6 +37,7 @@ def summary_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
             "server": run["server"], "delivered/s": run["delivered_rate"],
             "p50 ms": run["delivery_ms"]["p50"], "p99 ms": run["delivery_ms"]["p99"],
             "ack p99 ms": run["ack_ms"]["p99"], "server cpu": run["server_cpu"],
+            "server us/msg": run.get("server_cpu_us_per_msg"),
             "client cpu": round(sum(run["client_cpu"]), 2),
         })
     for run in document["storm"]:
