@@ -28,6 +28,6 @@ fi
 .venv/bin/pip install --quiet -e '.[dev,load]'
 
 .venv/bin/ruff check src tests loadtest
-.venv/bin/mypy src
+.venv/bin/mypy src loadtest
 
 .venv/bin/python -m pytest "$@"
