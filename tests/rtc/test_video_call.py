@@ -262,3 +262,27 @@ async def test_candidates_trickled_separately_connect_the_call(
     await wait_for(lambda: min(agent.received.video_frames, citizen.received.video_frames) > 10, 20)
     await agent.close()
     await citizen.close()
+
+
+async def test_extra_tracks_in_an_offer_are_declined_without_decoding(
+    service: tuple[VideoRoomService, SqliteEvidenceLog, Ended],
+) -> None:
+    import threading
+
+    from tests.rtc.client_peer import PatternVideoTrack
+
+    svc, _, _ = service
+    room = await svc.start("conv-9", AGENT)
+    agent = await connect(svc, room.room_id, AGENT)
+    await svc.join(room.room_id, CITIZEN)
+    citizen = ClientPeer()
+    citizen.pc.addTrack(PatternVideoTrack())  # a second camera
+    sdp, type_ = await citizen.offer()
+    answer, answer_type = await svc.offer(room.room_id, CITIZEN, sdp, type_)
+    assert answer.count("m=video") == 2 and "a=inactive" in answer
+    await citizen.accept(answer, answer_type)
+    await wait_for(lambda: min(agent.received.video_frames, citizen.received.video_frames) > 10, 20)
+    gateway_decoders = [t for t in threading.enumerate() if t.name == "video-decoder"]
+    assert len(gateway_decoders) == 2  # the two clients' own decoders, none on the gateway
+    await agent.close()
+    await citizen.close()

@@ -90,6 +90,10 @@ class Leg:
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
         except Exception as exc:
             raise BadSignal(f"offer rejected: {exc}") from exc
+        ours = set(self._transceivers.values())
+        for extra in self.pc.getTransceivers():
+            if extra not in ours:
+                extra.direction = "inactive"  # a second camera or a screen: not relayed
         for kind, transceiver in self._transceivers.items():
             if transceiver.mid is None:
                 continue
