@@ -23,9 +23,3 @@ class BadSignal(VideoError):
     """An offer or candidate that cannot be parsed or applied."""
 
     code = "bad_request"
-
-
-class RoomConflict(VideoError):
-    """The request contradicts the room's state (e.g. the conversation already has one)."""
-
-    code = "conflict"
