@@ -7,7 +7,7 @@ its agent, a supervisor) may take part in its video room; only staff may start o
 from typing import Any
 
 from rtc_gateway.domain.conversation import Conversation
-from rtc_gateway.domain.errors import DomainError, Forbidden, NotFound
+from rtc_gateway.domain.errors import Forbidden, NotFound
 from rtc_gateway.domain.roles import Actor, Role
 from rtc_gateway.gateway import schemas
 from rtc_gateway.gateway.acks import Ack, ok
@@ -15,19 +15,10 @@ from rtc_gateway.gateway.candidate_filter import allowed, loopback_candidates_on
 from rtc_gateway.gateway.connections import Connection
 from rtc_gateway.gateway.dispatcher import EventDispatcher
 from rtc_gateway.gateway.notifier import SocketNotifier
-from rtc_gateway.rtc.errors import VideoError
 from rtc_gateway.services.conversations import ConversationService
 from rtc_gateway.services.video_rooms import Participant, RoomEnded, VideoRoomService
 
 VIDEO_ROLES = {Role.CITIZEN: "citizen", Role.AGENT: "agent", Role.SUPERVISOR: "supervisor"}
-
-
-class VideoRefused(DomainError):
-    """A video service error, carrying that error's contract code."""
-
-    def __init__(self, error: VideoError) -> None:
-        super().__init__(str(error) or error.code)
-        self.code = error.code
 
 
 def participant_of(actor: Actor) -> Participant:
@@ -62,10 +53,7 @@ class VideoEvents:
         conversation = self._conversations.get_for(connection.actor, payload.conversation_id)
         if not conversation.is_open:
             raise NotFound("conversation is closed")
-        try:
-            room = await self._video.start(conversation.id, participant_of(connection.actor))
-        except VideoError as error:
-            raise VideoRefused(error) from error
+        room = await self._video.start(conversation.id, participant_of(connection.actor))
         self._audience[room.room_id] = (conversation.citizen_id, connection.actor.id)
         citizen = Participant("citizen", conversation.citizen_id)
         await self._notifier.video_invite(conversation.citizen_id, {
@@ -77,20 +65,14 @@ class VideoEvents:
 
     async def join(self, connection: Connection, payload: schemas.RoomRef) -> Ack:
         participant = self._authorize(connection, payload.room_id)
-        try:
-            ice_servers = await self._video.join(payload.room_id, participant)
-        except VideoError as error:
-            raise VideoRefused(error) from error
+        ice_servers = await self._video.join(payload.room_id, participant)
         return ok(ice_servers=ice_servers)
 
     async def offer(self, connection: Connection, payload: schemas.RtcOffer) -> Ack:
         participant = self._authorize(connection, payload.room_id)
         offered = loopback_candidates_only(payload.sdp) if self._loopback_only else payload.sdp
-        try:
-            sdp, type_ = await self._video.offer(payload.room_id, participant, offered,
-                                                 payload.type)
-        except VideoError as error:
-            raise VideoRefused(error) from error
+        sdp, type_ = await self._video.offer(payload.room_id, participant, offered,
+                                             payload.type)
         self._media_sid[participant] = connection.sid
         return ok(sdp=sdp, type=type_)
 
@@ -105,18 +87,12 @@ class VideoEvents:
             "sdpMid": payload.candidate.sdpMid,
             "sdpMLineIndex": payload.candidate.sdpMLineIndex,
         }
-        try:
-            await self._video.candidate(payload.room_id, participant, candidate)
-        except VideoError as error:
-            raise VideoRefused(error) from error
+        await self._video.candidate(payload.room_id, participant, candidate)
         return ok()
 
     async def leave(self, connection: Connection, payload: schemas.RoomRef) -> Ack:
         participant = self._authorize(connection, payload.room_id)
-        try:
-            await self._video.leave(payload.room_id, participant)
-        except VideoError as error:
-            raise VideoRefused(error) from error
+        await self._video.leave(payload.room_id, participant)
         self._media_sid.pop(participant, None)
         return ok()
 

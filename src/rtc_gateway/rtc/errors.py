@@ -1,7 +1,9 @@
-"""Errors the video room service raises; the gateway maps each to a wire error code."""
+"""Errors the video room service raises, each with the contract error code it answers."""
+
+from rtc_gateway.domain.errors import DomainError
 
 
-class VideoError(Exception):
+class VideoError(DomainError):
     """Base of every video room error."""
 
     code = "internal"
