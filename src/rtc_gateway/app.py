@@ -123,6 +123,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
                                            settings.anonymous_window_s)).register()
     AgentNamespace(parts, routing).register()
     metrics.watch(router, connections.count, clock.monotonic)
+    metrics.watch_video(video_service.stats)
 
     app = web.Application(client_max_size=settings.max_packet_bytes)
     sio.attach(app)

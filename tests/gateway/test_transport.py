@@ -47,7 +47,8 @@ async def test_http_endpoints(gw: RunningGateway) -> None:
     for name in ("rtc_connections{namespace=\"/citizen\"} 1.0",
                  "rtc_queue_length{priority=\"urgent\",service=\"police\"} 1.0",
                  "rtc_queue_oldest_wait_seconds", "rtc_assignment_wait_seconds",
-                 "rtc_message_relay_seconds", "rtc_rejected_events"):
+                 "rtc_message_relay_seconds", "rtc_rejected_events",
+                 "rtc_video_rooms 0.0", "rtc_video_frames_relayed_total"):
         assert name in text, name
 
 

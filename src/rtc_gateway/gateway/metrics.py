@@ -3,7 +3,7 @@
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from rtc_gateway.domain.routing import Router
@@ -48,6 +48,26 @@ class _LiveState(Collector):
         yield agents
 
 
+class _VideoState(Collector):
+    """Video rooms and relay counters, read at scrape time from the video service."""
+
+    GAUGES = ("rooms", "connected_peers")
+    COUNTERS = ("frames_received", "frames_relayed", "frames_dropped", "keyframe_requests")
+
+    def __init__(self, stats: Callable[[], dict[str, int]]) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self._stats()
+        for name in self.GAUGES:
+            yield GaugeMetricFamily(f"rtc_video_{name}", f"Video {name.replace('_', ' ')}",
+                                    value=stats.get(name, 0))
+        for name in self.COUNTERS:
+            yield CounterMetricFamily(f"rtc_video_{name}",
+                                      f"Video {name.replace('_', ' ')} since start",
+                                      value=stats.get(name, 0))
+
+
 class GatewayMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -68,6 +88,9 @@ class GatewayMetrics:
     def watch(self, router: Router, connections: Callable[[str], int],
               clock: Callable[[], float]) -> None:
         self.registry.register(_LiveState(router, connections, clock))
+
+    def watch_video(self, stats: Callable[[], dict[str, int]]) -> None:
+        self.registry.register(_VideoState(stats))
 
     def assignment_waited(self, seconds: float, priority: str) -> None:
         self._assignment_wait.labels(priority).observe(seconds)
