@@ -242,20 +242,24 @@ class RoutingService:
         previous = conversation.agent_id
         assert previous is not None
         self._router.release(conversation.id)
-        await self._notifier.transferred_away(conversation, previous)
         self.enqueue(conversation, returning=True)
-        await self._evidence.append(self._entry(
+        named = (self._router.assign_to(conversation.id, target.agent_id,
+                                        self._clock.monotonic())
+                 if target.agent_id is not None else None)
+        written = self._evidence.append(self._entry(
             conversation, RecordKind.TRANSFERRED, actor,
             {"from_agent_id": previous, "to": _target_data(target)}))
-        if target.agent_id is not None:
-            handed = await self._apply(self._router.assign_to(
-                conversation.id, target.agent_id, self._clock.monotonic()))
+        await self._notifier.transferred_away(conversation, previous)
+        if named is not None:
+            handed = await self._apply(named)
+            await written
             if handed is not None:
                 await handed
-        else:
-            position, estimate = self._broadcaster.position_of(conversation)
-            await self._notifier.queued(conversation, position, estimate)
-            await self.assign_waiting()
+            return
+        position, estimate = self._broadcaster.position_of(conversation)
+        await self._notifier.queued(conversation, position, estimate)
+        await written
+        await self.assign_waiting()
 
     def _check_named_target(self, conversation: Conversation, agent_id: str) -> None:
         if agent_id == conversation.agent_id:
