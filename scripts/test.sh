@@ -27,6 +27,13 @@ fi
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e '.[dev,load]'
 
+# The Node.js reference relay the load-test scenarios are also checked against.
+if command -v npm >/dev/null 2>&1; then
+    (cd loadtest/reference && npm ci --no-audit --no-fund --silent)
+else
+    echo "npm is missing: the Node reference scenarios will skip" >&2
+fi
+
 .venv/bin/ruff check src tests loadtest
 .venv/bin/mypy src loadtest
 
