@@ -172,7 +172,7 @@ class RoutingService:
                    for assignment in self._router.assign(self._clock.monotonic())]
         for record in written:
             if record is not None:
-                await record
+                await _logged_if_failed(record, "assignment")
 
     async def _apply(self, assignment: Assignment) -> Awaitable[LoggedRecord] | None:
         """Hand the conversation over and tell both sides; returns its pending record."""
@@ -254,7 +254,7 @@ class RoutingService:
             handed = await self._apply(named)
             await written
             if handed is not None:
-                await handed
+                await _logged_if_failed(handed, "assignment")
             return
         position, estimate = self._broadcaster.position_of(conversation)
         await self._notifier.queued(conversation, position, estimate)
@@ -296,6 +296,15 @@ class RoutingService:
             task.cancel()
         if self._assigning is not None:
             await asyncio.gather(self._assigning, return_exceptions=True)
+
+
+async def _logged_if_failed(record: Awaitable[LoggedRecord], what: str) -> None:
+    """A record of something already done (an assignment stands even if its record
+    could not be written): the failure is logged, not turned into the caller's error."""
+    try:
+        await record
+    except Exception:
+        log.exception("evidence write failed", extra={"record": what})
 
 
 def _target_data(target: TransferTarget) -> dict[str, str]:
