@@ -11,7 +11,6 @@ import asyncio
 import functools
 import itertools
 import multiprocessing.synchronize
-import queue
 import threading
 import time
 from array import array
@@ -29,6 +28,7 @@ from loadtest.metrics import (
 )
 from loadtest.wire import codec_for
 from loadtest.workers import (
+    collect_reports,
     failure_report,
     gather_limited,
     new_session,
@@ -315,11 +315,8 @@ def run_chat(config: ChatConfig) -> dict[str, Any]:
     busy = machine.busy_cores()
     server_cpu = server.share() if server is not None else None
     server_rss = process_rss_bytes(server.pid) if server is not None else None
-    reports = _collect(results, config)
-    for process in processes:
-        process.join(10)
-        if process.is_alive():
-            process.kill()
+    limit_s = config.warmup_s + config.duration_s + config.drain_s + 60
+    reports = collect_reports(results, processes, limit_s)
     merged = merge_reports(config, reports, server_cpu, server_rss)
     merged["machine_busy_cores"] = busy
     delivered = merged["delivered_rate"]
@@ -327,18 +324,6 @@ def run_chat(config: ChatConfig) -> dict[str, Any]:
     merged["server_cpu_us_per_msg"] = round(server_cpu * 1e6 / delivered, 1) \
         if server_cpu and delivered else None
     return merged
-
-
-def _collect(results: multiprocessing.Queue[dict[str, Any]],
-             config: ChatConfig) -> list[dict[str, Any]]:
-    limit_s = config.warmup_s + config.duration_s + config.drain_s + 60
-    reports: list[dict[str, Any]] = []
-    try:
-        for _ in range(config.workers):
-            reports.append(results.get(timeout=limit_s))
-    except queue.Empty:
-        reports.append({"worker": -1, "error": "a worker sent no report in time"})
-    return reports
 
 
 def merge_reports(config: ChatConfig, reports: list[dict[str, Any]], server_cpu: float | None,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import queue
 import threading
 import time
 from array import array
@@ -28,6 +27,7 @@ from loadtest.metrics import CpuMeter, own_cpu_seconds, percentiles
 from loadtest.wire import Codec, codec_for
 from loadtest.workers import (
     BARRIER_TIMEOUT_S,
+    collect_reports,
     failure_report,
     gather_limited,
     new_session,
@@ -273,16 +273,7 @@ def run_routing(config: RoutingConfig) -> dict[str, Any]:
         server_cpu = meter.share() if meter else None
     except threading.BrokenBarrierError:
         pass
-    reports = []
-    try:
-        for _ in range(config.workers):
-            reports.append(results.get(timeout=BARRIER_TIMEOUT_S))
-    except queue.Empty:
-        reports.append({"worker": -1, "error": "a worker sent no report in time"})
-    for process in processes:
-        process.join(10)
-        if process.is_alive():
-            process.kill()
+    reports = collect_reports(results, processes, BARRIER_TIMEOUT_S)
     return merge_routing(config, reports, server_cpu)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import queue
 import threading
 import time
 from array import array
@@ -21,6 +20,7 @@ from loadtest.metrics import CpuMeter, own_cpu_seconds, percentiles, process_rss
 from loadtest.wire import codec_for
 from loadtest.workers import (
     BARRIER_TIMEOUT_S,
+    collect_reports,
     failure_report,
     new_session,
     parent_wait,
@@ -148,16 +148,7 @@ def run_storm(config: StormConfig,
         parent_wait(barrier, processes)
     except threading.BrokenBarrierError:
         pass
-    reports = []
-    try:
-        for _ in range(config.workers):
-            reports.append(results.get(timeout=BARRIER_TIMEOUT_S))
-    except queue.Empty:
-        reports.append({"worker": -1, "error": "a worker sent no report in time"})
-    for process in processes:
-        process.join(10)
-        if process.is_alive():
-            process.kill()
+    reports = collect_reports(results, processes, BARRIER_TIMEOUT_S)
     return merge_storm(config, reports, rss0, rss1, server_cpu)
 
 

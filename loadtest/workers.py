@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import queue
 import threading
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -68,6 +69,22 @@ def parent_wait(barrier: threading.Barrier, processes: Sequence[BaseProcess]) ->
 def _wait_quietly(barrier: threading.Barrier) -> None:
     with contextlib.suppress(threading.BrokenBarrierError):
         barrier.wait(BARRIER_TIMEOUT_S)
+
+
+def collect_reports(results: multiprocessing.Queue[dict[str, Any]],
+                    processes: Sequence[BaseProcess], limit_s: float) -> list[dict[str, Any]]:
+    """One report per worker (a stand-in error for any that stays silent), then reap them."""
+    reports: list[dict[str, Any]] = []
+    try:
+        for _ in processes:
+            reports.append(results.get(timeout=limit_s))
+    except queue.Empty:
+        reports.append({"worker": -1, "error": "a worker sent no report in time"})
+    for process in processes:
+        process.join(10)
+        if process.is_alive():
+            process.kill()
+    return reports
 
 
 def failure_report(worker: int, error: BaseException) -> dict[str, Any]:
