@@ -29,11 +29,10 @@ from loadtest.metrics import (
 from loadtest.wire import codec_for
 from loadtest.workers import (
     collect_reports,
-    failure_report,
     gather_limited,
     new_session,
     parent_wait,
-    run_loop,
+    report_from_worker,
     spawn_context,
     wait_barrier,
 )
@@ -275,13 +274,8 @@ class ChatWorker:
 
 def _worker_main(index: int, config: ChatConfig, barrier: threading.Barrier, start: Any,
                  results: multiprocessing.Queue[dict[str, Any]]) -> None:
-    try:
-        report = run_loop(lambda: ChatWorker(index, config).run(barrier, start))
-    except BaseException as error:
-        barrier.abort()
-        results.put(failure_report(index, error))
-        return
-    results.put(report)
+    report_from_worker(index, barrier, results,
+                       lambda: ChatWorker(index, config).run(barrier, start))
 
 
 def run_chat(config: ChatConfig) -> dict[str, Any]:

@@ -28,11 +28,10 @@ from loadtest.wire import Codec, codec_for
 from loadtest.workers import (
     BARRIER_TIMEOUT_S,
     collect_reports,
-    failure_report,
     gather_limited,
     new_session,
     parent_wait,
-    run_loop,
+    report_from_worker,
     spawn_context,
     wait_barrier,
 )
@@ -243,13 +242,7 @@ class RoutingWorker:
 
 def _worker_main(index: int, config: RoutingConfig, barrier: threading.Barrier,
                  results: multiprocessing.Queue[dict[str, Any]]) -> None:
-    try:
-        report = run_loop(lambda: RoutingWorker(index, config).run(barrier))
-    except BaseException as error:
-        barrier.abort()
-        results.put(failure_report(index, error))
-        return
-    results.put(report)
+    report_from_worker(index, barrier, results, lambda: RoutingWorker(index, config).run(barrier))
 
 
 def run_routing(config: RoutingConfig) -> dict[str, Any]:

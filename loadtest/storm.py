@@ -21,10 +21,9 @@ from loadtest.wire import codec_for
 from loadtest.workers import (
     BARRIER_TIMEOUT_S,
     collect_reports,
-    failure_report,
     new_session,
     parent_wait,
-    run_loop,
+    report_from_worker,
     spawn_context,
     wait_barrier,
 )
@@ -109,13 +108,7 @@ class StormWorker:
 
 def _worker_main(index: int, config: StormConfig, barrier: threading.Barrier,
                  results: multiprocessing.Queue[dict[str, Any]]) -> None:
-    try:
-        report = run_loop(lambda: StormWorker(index, config).run(barrier))
-    except BaseException as error:
-        barrier.abort()
-        results.put(failure_report(index, error))
-        return
-    results.put(report)
+    report_from_worker(index, barrier, results, lambda: StormWorker(index, config).run(barrier))
 
 
 def run_storm(config: StormConfig,

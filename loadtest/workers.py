@@ -71,6 +71,22 @@ def _wait_quietly(barrier: threading.Barrier) -> None:
         barrier.wait(BARRIER_TIMEOUT_S)
 
 
+def report_from_worker(index: int, barrier: threading.Barrier,
+                       results: multiprocessing.Queue[dict[str, Any]],
+                       main: Callable[[], Coroutine[Any, Any, dict[str, Any]]]) -> None:
+    """Run one worker process's scenario and hand its report (or its failure) to the parent.
+
+    A failing worker breaks the barrier so the others and the parent stop waiting for it.
+    """
+    try:
+        report = run_loop(main)
+    except BaseException as error:
+        barrier.abort()
+        results.put(failure_report(index, error))
+        return
+    results.put(report)
+
+
 def collect_reports(results: multiprocessing.Queue[dict[str, Any]],
                     processes: Sequence[BaseProcess], limit_s: float) -> list[dict[str, Any]]:
     """One report per worker (a stand-in error for any that stays silent), then reap them."""
