@@ -10,12 +10,12 @@ import av
 import pytest
 
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
-from rtc_gateway.ports.clock import SystemClock
 from rtc_gateway.ports.evidence_log import RecordKind
 from rtc_gateway.rtc.errors import BadSignal, NotAParticipant, RoomNotFound
 from rtc_gateway.services.video_rooms import Participant, VideoRoomService
 from tests.rtc.calls import AGENT, CITIZEN, Ended, connect, wait_for
 from tests.rtc.client_peer import ClientPeer
+from tests.rtc.conftest import video_service
 
 
 def ffmpeg_decodes_cleanly(path: Path) -> bool:
@@ -187,21 +187,7 @@ async def test_h264_is_relayed_and_recorded_to_matroska(
 
 
 async def test_a_room_whose_peers_all_vanish_ends_after_the_grace_period(tmp_path: Path) -> None:
-    evidence = SqliteEvidenceLog(
-        tmp_path / "evidence.sqlite3", tmp_path / "signing.key", "video-test", SystemClock()
-    )
-    await evidence.start()
-    ended = Ended()
-    svc = VideoRoomService(
-        evidence=evidence,
-        recordings_dir=tmp_path / "recordings",
-        ice_servers=[],
-        clock=SystemClock(),
-        on_room_ended=ended,
-        host_addresses=["127.0.0.1"],
-        empty_room_timeout_s=0.5,
-    )
-    try:
+    async with video_service(tmp_path, empty_room_timeout_s=0.5) as (svc, _, ended):
         room = await svc.start("conv-6", AGENT)
         agent = await connect(svc, room.room_id, AGENT)
         citizen = await connect(svc, room.room_id, CITIZEN)
@@ -211,9 +197,6 @@ async def test_a_room_whose_peers_all_vanish_ends_after_the_grace_period(tmp_pat
         await wait_for(lambda: bool(ended.events), 15)
         assert ended.events[0].reason == "abandoned"
         assert len(ended.events[0].recordings) == 2
-    finally:
-        await svc.close()
-        await evidence.close()
 
 
 async def test_a_supervisor_sees_the_citizen_and_the_citizen_still_sees_the_officer(
