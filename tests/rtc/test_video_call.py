@@ -21,7 +21,7 @@ from tests.rtc.conftest import video_service
 def ffmpeg_decodes_cleanly(path: Path) -> bool:
     """The ffmpeg command line reads the whole file without a single error."""
     if shutil.which("ffmpeg") is None:
-        pytest.skip("ffmpeg is not installed")
+        pytest.fail("ffmpeg is required (scripts/test.sh installs it)")
     run = subprocess.run(
         ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-f", "null", "-"],
         capture_output=True,
