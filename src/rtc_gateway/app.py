@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import socketio
 from aiohttp import web
 
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
@@ -29,6 +28,7 @@ from rtc_gateway.gateway.notifier import SocketNotifier
 from rtc_gateway.gateway.socket_server import create_socket_server
 from rtc_gateway.gateway.video_events import VideoEvents
 from rtc_gateway.ports.clock import Clock, SystemClock
+from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.rtc.ice import IceServerConfig
 from rtc_gateway.security.keys import load_or_create_private_key
 from rtc_gateway.security.tokens import TokenAuthority
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 class Gateway:
     settings: Settings
     app: web.Application
-    sio: socketio.AsyncServer
+    server: RealtimeServer
     evidence: SqliteEvidenceLog | MemoryEvidenceLog
     conversations: ConversationService
     routing: RoutingService
@@ -88,8 +88,8 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
                                      settings.checkpoint_interval_s)
     tokens = TokenAuthority(load_or_create_private_key(settings.token_key_path), clock,
                             settings.citizen_token_ttl_s)
-    sio = create_socket_server(settings)
-    notifier = SocketNotifier(sio)
+    server = create_socket_server(settings)
+    notifier = SocketNotifier(server)
     metrics = GatewayMetrics()
     connections = ConnectionRegistry()
     router = Router()
@@ -116,7 +116,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
                         loopback_only=is_loopback_only(settings.rtc_host_addresses))
     conversations.on_closed(video.conversation_closed)
     parts = NamespaceParts(
-        sio=sio, connections=connections, tokens=tokens, conversations=conversations,
+        server=server, connections=connections, tokens=tokens, conversations=conversations,
         events=events, video=video, metrics=metrics, monotonic=clock.monotonic,
         rate_per_s=settings.rate_per_s, rate_burst=settings.rate_burst)
     CitizenNamespace(parts, AnonymousQuota(settings.anonymous_per_ip,
@@ -126,12 +126,12 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     metrics.watch_video(video_service.stats)
 
     app = web.Application(client_max_size=settings.max_packet_bytes)
-    sio.attach(app)
+    server.attach(app)
     add_routes(app, metrics)
     if isinstance(evidence, SqliteEvidenceLog):
         app.router.add_post("/api/v1/conversations/{conversation_id}/export",
                             export_handler(evidence, settings.recordings_dir, tokens))
-    gateway = Gateway(settings, app, sio, evidence, conversations, routing, broadcaster,
+    gateway = Gateway(settings, app, server, evidence, conversations, routing, broadcaster,
                       tokens, metrics, video_service)
 
     async def on_startup(_: web.Application) -> None:

@@ -28,6 +28,8 @@ class Settings:
     anonymous_per_ip: int = 30
     anonymous_window_s: float = 600.0
     max_packet_bytes: int = 64 * 1024
+    max_buffered_bytes: int = 4 * 1024 * 1024
+    """Unread output a client may hold before it is cut off (it reconnects and resumes)."""
     max_open_per_citizen: int = 5
     ping_interval_s: float = 20.0
     ping_timeout_s: float = 25.0
@@ -64,7 +66,8 @@ class Settings:
 def _convert(name: str, raw: str) -> Any:
     if name == "data_dir":
         return Path(raw)
-    if name in ("port", "anonymous_per_ip", "max_packet_bytes", "max_open_per_citizen"):
+    if name in ("port", "anonymous_per_ip", "max_packet_bytes", "max_buffered_bytes",
+                "max_open_per_citizen"):
         return int(raw)
     if name in ("cors_origins", "rtc_host_addresses"):
         return tuple(origin.strip() for origin in raw.split(",") if origin.strip())

@@ -30,7 +30,7 @@ async def serve(settings: Settings) -> None:
     await stop.wait()
     log.info("shutting down")
     with contextlib.suppress(Exception):
-        await gateway.sio.shutdown()
+        await gateway.server.shutdown()
     await runner.cleanup()
 
 

@@ -1,6 +1,7 @@
 """Transport options: the msgpack serializer, no WebSocket compression, HTTP endpoints."""
 
 import aiohttp
+import pytest
 
 from tests.gateway.conftest import RunningGateway, StartGateway
 from tests.support.sio_client import RecordingClient
@@ -53,9 +54,23 @@ async def test_http_endpoints(gw: RunningGateway) -> None:
 
 
 async def test_foreign_origin_is_refused_and_own_origin_accepted(gw: RunningGateway) -> None:
-    url = f"{gw.url}/socket.io/?EIO=4&transport=polling"
+    url = f"{gw.url}/socket.io/?EIO=4&transport=websocket"
     async with aiohttp.ClientSession() as session:
-        async with session.get(url, headers={"Origin": "https://evil.example"}) as response:
-            assert response.status == 400
-        async with session.get(url, headers={"Origin": gw.url}) as response:
-            assert response.status == 200
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await session.ws_connect(url, headers={"Origin": "https://evil.example"})
+        assert refused.value.status == 403
+        async with session.ws_connect(url, headers={"Origin": gw.url}) as ws:
+            assert (await ws.receive_str()).startswith("0{")
+
+
+@pytest.mark.parametrize(("query", "code"), [
+    ("EIO=4&transport=polling", 0),
+    ("EIO=3&transport=websocket", 5),
+    ("EIO=4&transport=websocket&sid=abc", 0),
+])
+async def test_unsupported_handshakes_get_engine_io_errors(gw: RunningGateway, query: str,
+                                                           code: int) -> None:
+    async with aiohttp.ClientSession() as session, \
+            session.get(f"{gw.url}/socket.io/?{query}") as response:
+        assert response.status == 400
+        assert (await response.json())["code"] == code

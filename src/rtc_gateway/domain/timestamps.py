@@ -5,7 +5,9 @@ from datetime import UTC, datetime
 
 def format_utc(instant: datetime) -> str:
     """``2026-11-30T00:37:22.123Z`` for any aware datetime."""
-    return instant.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+    if instant.tzinfo is not UTC:
+        instant = instant.astimezone(UTC)
+    return instant.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def parse_utc(text: str) -> datetime:

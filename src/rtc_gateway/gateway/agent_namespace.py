@@ -13,6 +13,8 @@ from rtc_gateway.gateway.dispatcher import EventDispatcher
 from rtc_gateway.gateway.namespace import Namespace, NamespaceParts, refuse
 from rtc_gateway.gateway.rooms import AGENT_NAMESPACE, STAFF_ROOM, SUPERVISORS_ROOM, agent_room
 from rtc_gateway.gateway.wire import agent_session_wire
+from rtc_gateway.realtime.connection import ClientInfo
+from rtc_gateway.realtime.server import Greeting
 from rtc_gateway.services.routing import RoutingService, TransferTarget
 
 
@@ -28,7 +30,7 @@ class AgentNamespace(Namespace):
         dispatcher.route("agent:status", schemas.AgentStatus, self.status)
         dispatcher.route("conversation:transfer", schemas.Transfer, self.transfer)
 
-    async def connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+    async def connect(self, sid: str, client: ClientInfo, auth: Any) -> Greeting:
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
             profile = self.parts.tokens.verify_agent(token)
@@ -36,14 +38,13 @@ class AgentNamespace(Namespace):
             raise refuse(error) from None
         self.parts.connections.add(Connection(
             sid, self.name, Actor(profile.role, profile.agent_id), self.new_bucket(), profile))
-        sio = self.parts.sio
-        await sio.enter_room(sid, agent_room(profile.agent_id), namespace=self.name)
-        await sio.enter_room(sid, STAFF_ROOM, namespace=self.name)
+        server = self.parts.server
+        server.enter_room(sid, agent_room(profile.agent_id))
+        server.enter_room(sid, STAFF_ROOM)
         if profile.role is Role.SUPERVISOR:
-            await sio.enter_room(sid, SUPERVISORS_ROOM, namespace=self.name)
+            server.enter_room(sid, SUPERVISORS_ROOM)
         self._routing.agent_connected(profile, sid)
-        sio.start_background_task(sio.emit, "agent:session", agent_session_wire(profile),
-                                  to=sid, namespace=self.name)
+        return "agent:session", agent_session_wire(profile)
 
     async def connection_lost(self, connection: Connection) -> None:
         if connection.profile is not None:

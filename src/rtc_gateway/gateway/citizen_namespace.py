@@ -1,6 +1,5 @@
 """The ``/citizen`` namespace: anonymous or resumed identities, and opening conversations."""
 
-import asyncio
 from typing import Any
 
 from rtc_gateway.domain.conversation import Location
@@ -16,14 +15,10 @@ from rtc_gateway.gateway.connections import Connection
 from rtc_gateway.gateway.dispatcher import EventDispatcher
 from rtc_gateway.gateway.namespace import Namespace, NamespaceParts, refuse
 from rtc_gateway.gateway.rooms import CITIZEN_NAMESPACE, citizen_room
+from rtc_gateway.realtime.connection import ClientInfo
+from rtc_gateway.realtime.server import Greeting
 from rtc_gateway.security.tokens import IssuedToken, new_citizen_id
 from rtc_gateway.services.conversations import OpenRequest
-
-
-def remote_address(environ: dict[str, Any]) -> str:
-    request = environ.get("aiohttp.request")
-    address = getattr(request, "remote", None) or environ.get("REMOTE_ADDR")
-    return str(address or "unknown")
 
 
 def parse_service(value: str | None) -> Force | None:
@@ -48,24 +43,25 @@ class CitizenNamespace(Namespace):
     def __init__(self, parts: NamespaceParts, quota: AnonymousQuota) -> None:
         super().__init__(parts)
         self._quota = quota
-        self._greetings: set[asyncio.Task[None]] = set()
 
     def add_routes(self, dispatcher: EventDispatcher) -> None:
         dispatcher.route("conversation:open", schemas.OpenConversation, self.open, cost=3.0)
 
-    async def connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+    async def connect(self, sid: str, client: ClientInfo, auth: Any) -> Greeting:
         try:
-            issued = self._identify(auth, environ)
+            issued = self._identify(auth, client)
         except DomainError as error:
             raise refuse(error) from None
         self.parts.connections.add(Connection(
             sid, self.name, Actor(Role.CITIZEN, issued.subject), self.new_bucket()))
-        await self.parts.sio.enter_room(sid, citizen_room(issued.subject), namespace=self.name)
-        task = asyncio.get_running_loop().create_task(self._greet(sid, issued))
-        self._greetings.add(task)
-        task.add_done_callback(self._greetings.discard)
+        self.parts.server.enter_room(sid, citizen_room(issued.subject))
+        return "session", {
+            "citizen_id": issued.subject,
+            "token": issued.token,
+            "expires_at": format_utc(issued.expires_at),
+        }
 
-    def _identify(self, auth: Any, environ: dict[str, Any]) -> IssuedToken:
+    def _identify(self, auth: Any, client: ClientInfo) -> IssuedToken:
         """Resume the identity of a valid token, or create an anonymous one."""
         tokens = self.parts.tokens
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -73,17 +69,9 @@ class CitizenNamespace(Namespace):
             return tokens.mint_citizen(tokens.verify_citizen(token))
         if auth not in (None, {}) and not isinstance(auth, dict):
             raise Unauthorized("auth must be an object")
-        if not self._quota.try_issue(remote_address(environ), self.parts.monotonic()):
+        if not self._quota.try_issue(client.remote, self.parts.monotonic()):
             raise RateLimited("too many new sessions from this address")
         return tokens.mint_citizen(new_citizen_id())
-
-    async def _greet(self, sid: str, issued: IssuedToken) -> None:
-        """Sent once the connection is established (after the CONNECT packet)."""
-        await self.parts.sio.emit("session", {
-            "citizen_id": issued.subject,
-            "token": issued.token,
-            "expires_at": format_utc(issued.expires_at),
-        }, to=sid, namespace=self.name)
 
     async def open(self, connection: Connection, payload: schemas.OpenConversation) -> Ack:
         request = OpenRequest(

@@ -3,8 +3,14 @@
 Every event gets an acknowledgement object; no payload can crash the handler or close
 the connection. Events are registered with their schema, so a reader finds what an
 event accepts next to the code that serves it.
+
+The server starts each event eagerly, in the turn that read it, so a handler's first
+steps run in the reader's task. Routes that drive other libraries' I/O (WebRTC) are
+marked ``own_task`` and run in a task of their own, where timeouts and cancellation
+behave as those libraries expect.
 """
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,6 +34,7 @@ class Route:
     schema: type[Any]
     handler: Handler
     cost: float
+    own_task: bool
 
 
 class EventDispatcher:
@@ -40,15 +47,14 @@ class EventDispatcher:
         self._routes: dict[str, Route] = {}
 
     def route(self, event: str, schema: type[Any], handler: Handler, *,
-              cost: float = 1.0) -> None:
-        self._routes[event] = Route(schema, handler, cost)
+              cost: float = 1.0, own_task: bool = False) -> None:
+        self._routes[event] = Route(schema, handler, cost, own_task)
 
     @property
     def events(self) -> list[str]:
         return sorted(self._routes)
 
-    async def handle(self, event: object, sid: str, *args: Any) -> Ack:
-        """The catch-all Socket.IO handler of the namespace (registered as ``"*"``)."""
+    async def handle(self, event: object, sid: str, args: tuple[Any, ...]) -> Ack:
         ack = await self._dispatch(event, sid, args)
         if not ack["ok"]:
             self._metrics.rejected(ack["error"]["code"])
@@ -70,10 +76,12 @@ class EventDispatcher:
             parsed = msgspec.convert(payload, route.schema)
         except msgspec.ValidationError as exc:
             return failure("bad_request", str(exc))
-        refused = _unencodable(parsed) or _oversized_text(parsed)
+        refused = _oversized_text(parsed)
         if refused is not None:
             return refused
         try:
+            if route.own_task:
+                return await asyncio.ensure_future(route.handler(connection, parsed))
             return await route.handler(connection, parsed)
         except DomainError as exc:
             return failure(exc.code, exc.message)
@@ -81,26 +89,6 @@ class EventDispatcher:
             log.exception("event handler failed", extra={"event": event,
                                                          "namespace": self.namespace})
             return failure("internal", "internal error")
-
-
-def _unencodable(parsed: msgspec.Struct) -> Ack | None:
-    """Strings that cannot become UTF-8 (lone surrogates) could never be recorded."""
-    for value in _strings(msgspec.structs.astuple(parsed)):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return failure("bad_request", "strings must be valid Unicode text")
-    return None
-
-
-def _strings(values: tuple[Any, ...]) -> list[str]:
-    found: list[str] = []
-    for value in values:
-        if isinstance(value, str):
-            found.append(value)
-        elif isinstance(value, msgspec.Struct):
-            found.extend(_strings(msgspec.structs.astuple(value)))
-    return found
 
 
 def _oversized_text(parsed: object) -> Ack | None:

@@ -4,22 +4,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import socketio
-
 from rtc_gateway.domain.errors import DomainError
 from rtc_gateway.domain.rate_limit import TokenBucket
+from rtc_gateway.gateway.acks import Ack, failure
 from rtc_gateway.gateway.connections import Connection, ConnectionRegistry
 from rtc_gateway.gateway.conversation_events import ConversationEvents
 from rtc_gateway.gateway.dispatcher import EventDispatcher
 from rtc_gateway.gateway.metrics import GatewayMetrics
 from rtc_gateway.gateway.video_events import VideoEvents
+from rtc_gateway.realtime.connection import ClientInfo
+from rtc_gateway.realtime.server import ConnectRefused, Greeting, RealtimeServer
 from rtc_gateway.security.tokens import TokenAuthority
 from rtc_gateway.services.conversations import ConversationService
 
 
 @dataclass(frozen=True)
 class NamespaceParts:
-    sio: socketio.AsyncServer
+    server: RealtimeServer
     connections: ConnectionRegistry
     tokens: TokenAuthority
     conversations: ConversationService
@@ -31,16 +32,14 @@ class NamespaceParts:
     rate_burst: float
 
 
-def refuse(error: DomainError) -> socketio.exceptions.ConnectionRefusedError:
+def refuse(error: DomainError) -> ConnectRefused:
     """A connect refusal carrying the error code where every client finds it.
 
     The JavaScript client exposes ``err.data``; python-socketio passes the whole
     payload, so the code is both at the top level and in ``data``.
     """
-    refusal = socketio.exceptions.ConnectionRefusedError(error.message)
-    refusal.error_args = {"message": error.message, "code": error.code,
-                          "data": {"code": error.code, "message": error.message}}
-    return refusal
+    return ConnectRefused({"message": error.message, "code": error.code,
+                           "data": {"code": error.code, "message": error.message}})
 
 
 class Namespace:
@@ -58,9 +57,7 @@ class Namespace:
         self.parts.events.register(self.dispatcher)
         self.parts.video.register(self.dispatcher, may_start=self.may_start_video)
         self.add_routes(self.dispatcher)
-        self.parts.sio.on("connect", self.connect, namespace=self.name)
-        self.parts.sio.on("disconnect", self.disconnect, namespace=self.name)
-        self.parts.sio.on("*", self.dispatcher.handle, namespace=self.name)
+        self.parts.server.add_namespace(self.name, self)
 
     def add_routes(self, dispatcher: EventDispatcher) -> None:
         """Events only this namespace serves."""
@@ -69,10 +66,17 @@ class Namespace:
         return TokenBucket.full(self.parts.rate_per_s, self.parts.rate_burst,
                                 self.parts.monotonic())
 
-    async def connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+    async def connect(self, sid: str, client: ClientInfo, auth: Any) -> Greeting | None:
         raise NotImplementedError
 
-    async def disconnect(self, sid: str, reason: Any = None) -> None:
+    async def event(self, event: object, sid: str, args: tuple[Any, ...]) -> Ack:
+        return await self.dispatcher.handle(event, sid, args)
+
+    def malformed(self, reason: str) -> Ack:
+        self.parts.metrics.rejected("bad_request")
+        return failure("bad_request", reason)
+
+    async def disconnect(self, sid: str, reason: str) -> None:
         connection = self.parts.connections.remove(sid)
         if connection is not None:
             await self.connection_lost(connection)

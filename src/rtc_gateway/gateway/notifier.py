@@ -3,8 +3,6 @@
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import socketio
-
 from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.conversation import Conversation
 from rtc_gateway.domain.message import Message
@@ -25,46 +23,53 @@ from rtc_gateway.gateway.wire import (
     queue_stat_wire,
 )
 from rtc_gateway.ports.notifier import AgentOverview
+from rtc_gateway.realtime.server import RealtimeServer
 
 
 class SocketNotifier:
-    def __init__(self, sio: socketio.AsyncServer) -> None:
-        self._sio = sio
+    """Emits write to the recipients' sockets at once; the coroutines never wait."""
 
-    async def _to_citizen(self, conversation: Conversation, event: str, data: Any,
-                          skip: str | None = None) -> None:
-        await self._sio.emit(event, data, room=citizen_room(conversation.citizen_id),
-                             skip_sid=skip, namespace=CITIZEN_NAMESPACE)
+    def __init__(self, server: RealtimeServer) -> None:
+        self._server = server
 
-    async def _to_agent(self, agent_id: str | None, event: str, data: Any,
-                        skip: str | None = None) -> None:
+    def _to_citizen(self, conversation: Conversation, event: str, data: Any,
+                    skip: str | None = None) -> None:
+        self._to_citizen_id(conversation.citizen_id, event, data, skip)
+
+    def _to_citizen_id(self, citizen_id: str, event: str, data: Any,
+                       skip: str | None = None) -> None:
+        self._server.emit(event, data, room=citizen_room(citizen_id), skip_sid=skip,
+                          namespace=CITIZEN_NAMESPACE)
+
+    def _to_agent(self, agent_id: str | None, event: str, data: Any,
+                  skip: str | None = None) -> None:
         if agent_id is not None:
-            await self._sio.emit(event, data, room=agent_room(agent_id), skip_sid=skip,
-                                 namespace=AGENT_NAMESPACE)
+            self._server.emit(event, data, room=agent_room(agent_id), skip_sid=skip,
+                              namespace=AGENT_NAMESPACE)
 
     async def message(self, conversation: Conversation, message: Message,
                       origin: str | None) -> None:
         wire = message_wire(message)
-        await self._to_citizen(conversation, "message", wire, origin)
-        await self._to_agent(conversation.agent_id, "message", wire, origin)
+        self._to_citizen(conversation, "message", wire, origin)
+        self._to_agent(conversation.agent_id, "message", wire, origin)
 
     async def typing(self, conversation: Conversation, sender: str, typing: bool,
                      origin: str | None) -> None:
         data = {"conversation_id": conversation.id, "sender": sender, "typing": typing}
         if sender == "citizen":
-            await self._to_agent(conversation.agent_id, "typing", data)
+            self._to_agent(conversation.agent_id, "typing", data)
         else:
-            await self._to_citizen(conversation, "typing", data)
+            self._to_citizen(conversation, "typing", data)
 
     async def read(self, conversation: Conversation, seq: int, reader: str,
                    origin: str | None) -> None:
         data = {"conversation_id": conversation.id, "seq": seq, "reader": reader}
-        await self._to_citizen(conversation, "message:read", data, origin)
-        await self._to_agent(conversation.agent_id, "message:read", data, origin)
+        self._to_citizen(conversation, "message:read", data, origin)
+        self._to_agent(conversation.agent_id, "message:read", data, origin)
 
     async def queued(self, conversation: Conversation, position: int,
                      estimated_wait_s: int) -> None:
-        await self._to_citizen(conversation, "conversation:queued", {
+        self._to_citizen(conversation, "conversation:queued", {
             "conversation_id": conversation.id,
             "position": position,
             "estimated_wait_s": estimated_wait_s,
@@ -72,41 +77,39 @@ class SocketNotifier:
 
     async def assigned(self, conversation: Conversation, agent: AgentProfile,
                        messages: Sequence[Message]) -> None:
-        await self._to_agent(agent.agent_id, "conversation:assigned", {
+        self._to_agent(agent.agent_id, "conversation:assigned", {
             "conversation": conversation_wire(conversation, agent=agent, staff_view=True),
             "messages": [message_wire(m) for m in messages],
         })
-        await self._to_citizen(conversation, "conversation:assigned", {
+        self._to_citizen(conversation, "conversation:assigned", {
             "conversation_id": conversation.id,
             "agent": agent_public(agent),
         })
 
     async def transferred_away(self, conversation: Conversation, agent_id: str) -> None:
-        await self._to_agent(agent_id, "conversation:transferred",
+        self._to_agent(agent_id, "conversation:transferred",
                              {"conversation_id": conversation.id})
 
     async def closed(self, conversation: Conversation, reason: str,
                      agent_id: str | None) -> None:
         data = {"conversation_id": conversation.id, "reason": reason}
-        await self._to_citizen(conversation, "conversation:closed", data)
-        await self._to_agent(agent_id, "conversation:closed", data)
+        self._to_citizen(conversation, "conversation:closed", data)
+        self._to_agent(agent_id, "conversation:closed", data)
 
     async def queue_stats(self, stats: Sequence[QueueStat]) -> None:
-        await self._sio.emit("queue:update", {"queues": [queue_stat_wire(s) for s in stats]},
-                             room=STAFF_ROOM, namespace=AGENT_NAMESPACE)
+        self._server.emit("queue:update", {"queues": [queue_stat_wire(s) for s in stats]},
+                          room=STAFF_ROOM, namespace=AGENT_NAMESPACE)
 
     async def agents_overview(self, agents: Sequence[AgentOverview]) -> None:
-        await self._sio.emit("agents:update", {"agents": [agent_overview_wire(a) for a in agents]},
-                             room=SUPERVISORS_ROOM, namespace=AGENT_NAMESPACE)
+        self._server.emit("agents:update", {"agents": [agent_overview_wire(a) for a in agents]},
+                          room=SUPERVISORS_ROOM, namespace=AGENT_NAMESPACE)
 
     async def video_invite(self, citizen_id: str, data: dict[str, Any]) -> None:
-        await self._sio.emit("video:invite", data, room=citizen_room(citizen_id),
-                             namespace=CITIZEN_NAMESPACE)
+        self._to_citizen_id(citizen_id, "video:invite", data)
 
     async def video_ended(self, citizen_ids: Iterable[str], staff_ids: Iterable[str],
                           data: dict[str, Any]) -> None:
         for citizen_id in sorted(set(citizen_ids)):
-            await self._sio.emit("video:ended", data, room=citizen_room(citizen_id),
-                                 namespace=CITIZEN_NAMESPACE)
+            self._to_citizen_id(citizen_id, "video:ended", data)
         for staff_id in sorted(set(staff_ids)):
-            await self._to_agent(staff_id, "video:ended", data)
+            self._to_agent(staff_id, "video:ended", data)

@@ -41,11 +41,13 @@ class VideoEvents:
 
     def register(self, dispatcher: EventDispatcher, *, may_start: bool) -> None:
         if may_start:
-            dispatcher.route("video:start", schemas.ConversationRef, self.start, cost=5.0)
-        dispatcher.route("video:join", schemas.RoomRef, self.join, cost=2.0)
-        dispatcher.route("rtc:offer", schemas.RtcOffer, self.offer, cost=5.0)
-        dispatcher.route("rtc:candidate", schemas.RtcCandidate, self.candidate, cost=0.2)
-        dispatcher.route("video:leave", schemas.RoomRef, self.leave)
+            dispatcher.route("video:start", schemas.ConversationRef, self.start, cost=5.0,
+                             own_task=True)
+        dispatcher.route("video:join", schemas.RoomRef, self.join, cost=2.0, own_task=True)
+        dispatcher.route("rtc:offer", schemas.RtcOffer, self.offer, cost=5.0, own_task=True)
+        dispatcher.route("rtc:candidate", schemas.RtcCandidate, self.candidate, cost=0.2,
+                         own_task=True)
+        dispatcher.route("video:leave", schemas.RoomRef, self.leave, own_task=True)
 
     async def start(self, connection: Connection, payload: schemas.ConversationRef) -> Ack:
         if connection.actor.role not in (Role.AGENT, Role.SUPERVISOR):

@@ -4,7 +4,8 @@ The log is the source of truth for everything said: a message is acknowledged to
 sender only once its record is durable, and a reconnecting client replays from here.
 """
 
-from collections.abc import Awaitable, Mapping, Sequence
+import asyncio
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -70,11 +71,12 @@ class LoggedRecord:
 
 
 class EvidenceLog(Protocol):
-    def append(self, entry: EvidenceEntry) -> Awaitable[LoggedRecord]:
+    def append(self, entry: EvidenceEntry) -> "asyncio.Future[LoggedRecord]":
         """Queue ``entry`` at once (call order is log order) and resolve when durable.
 
         Entries queued together are written in one transaction with one fsync
-        (group commit). The returned awaitable fails if the write failed.
+        (group commit). The returned future fails if the write failed; several callers
+        may wait on it (a retried message waits for the first copy).
         """
         ...
 

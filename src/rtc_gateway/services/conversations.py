@@ -77,7 +77,9 @@ class ConversationService:
         self._handling_times = handling_times
         self._zones = zones
         self._max_open_per_citizen = max_open_per_citizen
-        self._in_flight: dict[tuple[str, str, str], asyncio.Future[Message]] = {}
+        self._in_flight: dict[tuple[str, str, str],
+                              tuple[Message, asyncio.Future[LoggedRecord]]] = {}
+        """Messages queued but not yet durable, by client_msg_id: a retry waits for them."""
         self._close_listeners: list[Callable[[Conversation], Awaitable[None]]] = []
         self._writes_pending: dict[str, int] = {}
         self._resync: set[str] = set()
@@ -161,7 +163,9 @@ class ConversationService:
             return known
         in_flight = self._in_flight.get((conversation.id, sender.value, client_msg_id))
         if in_flight is not None:
-            return await asyncio.shield(in_flight)
+            queued, written = in_flight
+            await self._durable(asyncio.shield(written))
+            return queued
         if not conversation.is_open:
             raise Conflict("conversation is closed")
         if conversation.id in self._resync:
@@ -173,7 +177,7 @@ class ConversationService:
 
     def _queue_message(self, conversation: Conversation, actor: Actor,
                        client_msg_id: str | None, text: str
-                       ) -> tuple[Message, Awaitable[LoggedRecord]]:
+                       ) -> tuple[Message, asyncio.Future[LoggedRecord]]:
         """Take the next seq and queue the record, with no await in between."""
         message = Message(conversation.id, conversation.take_next_seq(), _sender_of(actor),
                           text, self._clock.now(), client_msg_id)
@@ -190,30 +194,23 @@ class ConversationService:
         return message, written
 
     async def _deliver(self, conversation: Conversation, message: Message,
-                       written: Awaitable[LoggedRecord], origin: str | None) -> None:
+                       written: asyncio.Future[LoggedRecord], origin: str | None) -> None:
         key = (conversation.id, message.sender.value, message.client_msg_id or "")
-        waiter: asyncio.Future[Message] | None = None
         if message.client_msg_id is not None:
-            waiter = asyncio.get_running_loop().create_future()
-            self._in_flight[key] = waiter
+            self._in_flight[key] = (message, written)
         self._writes_pending[conversation.id] = self._writes_pending.get(conversation.id, 0) + 1
         try:
             await self._durable(written)
-        except Unavailable as exc:
+        except Unavailable:
             log.error("evidence write failed", extra={"conversation_id": conversation.id,
                                                       "seq": message.seq})
             self._resync.add(conversation.id)
-            if waiter is not None:
-                waiter.set_exception(exc)
-                waiter.exception()
             raise
         finally:
-            if waiter is not None:
+            if message.client_msg_id is not None:
                 self._in_flight.pop(key, None)
             self._write_settled(conversation)
         conversation.record_delivered(message)
-        if waiter is not None:
-            waiter.set_result(message)
         await self._notifier.message(conversation, message, origin)
 
     def _write_settled(self, conversation: Conversation) -> None:

@@ -2,7 +2,7 @@
 
 import asyncio
 import hashlib
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 
 from rtc_gateway.ports.evidence_log import EvidenceEntry, LoggedRecord, RecordKind
 
@@ -16,7 +16,7 @@ class MemoryEvidenceLog:
     async def start(self) -> None:
         pass
 
-    def append(self, entry: EvidenceEntry) -> Awaitable[LoggedRecord]:
+    def append(self, entry: EvidenceEntry) -> "asyncio.Future[LoggedRecord]":
         future: asyncio.Future[LoggedRecord] = asyncio.get_running_loop().create_future()
         if self.fail_appends:
             future.set_exception(OSError("evidence log unavailable"))

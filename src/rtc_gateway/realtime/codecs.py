@@ -1,0 +1,135 @@
+"""The two Socket.IO serializers a server may speak: JSON text and socket.io-msgpack-parser.
+
+A codec turns one Socket.IO packet into the payload of one WebSocket message (with the
+Engine.IO message prefix for text) and back. Encoding yields bytes, so a packet sent
+to a room is encoded once and written as-is to every member.
+"""
+
+from typing import Any, Protocol
+
+import msgspec
+
+from rtc_gateway.realtime import fast_json
+from rtc_gateway.realtime.frames import BINARY, TEXT
+from rtc_gateway.realtime.packets import (
+    BINARY_ACK,
+    BINARY_EVENT,
+    DEFAULT_NAMESPACE,
+    MalformedPacket,
+    Packet,
+)
+
+MAX_ACK_ID_DIGITS = 15
+_KINDS = range(7)
+
+
+class Codec(Protocol):
+    opcode: int
+    """The WebSocket opcode its messages travel in."""
+
+    def encode(self, kind: int, namespace: str, data: Any = None,
+               ack_id: int | None = None) -> bytes: ...
+
+    def decode(self, message: str | bytes) -> Packet: ...
+
+
+class JsonCodec:
+    opcode = TEXT
+
+    def encode(self, kind: int, namespace: str, data: Any = None,
+               ack_id: int | None = None) -> bytes:
+        head = f"4{kind}" if namespace == DEFAULT_NAMESPACE else f"4{kind}{namespace},"
+        if ack_id is not None:
+            head += str(ack_id)
+        encoded = head.encode("utf-8")
+        return encoded if data is None else encoded + fast_json.encode(data)
+
+    def decode(self, message: str | bytes) -> Packet:
+        """``message`` is the Engine.IO payload after its ``4`` prefix."""
+        text = message if isinstance(message, str) else message.decode("utf-8")
+        if not text or text[0] not in "0123456":
+            raise MalformedPacket("unknown packet type")
+        kind = ord(text[0]) - 48
+        at, attachments = _attachments(text, kind)
+        namespace, at = _namespace(text, at)
+        ack_id, at = _ack_id(text, at, namespace)
+        if at == len(text):
+            return Packet(kind, namespace, None, ack_id, attachments)
+        try:
+            data = fast_json.decode(text[at:])
+        except fast_json.UnencodableText as error:
+            raise MalformedPacket(str(error), namespace, ack_id) from None
+        except ValueError:
+            raise MalformedPacket("payload is not JSON", namespace, ack_id) from None
+        return Packet(kind, namespace, data, ack_id, attachments)
+
+
+def _attachments(text: str, kind: int) -> tuple[int, int]:
+    if kind not in (BINARY_EVENT, BINARY_ACK):
+        return 1, 0
+    dash = text.find("-", 1)
+    count = text[1:dash]
+    if dash < 0 or not count.isascii() or not count.isdigit() or len(count) > 6:
+        raise MalformedPacket("bad attachment count")
+    return dash + 1, int(count)
+
+
+def _namespace(text: str, at: int) -> tuple[str, int]:
+    if not text.startswith("/", at):
+        return DEFAULT_NAMESPACE, at
+    comma = text.find(",", at)
+    end = len(text) if comma < 0 else comma
+    namespace = text[at:end].split("?", 1)[0]
+    return namespace, end if comma < 0 else comma + 1
+
+
+def _ack_id(text: str, at: int, namespace: str) -> tuple[int | None, int]:
+    end = at
+    while end < len(text) and "0" <= text[end] <= "9":
+        end += 1
+    if end == at:
+        return None, at
+    if end - at > MAX_ACK_ID_DIGITS:
+        raise MalformedPacket("ack id too long", namespace)
+    return int(text[at:end]), end
+
+
+class _WirePacket(msgspec.Struct, forbid_unknown_fields=False):
+    type: int
+    nsp: str = DEFAULT_NAMESPACE
+    data: Any = None
+    id: int | None = None
+
+
+class MsgpackCodec:
+    """socket.io-msgpack-parser: one msgpack map ``{type, data, nsp, id}`` per binary message."""
+
+    opcode = BINARY
+
+    def __init__(self) -> None:
+        self._encoder = msgspec.msgpack.Encoder()
+        self._decoder = msgspec.msgpack.Decoder(_WirePacket)
+
+    def encode(self, kind: int, namespace: str, data: Any = None,
+               ack_id: int | None = None) -> bytes:
+        packet: dict[str, Any] = {"type": kind, "data": data, "nsp": namespace}
+        if ack_id is not None:
+            packet["id"] = ack_id
+        return self._encoder.encode(packet)
+
+    def decode(self, message: str | bytes) -> Packet:
+        if isinstance(message, str):
+            raise MalformedPacket("a msgpack server takes binary messages")
+        try:
+            wire = self._decoder.decode(message)
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            raise MalformedPacket("not a msgpack packet") from None
+        if wire.type not in _KINDS or wire.type in (BINARY_EVENT, BINARY_ACK):
+            raise MalformedPacket("unknown packet type", wire.nsp, wire.id)
+        if wire.id is not None and not 0 <= wire.id < 10**MAX_ACK_ID_DIGITS:
+            raise MalformedPacket("bad ack id", wire.nsp)
+        return Packet(wire.type, wire.nsp, wire.data, wire.id)
+
+
+def codec_for(serializer: str) -> Codec:
+    return MsgpackCodec() if serializer == "msgpack" else JsonCodec()

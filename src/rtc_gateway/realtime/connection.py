@@ -1,0 +1,104 @@
+"""One client WebSocket (an Engine.IO session) and its namespace sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from rtc_gateway.realtime.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    """What a namespace may know of the client at connect time."""
+
+    remote: str
+
+
+@dataclass(eq=False, slots=True)
+class NamespaceSocket:
+    """A client's connection to one namespace; ``sid`` is what handlers know it by."""
+
+    sid: str
+    namespace: str
+    client: ClientConnection
+    rooms: set[str] = field(default_factory=set)
+
+
+class ClientConnection:
+    """Gathers whole frames and writes them to the transport once per loop turn; a reader
+    that falls too far behind is cut off rather than buffered without bound (it
+    reconnects and resumes)."""
+
+    __slots__ = (
+        "_closing",
+        "_max_buffered",
+        "_outbox",
+        "_pending",
+        "_transport",
+        "info",
+        "namespaces",
+        "next_ping_at",
+        "pong_deadline",
+        "sid",
+        "skip_binary",
+        "ws",
+    )
+
+    def __init__(self, sid: str, ws: web.WebSocketResponse, transport: asyncio.Transport,
+                 info: ClientInfo, outbox: Outbox, max_buffered: int,
+                 next_ping_at: float) -> None:
+        self.sid = sid
+        self.ws = ws
+        self.info = info
+        self.namespaces: dict[str, NamespaceSocket] = {}
+        self.pong_deadline: float | None = None
+        self.next_ping_at = next_ping_at
+        self.skip_binary = 0
+        """Binary attachments still to drop after a refused binary packet."""
+        self._transport = transport
+        self._outbox = outbox
+        self._pending: list[bytes] = []
+        self._max_buffered = max_buffered
+        self._closing = False
+
+    def send(self, frame: bytes) -> None:
+        if not self._pending:
+            self._outbox.flush_soon(self._flush)
+        self._pending.append(frame)
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, []
+        transport = self._transport
+        if self._closing or transport.is_closing():
+            return
+        transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+        if transport.get_write_buffer_size() > self._max_buffered:
+            log.warning("client cut off: too much unread output",
+                        extra={"client_sid": self.sid})
+            self.abort()
+
+    def abort(self) -> None:
+        """Drop the connection at once; the reader loop sees it closed and cleans up."""
+        self._closing = True
+        self._transport.abort()
+
+    def close_soon(self, code: int) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        task = asyncio.get_running_loop().create_task(self.ws.close(code=code))
+        _closing_tasks.add(task)
+        task.add_done_callback(_closing_tasks.discard)
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
+
+_closing_tasks: set[asyncio.Task[bool]] = set()

@@ -1,0 +1,39 @@
+"""Socket.IO v5 packets, and the Engine.IO v4 packet types they travel in."""
+
+from dataclasses import dataclass
+from typing import Any
+
+CONNECT = 0
+DISCONNECT = 1
+EVENT = 2
+ACK = 3
+CONNECT_ERROR = 4
+BINARY_EVENT = 5
+BINARY_ACK = 6
+
+ENGINE_OPEN = "0"
+ENGINE_CLOSE = "1"
+ENGINE_PING = "2"
+ENGINE_PONG = "3"
+ENGINE_MESSAGE = "4"
+
+DEFAULT_NAMESPACE = "/"
+
+
+class MalformedPacket(ValueError):
+    """A frame that is not a Socket.IO packet; ``namespace``/``ack_id`` when they were read."""
+
+    def __init__(self, reason: str, namespace: str | None = None,
+                 ack_id: int | None = None) -> None:
+        super().__init__(reason)
+        self.namespace = namespace
+        self.ack_id = ack_id
+
+
+@dataclass(frozen=True, slots=True)
+class Packet:
+    kind: int
+    namespace: str
+    data: Any = None
+    ack_id: int | None = None
+    attachments: int = 0

@@ -1,0 +1,332 @@
+"""A Socket.IO v5 server over aiohttp WebSockets, built for a chat relay's hot path.
+
+What it does per message, and nothing more: decode the frame, start the namespace's
+handler eagerly (no task unless the handler waits), encode the answer once and write
+whole frames straight to the recipients' transports. One heartbeat task serves every
+client. It speaks Engine.IO v4 over WebSocket only (the contract allows long-polling to
+be off); see docs/architecture.md for why it replaced python-socketio's server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Awaitable
+from typing import Any, Protocol
+
+from aiohttp import WSMessage, WSMsgType, web
+
+from rtc_gateway.realtime.codecs import Codec
+from rtc_gateway.realtime.connection import ClientConnection, ClientInfo, NamespaceSocket
+from rtc_gateway.realtime.eager import start_eagerly
+from rtc_gateway.realtime.engine import engine_error, open_payload
+from rtc_gateway.realtime.frames import TEXT, websocket_frame
+from rtc_gateway.realtime.outbox import Outbox
+from rtc_gateway.realtime.packets import (
+    ACK,
+    BINARY_EVENT,
+    CONNECT,
+    CONNECT_ERROR,
+    DISCONNECT,
+    ENGINE_CLOSE,
+    ENGINE_MESSAGE,
+    ENGINE_PING,
+    ENGINE_PONG,
+    EVENT,
+    MalformedPacket,
+    Packet,
+)
+from rtc_gateway.realtime.rooms import RoomIndex
+
+log = logging.getLogger(__name__)
+
+Greeting = tuple[str, Any]
+"""An event sent to a socket right after its CONNECT answer: ``(event, data)``."""
+
+PING_FRAME = websocket_frame(ENGINE_PING.encode(), TEXT)
+PONG_FRAME = websocket_frame(ENGINE_PONG.encode(), TEXT)
+GOING_AWAY = 1001
+
+
+class ConnectRefused(Exception):
+    """Raised by a namespace's ``connect``; ``payload`` is the CONNECT_ERROR data."""
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        super().__init__(payload.get("message", "refused"))
+        self.payload = payload
+
+
+class NamespaceHandler(Protocol):
+    async def connect(self, sid: str, client: ClientInfo, auth: Any) -> Greeting | None: ...
+
+    async def event(self, event: object, sid: str, args: tuple[Any, ...]) -> Any:
+        """The acknowledgement payload."""
+
+    def malformed(self, reason: str) -> Any:
+        """The acknowledgement payload for a packet that could not be read."""
+
+    async def disconnect(self, sid: str, reason: str) -> None: ...
+
+
+class OriginCheck(Protocol):
+    def __call__(self, origin: str | None, host: str | None, scheme: str) -> bool: ...
+
+
+class RealtimeServer:
+    def __init__(self, *, codec: Codec, origins: OriginCheck, max_message_bytes: int,
+                 ping_interval_s: float, ping_timeout_s: float,
+                 max_buffered_bytes: int = 4 * 1024 * 1024, path: str = "/socket.io/") -> None:
+        self._codec = codec
+        self._origins = origins
+        self._max_message_bytes = max_message_bytes
+        self._ping_interval_s = ping_interval_s
+        self._ping_timeout_s = ping_timeout_s
+        self._max_buffered_bytes = max_buffered_bytes
+        self.path = path
+        self._handlers: dict[str, NamespaceHandler] = {}
+        self._clients: dict[str, ClientConnection] = {}
+        self._sockets: dict[str, NamespaceSocket] = {}
+        self._rooms: RoomIndex[NamespaceSocket] = RoomIndex()
+        self._outbox = Outbox()
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._accepting = True
+
+    def add_namespace(self, name: str, handler: NamespaceHandler) -> None:
+        self._handlers[name] = handler
+
+    def attach(self, app: web.Application) -> None:
+        app.router.add_route("*", self.path, self._handle)
+
+        async def on_shutdown(_: web.Application) -> None:
+            await self.shutdown()
+
+        app.on_shutdown.append(on_shutdown)
+
+    @property
+    def client_count(self) -> int:
+        return len(self._clients)
+
+    # Rooms and emits
+
+    def enter_room(self, sid: str, room: str) -> None:
+        socket = self._sockets.get(sid)
+        if socket is not None:
+            socket.rooms.add(room)
+            self._rooms.join(socket.namespace, room, sid, socket)
+
+    def emit(self, event: str, data: Any, *, namespace: str, room: str,
+             skip_sid: str | None = None) -> None:
+        members = tuple(self._rooms.members(namespace, room))
+        if not members:
+            return
+        frame = self._frame(EVENT, namespace, [event, data])
+        for socket in members:
+            if socket.sid != skip_sid:
+                socket.client.send(frame)
+
+    def send_event(self, sid: str, event: str, data: Any) -> None:
+        socket = self._sockets.get(sid)
+        if socket is not None:
+            socket.client.send(self._frame(EVENT, socket.namespace, [event, data]))
+
+    def _frame(self, kind: int, namespace: str, data: Any = None,
+               ack_id: int | None = None) -> bytes:
+        return websocket_frame(self._codec.encode(kind, namespace, data, ack_id),
+                               self._codec.opcode)
+
+    # Connections
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        refusal = self._refusal(request)
+        if refusal is not None:
+            return refusal
+        ws = web.WebSocketResponse(compress=False, max_msg_size=self._max_message_bytes,
+                                   timeout=2.0)
+        await ws.prepare(request)
+        transport = request.transport
+        if transport is None:
+            return ws
+        loop = asyncio.get_running_loop()
+        client = ClientConnection(_new_sid(), ws, transport,
+                                  ClientInfo(request.remote or "unknown"), self._outbox,
+                                  self._max_buffered_bytes,
+                                  loop.time() + self._ping_interval_s)
+        self._clients[client.sid] = client
+        self._start_heartbeat()
+        client.send(websocket_frame(open_payload(
+            client.sid, self._ping_interval_s, self._ping_timeout_s,
+            self._max_message_bytes), TEXT))
+        try:
+            async for message in ws:
+                pending = self._receive(client, message)
+                if pending is not None:
+                    await pending
+        finally:
+            del self._clients[client.sid]
+            for namespace in list(client.namespaces):
+                await self._leave(client, namespace, "transport close")
+        return ws
+
+    def _refusal(self, request: web.Request) -> web.Response | None:
+        if not self._accepting:
+            return engine_error(503, 3, "Server shutting down")
+        if request.query.get("EIO") != "4":
+            return engine_error(400, 5, "Unsupported protocol version")
+        if request.query.get("transport") != "websocket" or "sid" in request.query:
+            return engine_error(400, 0, "Transport unknown")
+        if not self._origins(request.headers.get("Origin"), request.host, request.scheme):
+            return engine_error(403, 4, "Forbidden")
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            return engine_error(400, 3, "Bad request")
+        return None
+
+    def _receive(self, client: ClientConnection, message: WSMessage) -> Awaitable[None] | None:
+        if message.type is WSMsgType.TEXT:
+            text: str = message.data
+            kind = text[:1]
+            if kind == ENGINE_MESSAGE:
+                if self._codec.opcode == TEXT:
+                    return self._on_packet(client, text[1:])
+            elif kind == ENGINE_PONG:
+                client.pong_deadline = None
+                client.next_ping_at = asyncio.get_running_loop().time() + self._ping_interval_s
+            elif kind == ENGINE_PING:
+                client.send(websocket_frame(ENGINE_PONG.encode() + text[1:].encode(), TEXT))
+            elif kind == ENGINE_CLOSE:
+                client.close_soon(1000)
+        elif message.type is WSMsgType.BINARY:
+            if client.skip_binary:
+                client.skip_binary -= 1
+            elif self._codec.opcode != TEXT:
+                return self._on_packet(client, message.data)
+        return None
+
+    def _on_packet(self, client: ClientConnection, raw: str | bytes) -> Awaitable[None] | None:
+        try:
+            packet = self._codec.decode(raw)
+        except MalformedPacket as bad:
+            self._refuse(client, bad.namespace, bad.ack_id, str(bad))
+            return None
+        if packet.kind == EVENT:
+            self._on_event(client, packet)
+        elif packet.kind == CONNECT:
+            return self._connect(client, packet)
+        elif packet.kind == DISCONNECT:
+            return self._leave(client, packet.namespace, "client namespace disconnect")
+        elif packet.kind == BINARY_EVENT:
+            client.skip_binary += packet.attachments
+            self._refuse(client, packet.namespace, packet.ack_id,
+                         "binary attachments are not accepted")
+        return None
+
+    def _on_event(self, client: ClientConnection, packet: Packet) -> None:
+        socket = client.namespaces.get(packet.namespace)
+        if socket is None:
+            return
+        data = packet.data
+        if not isinstance(data, list) or not data:
+            self._refuse(client, packet.namespace, packet.ack_id,
+                         "an event is a list: [name, ...arguments]")
+            return
+        handler = self._handlers[socket.namespace]
+        start_eagerly(self._answer(socket, handler, data[0], tuple(data[1:]), packet.ack_id))
+
+    async def _answer(self, socket: NamespaceSocket, handler: NamespaceHandler,
+                      event: object, args: tuple[Any, ...], ack_id: int | None) -> None:
+        try:
+            result = await handler.event(event, socket.sid, args)
+        except Exception:
+            log.exception("event handler failed", extra={"namespace": socket.namespace})
+            return
+        if ack_id is not None:
+            socket.client.send(self._frame(ACK, socket.namespace, [result], ack_id))
+
+    def _refuse(self, client: ClientConnection, namespace: str | None, ack_id: int | None,
+                reason: str) -> None:
+        """An unreadable packet is answered when it asked for an answer, else dropped."""
+        socket = client.namespaces.get(namespace) if namespace is not None else None
+        if socket is None or ack_id is None:
+            log.info("unreadable packet dropped", extra={"reason": reason})
+            return
+        answer = self._handlers[socket.namespace].malformed(reason)
+        client.send(self._frame(ACK, socket.namespace, [answer], ack_id))
+
+    async def _connect(self, client: ClientConnection, packet: Packet) -> None:
+        name = packet.namespace
+        handler = self._handlers.get(name)
+        if handler is None:
+            client.send(self._frame(CONNECT_ERROR, name, {"message": "Invalid namespace"}))
+            return
+        if name in client.namespaces:
+            client.send(self._frame(CONNECT, name, {"sid": client.namespaces[name].sid}))
+            return
+        socket = NamespaceSocket(_new_sid(), name, client)
+        client.namespaces[name] = socket
+        self._sockets[socket.sid] = socket
+        try:
+            greeting = await handler.connect(socket.sid, client.info, packet.data)
+        except ConnectRefused as refused:
+            self._forget(socket)
+            client.send(self._frame(CONNECT_ERROR, name, refused.payload))
+            return
+        except Exception:
+            log.exception("connect handler failed", extra={"namespace": name})
+            self._forget(socket)
+            client.send(self._frame(CONNECT_ERROR, name, {"message": "internal error"}))
+            return
+        client.send(self._frame(CONNECT, name, {"sid": socket.sid}))
+        if greeting is not None:
+            self.send_event(socket.sid, *greeting)
+
+    async def _leave(self, client: ClientConnection, namespace: str, reason: str) -> None:
+        socket = client.namespaces.get(namespace)
+        if socket is None:
+            return
+        self._forget(socket)
+        try:
+            await self._handlers[namespace].disconnect(socket.sid, reason)
+        except Exception:
+            log.exception("disconnect handler failed", extra={"namespace": namespace})
+
+    def _forget(self, socket: NamespaceSocket) -> None:
+        socket.client.namespaces.pop(socket.namespace, None)
+        self._sockets.pop(socket.sid, None)
+        self._rooms.leave_all(socket.namespace, socket.rooms, socket.sid)
+        socket.rooms.clear()
+
+    # Heartbeat and shutdown
+
+    def _start_heartbeat(self) -> None:
+        if self._heartbeat is None:
+            self._heartbeat = asyncio.get_running_loop().create_task(self._beat())
+
+    async def _beat(self) -> None:
+        """Ping every client each interval; cut off those that miss the pong deadline."""
+        loop = asyncio.get_running_loop()
+        tick = min(1.0, self._ping_interval_s / 4)
+        while True:
+            await asyncio.sleep(tick)
+            now = loop.time()
+            for client in list(self._clients.values()):
+                if client.pong_deadline is not None:
+                    if now > client.pong_deadline:
+                        client.abort()
+                elif now >= client.next_ping_at:
+                    client.send(PING_FRAME)
+                    client.pong_deadline = now + self._ping_timeout_s
+
+    async def shutdown(self) -> None:
+        """Refuse new clients and close every WebSocket as "going away", so clients
+        reconnect (to this server once restarted, or to another one)."""
+        self._accepting = False
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            self._heartbeat = None
+        clients = list(self._clients.values())
+        await asyncio.gather(*(client.ws.close(code=GOING_AWAY, message=b"server shutdown")
+                               for client in clients), return_exceptions=True)
+
+
+def _new_sid() -> str:
+    return secrets.token_urlsafe(15)
