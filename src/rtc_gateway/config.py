@@ -35,6 +35,8 @@ class Settings:
     ping_timeout_s: float = 25.0
     evidence: str = "sqlite"
     """``sqlite`` (durable, default) or ``memory`` (tests and benchmarks of the relay alone)."""
+    evidence_writer: str = "process"
+    """Where the SQLite writer runs: ``process`` (its own core) or ``thread``."""
     evidence_origin: str = "rtc-gateway.local/evidence"
     checkpoint_interval_s: float = 60.0
     queue_update_interval_s: float = 0.2
@@ -92,4 +94,6 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
         raise ValueError("serializer must be json or msgpack")
     if settings.evidence not in ("sqlite", "memory"):
         raise ValueError("evidence must be sqlite or memory")
+    if settings.evidence_writer not in ("process", "thread"):
+        raise ValueError("evidence_writer must be process or thread")
     return settings

@@ -42,9 +42,10 @@ def message(cid: str, seq: int, clock: ManualClock, text: str = "bonjour") -> Ev
     )
 
 
-@pytest.fixture
-async def log(tmp_path: Path) -> "asyncio.AsyncGenerator[SqliteEvidenceLog, None]":
-    opened = make_log(tmp_path)
+@pytest.fixture(params=["thread", "process"])
+async def log(tmp_path: Path,
+              request: pytest.FixtureRequest) -> "asyncio.AsyncGenerator[SqliteEvidenceLog, None]":
+    opened = make_log(tmp_path, writer=request.param)
     await opened.start()
     yield opened
     await opened.close()

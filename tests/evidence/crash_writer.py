@@ -1,7 +1,7 @@
 """Appends messages through SqliteEvidenceLog as fast as it can, printing each
 acknowledged record as ``index conversation seq``; meant to be killed with SIGKILL.
 
-Usage: python crash_writer.py DATA_DIR [SECONDS]
+Usage: python crash_writer.py DATA_DIR [SECONDS] [thread|process]
 """
 
 import asyncio
@@ -18,9 +18,10 @@ ORIGIN = "rtc-gateway.test/evidence"
 CONVERSATIONS = [f"conv-{i}" for i in range(8)]
 
 
-async def main(data_dir: Path, seconds: float) -> None:
+async def main(data_dir: Path, seconds: float, writer: str) -> None:
     paths = EvidencePaths.of(data_dir)
-    log = SqliteEvidenceLog(paths.db, paths.key, ORIGIN, SystemClock(), checkpoint_interval_s=0.1)
+    log = SqliteEvidenceLog(paths.db, paths.key, ORIGIN, SystemClock(), checkpoint_interval_s=0.1,
+                            writer=writer)
     await log.start()
     next_seq = {}
     for cid in CONVERSATIONS:
@@ -60,4 +61,5 @@ async def main(data_dir: Path, seconds: float) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 30.0))
+    asyncio.run(main(Path(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 30.0,
+                     sys.argv[3] if len(sys.argv) > 3 else "thread"))

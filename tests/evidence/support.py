@@ -31,10 +31,11 @@ class ManualClock:
 
 
 def make_log(
-    data_dir: Path, clock: ManualClock | None = None, interval: float = 0
+    data_dir: Path, clock: ManualClock | None = None, interval: float = 0, writer: str = "thread"
 ) -> SqliteEvidenceLog:
     paths = EvidencePaths.of(data_dir)
-    return SqliteEvidenceLog(paths.db, paths.key, ORIGIN, clock or ManualClock(), interval)
+    return SqliteEvidenceLog(paths.db, paths.key, ORIGIN, clock or ManualClock(), interval,
+                             writer=writer)
 
 
 @dataclass

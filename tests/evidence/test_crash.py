@@ -22,16 +22,18 @@ from rtc_gateway.security.keys import load_private_key
 from .support import ORIGIN, make_log
 
 WRITER = Path(__file__).with_name("crash_writer.py")
-ROUNDS = 6
+ROUNDS = 4
 
 
-async def _run_and_kill(data_dir: Path, rnd: random.Random) -> list[tuple[int, str, int]]:
+async def _run_and_kill(data_dir: Path, rnd: random.Random,
+                        writer: str) -> list[tuple[int, str, int]]:
     """Start the writer, let it acknowledge records for a random while, SIGKILL it."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(WRITER),
         str(data_dir),
         "30",
+        writer,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -75,11 +77,13 @@ def _keys(data_dir: Path) -> list[VerifierKey]:
 
 
 @pytest.mark.slow
-async def test_sigkill_under_load_loses_no_acknowledged_record(tmp_path: Path) -> None:
+@pytest.mark.parametrize("writer", ["thread", "process"])
+async def test_sigkill_under_load_loses_no_acknowledged_record(tmp_path: Path,
+                                                               writer: str) -> None:
     rnd = random.Random(20261130)
     all_acked: list[tuple[int, str, int]] = []
     for round_ in range(ROUNDS):
-        acked = await _run_and_kill(tmp_path, rnd)
+        acked = await _run_and_kill(tmp_path, rnd, writer)
         assert acked, f"round {round_}: the writer acknowledged nothing before the kill"
         all_acked.extend(acked)
         stored = _stored(EvidencePaths.of(tmp_path).db)

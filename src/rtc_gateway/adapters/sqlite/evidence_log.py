@@ -1,59 +1,49 @@
 """The evidence log in one SQLite database: a single writer with group commit.
 
 ``append`` queues an entry at once, so call order is log order. A writer task takes
-everything queued, builds the records and writes them in one ``BEGIN IMMEDIATE``
-transaction (WAL, ``synchronous=FULL``: one fsync per batch) on a worker thread, then
-resolves every waiting append. The Merkle frontier is stored with each batch, so the
-root is known after every commit without reading the leaves.
-
-Another process (the command line exporting or erasing) may write to the same
-database: each batch first checks ``PRAGMA data_version`` and the stored tree size,
-and reloads its view of the tree and of the conversation chains if they moved.
+everything queued and hands it, as one batch, to the writer (``evidence_writer``),
+which runs on a worker thread or in a process of its own (``writer_host``); once the
+batch is committed every waiting append resolves. Reads go through a connection of
+their own on a reader thread (WAL lets them run beside the writer).
 """
 
 import asyncio
-import hashlib
 import json
 import logging
-import os
 import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from rtc_gateway.adapters.sqlite.evidence_schema import bind_origin, connect, create_schema
+from rtc_gateway.adapters.sqlite.evidence_schema import connect
 from rtc_gateway.adapters.sqlite.evidence_tree import StoredTree
-from rtc_gateway.domain.timestamps import format_utc, parse_utc
-from rtc_gateway.evidence.checkpoint import Checkpoint
-from rtc_gateway.evidence.key_store import read_statements
-from rtc_gateway.evidence.merkle import Frontier
-from rtc_gateway.evidence.records import (
-    SALT_SIZE,
-    encode_record,
-    format_at,
-    record_object,
-    text_commitment,
+from rtc_gateway.adapters.sqlite.evidence_writer import (
+    EvidenceLogClosed,
+    EvidenceWriter,
+    InvalidEntry,
+    PendingEntry,
+    Placed,
+    current_key,
+    record_instant,
 )
+from rtc_gateway.adapters.sqlite.writer_host import ProcessWriterHost, ThreadWriterHost, WriterHost
+from rtc_gateway.domain.timestamps import format_utc, parse_utc
+from rtc_gateway.evidence.key_store import read_statements
+from rtc_gateway.evidence.records import format_at
 from rtc_gateway.evidence.signed_note import VerifierKey
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.evidence_log import EvidenceEntry, LoggedRecord, RecordKind
-from rtc_gateway.security.keys import load_or_create_private_key
 
 logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
-
-class EvidenceLogClosed(RuntimeError):
-    """The log is closed (or not started): nothing more can be appended."""
-
-
-class InvalidEntry(ValueError):
-    """An entry has no canonical form (a lone surrogate, a float out of range...)."""
+__all__ = ["EvidenceLogClosed", "InvalidEntry", "SqliteEvidenceLog", "StoredCheckpoint",
+           "StoredRecord"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,29 +66,15 @@ class StoredCheckpoint:
     signed_at: str
 
 
-@dataclass(slots=True)
-class _Tail:
-    last_index: int
-    last_hash: bytes | None
-    opened: bool
-    closed: bool
-
-
-_INSERT_RECORD = (
-    "INSERT INTO records (idx, conversation_id, conversation_index, kind, seq, at, record,"
-    " leaf_hash, text, salt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_UPSERT_CONVERSATION = (
-    "INSERT INTO conversations (conversation_id, last_index, last_hash, opened, closed)"
-    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (conversation_id) DO UPDATE SET"
-    " last_index = excluded.last_index, last_hash = excluded.last_hash,"
-    " opened = excluded.opened, closed = excluded.closed"
-)
 _RECORD_COLUMNS = "idx, conversation_id, conversation_index, kind, seq, record, leaf_hash, text"
 
 
 class SqliteEvidenceLog:
-    """Implements :class:`rtc_gateway.ports.evidence_log.EvidenceLog` on SQLite."""
+    """Implements :class:`rtc_gateway.ports.evidence_log.EvidenceLog` on SQLite.
+
+    ``writer="process"`` runs the writer in a child process (what the gateway uses);
+    ``"thread"`` keeps it in this process, for the command line and tests.
+    """
 
     def __init__(
         self,
@@ -107,6 +83,7 @@ class SqliteEvidenceLog:
         origin: str,
         clock: Clock,
         checkpoint_interval_s: float = 60.0,
+        writer: str = "thread",
     ) -> None:
         self.db_path = db_path
         self.key_path = key_path
@@ -116,13 +93,10 @@ class SqliteEvidenceLog:
         self._queue: list[tuple[EvidenceEntry, asyncio.Future[LoggedRecord]]] = []
         self._checkpoint_waiters: list[asyncio.Future[str]] = []
         self._wake = asyncio.Event()
-        self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="evidence-writer")
+        self._host: WriterHost = _host(writer, db_path, key_path, origin, clock)
         self._reader_pool = ThreadPoolExecutor(1, thread_name_prefix="evidence-reader")
-        self._con: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
-        self._frontier = Frontier()
-        self._tails: dict[str, _Tail] = {}
-        self._data_version: int | None = None
+        self._size = 0
         self._key: Ed25519PrivateKey | None = None
         self._key_stamp: tuple[int, int] | None = None
         self._last_checkpoint_size = -1
@@ -136,8 +110,7 @@ class SqliteEvidenceLog:
 
     async def start(self) -> None:
         """Open (or create) the database and the key; start the writer."""
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._writer_pool, self._open)
+        self._size = await self._host.open()
         self._accepting = True
         self._writer_task = asyncio.create_task(self._write_loop(), name="evidence-writer")
         if self._interval > 0:
@@ -159,10 +132,9 @@ class SqliteEvidenceLog:
             if self._writer_task is not None:
                 self._writer_task.cancel()
                 await asyncio.gather(self._writer_task, return_exceptions=True)
+            await self._host.close()
             loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._writer_pool, self._close_connection)
             await loop.run_in_executor(self._reader_pool, self._close_reader)
-            self._writer_pool.shutdown()
             self._reader_pool.shutdown()
 
     # -- the port --------------------------------------------------------------
@@ -218,11 +190,13 @@ class SqliteEvidenceLog:
     @property
     def size(self) -> int:
         """Leaves this process knows to be durable."""
-        return self._frontier.size
+        return self._size
 
     def verifier_key(self) -> VerifierKey:
-        if self._key is None:
+        """The key checkpoints are signed with now (a rotation replaces its file)."""
+        if not self._accepting and self._key is None:
             raise EvidenceLogClosed("the evidence log is not open")
+        self._key, self._key_stamp = current_key(self.key_path, self._key, self._key_stamp)
         return VerifierKey.of(self.origin, self._key)
 
     def rotation_statements(self) -> list[str]:
@@ -284,8 +258,7 @@ class SqliteEvidenceLog:
 
     async def erase_text_before(self, cutoff: datetime) -> int:
         """Erase text and salt of records older than ``cutoff``; the records stay."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer_pool, self._erase, format_utc(cutoff))
+        return await self._host.erase(format_utc(cutoff))
 
     # -- writer ----------------------------------------------------------------
 
@@ -298,14 +271,13 @@ class SqliteEvidenceLog:
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(self._interval)
-            if self._frontier.size > self._last_checkpoint_size:
+            if self._size > self._last_checkpoint_size:
                 try:
                     await self._request_checkpoint()
                 except Exception:  # the next tick tries again; appends report their own errors
                     logger.exception("periodic evidence checkpoint failed")
 
     async def _write_loop(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -313,231 +285,26 @@ class SqliteEvidenceLog:
             waiters, self._checkpoint_waiters = self._checkpoint_waiters, []
             if not batch and not waiters:
                 continue
-            entries = [entry for entry, _ in batch]
+            instants = [record_instant(entry.at) for entry, _ in batch]
             try:
-                records, note = await loop.run_in_executor(
-                    self._writer_pool, self._write, entries, bool(waiters)
-                )
+                result = await self._host.write(
+                    [_pending(entry, at) for (entry, _), at in zip(batch, instants, strict=True)],
+                    bool(waiters))
             except Exception as error:
                 for _, future in batch:
                     _fail(future, error)
                 for waiter in waiters:
                     _fail(waiter, error)
                 continue
-            for (_, future), record in zip(batch, records, strict=True):
-                if future.done():
-                    continue
-                if isinstance(record, Exception):
-                    future.set_exception(record)
-                else:
-                    future.set_result(record)
+            self._size = result.size
+            self._last_checkpoint_size = result.last_checkpoint_size
+            self.batches_committed += 1
+            for (entry, future), at, placed in zip(batch, instants, result.placed, strict=True):
+                if not future.done():
+                    _resolve(future, entry, at, placed)
             for waiter in waiters:
                 if not waiter.done():
-                    waiter.set_result(note or "")
-
-    def _open(self) -> None:
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = connect(self.db_path)
-        create_schema(self._con)
-        bind_origin(self._con, self.origin)
-        self._load_key()
-        read_statements(self.key_path, self.verifier_key())
-        self._con.execute("BEGIN")
-        try:
-            self._reload()
-        finally:
-            self._con.execute("COMMIT")
-
-    def _close_connection(self) -> None:
-        if self._con is not None:
-            self._con.close()
-            self._con = None
-
-    def _load_key(self) -> None:
-        self._key = load_or_create_private_key(self.key_path)
-        stat = os.stat(self.key_path)
-        self._key_stamp = (stat.st_ino, stat.st_mtime_ns)
-
-    def _current_key(self) -> Ed25519PrivateKey:
-        """The signing key, reloaded when a rotation replaced the file."""
-        stat = os.stat(self.key_path)
-        if (stat.st_ino, stat.st_mtime_ns) != self._key_stamp or self._key is None:
-            self._load_key()
-        assert self._key is not None
-        return self._key
-
-    def _reload(self) -> None:
-        """Read the tree and forget cached chains (another writer moved them)."""
-        con = self._db()
-        (blob,) = con.execute("SELECT frontier FROM tree WHERE id = 1").fetchone()
-        self._frontier = Frontier.from_bytes(blob)
-        self._tails.clear()
-        (last,) = con.execute("SELECT max(size) FROM checkpoints").fetchone()
-        self._last_checkpoint_size = -1 if last is None else int(last)
-        self._data_version = int(con.execute("PRAGMA data_version").fetchone()[0])
-
-    def _refresh_if_moved(self) -> None:
-        con = self._db()
-        version = int(con.execute("PRAGMA data_version").fetchone()[0])
-        (size,) = con.execute("SELECT size FROM tree WHERE id = 1").fetchone()
-        if version != self._data_version or size != self._frontier.size:
-            self._reload()
-
-    def _db(self) -> sqlite3.Connection:
-        if self._con is None:
-            raise EvidenceLogClosed("the evidence log is not open")
-        return self._con
-
-    def _tail(self, conversation_id: str) -> _Tail:
-        tail = self._tails.get(conversation_id)
-        if tail is not None:
-            return tail
-        row = (
-            self._db()
-            .execute(
-                "SELECT last_index, last_hash, opened, closed FROM conversations"
-                " WHERE conversation_id = ?",
-                (conversation_id,),
-            )
-            .fetchone()
-        )
-        if row is None:
-            return _Tail(0, None, False, False)
-        return _Tail(int(row[0]), bytes(row[1]), bool(row[2]), bool(row[3]))
-
-    def _write(
-        self, entries: list[EvidenceEntry], want_checkpoint: bool
-    ) -> tuple[list[LoggedRecord | Exception], str | None]:
-        con = self._db()
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            self._refresh_if_moved()
-            frontier = self._frontier.copy()
-            tails: dict[str, _Tail] = {}
-            nodes: list[tuple[int, int, bytes]] = []
-            rows, logged = self._build(entries, frontier, tails, nodes)
-            con.executemany(_INSERT_RECORD, rows)
-            con.executemany("INSERT INTO nodes (height, idx, hash) VALUES (?, ?, ?)", nodes)
-            con.executemany(
-                _UPSERT_CONVERSATION,
-                [
-                    (cid, t.last_index, t.last_hash, int(t.opened), int(t.closed))
-                    for cid, t in tails.items()
-                ],
-            )
-            con.execute(
-                "UPDATE tree SET size = ?, frontier = ? WHERE id = 1",
-                (frontier.size, frontier.to_bytes()),
-            )
-            note = None
-            closing = any(entry.kind == RecordKind.CLOSED for entry in entries)
-            if want_checkpoint or closing:
-                note = self._sign_checkpoint(con, frontier)
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            self._data_version = None
-            raise
-        self._frontier = frontier
-        self.batches_committed += 1
-        for cid, tail in tails.items():
-            if tail.closed:
-                self._tails.pop(cid, None)
-            else:
-                self._tails[cid] = tail
-        if note is not None:
-            self._last_checkpoint_size = frontier.size
-        return logged, note
-
-    def _build(
-        self,
-        entries: list[EvidenceEntry],
-        frontier: Frontier,
-        tails: dict[str, _Tail],
-        nodes: list[tuple[int, int, bytes]],
-    ) -> tuple[list[tuple[Any, ...]], list[LoggedRecord | Exception]]:
-        """Rows to insert, and per entry its record or why it cannot be logged; subtree
-        roots the new leaves complete are added to ``nodes``."""
-        rows: list[tuple[Any, ...]] = []
-        logged: list[LoggedRecord | Exception] = []
-        salts = os.urandom(SALT_SIZE * len(entries))
-        for position, entry in enumerate(entries):
-            cid = entry.conversation_id
-            tail = tails.get(cid) or self._tail(cid)
-            salt = salts[position * SALT_SIZE : (position + 1) * SALT_SIZE]
-            try:
-                at, at_text, blob, commitment = _encode(entry, tail, salt)
-            except (ValueError, TypeError) as error:
-                logged.append(InvalidEntry(f"entry cannot be logged: {error}"))
-                continue
-            kept_salt = None if commitment is None else salt
-            leaf = hashlib.sha256(b"\x00" + blob).digest()
-            index = frontier.size
-            frontier.append(leaf, nodes)
-            conversation_index = tail.last_index + 1
-            tails[cid] = _Tail(
-                conversation_index,
-                leaf,
-                tail.opened or entry.kind == RecordKind.CONVERSATION_OPENED,
-                tail.closed or entry.kind == RecordKind.CLOSED,
-            )
-            rows.append(
-                (
-                    index,
-                    cid,
-                    conversation_index,
-                    entry.kind,
-                    entry.seq,
-                    at_text,
-                    blob,
-                    leaf,
-                    entry.text,
-                    kept_salt,
-                )
-            )
-            logged.append(
-                LoggedRecord(
-                    index=index,
-                    conversation_id=cid,
-                    conversation_index=conversation_index,
-                    kind=entry.kind,
-                    actor_role=entry.actor_role,
-                    actor_id=entry.actor_id,
-                    at=at,
-                    seq=entry.seq,
-                    client_msg_id=entry.client_msg_id,
-                    text=entry.text,
-                    data=entry.data,
-                    leaf_hash=leaf,
-                )
-            )
-        return rows, logged
-
-    def _sign_checkpoint(self, con: sqlite3.Connection, frontier: Frontier) -> str:
-        root = frontier.root()
-        note = Checkpoint(self.origin, frontier.size, root).sign(self._current_key())
-        con.execute(
-            "INSERT INTO checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?)",
-            (frontier.size, root, note, format_utc(self._clock.now())),
-        )
-        return note
-
-    def _erase(self, cutoff: str) -> int:
-        con = self._db()
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            cursor = con.execute(
-                "UPDATE records SET text = NULL, salt = NULL WHERE at < ?"
-                " AND (text IS NOT NULL OR salt IS NOT NULL)",
-                (cutoff,),
-            )
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
-        return cursor.rowcount
+                    waiter.set_result(result.note or "")
 
     # -- reader ----------------------------------------------------------------
 
@@ -559,31 +326,39 @@ class SqliteEvidenceLog:
             self._reader = None
 
 
-def _encode(
-    entry: EvidenceEntry, tail: _Tail, salt: bytes
-) -> tuple[datetime, str, bytes, str | None]:
-    """The record's time (to the millisecond), its text, its bytes and text commitment."""
-    at = entry.at if entry.at.tzinfo is UTC else entry.at.astimezone(UTC)
-    if at.microsecond % 1000:
-        at = at.replace(microsecond=at.microsecond - at.microsecond % 1000)
-    at_text = format_at(at)
-    commitment = None if entry.text is None else text_commitment(salt, entry.text)
-    blob = encode_record(
-        record_object(
-            conversation_id=entry.conversation_id,
-            conversation_index=tail.last_index + 1,
-            prev=tail.last_hash,
-            kind=entry.kind,
-            actor_role=entry.actor_role,
-            actor_id=entry.actor_id,
-            at=at_text,
-            seq=entry.seq,
-            client_msg_id=entry.client_msg_id,
-            text_sha256=commitment,
-            data=entry.data,
-        )
-    )
-    return at, at_text, blob, commitment
+def _host(kind: str, db_path: Path, key_path: Path, origin: str, clock: Clock) -> WriterHost:
+    if kind == "process":
+        return ProcessWriterHost(str(db_path), str(key_path), origin)
+    if kind == "thread":
+        return ThreadWriterHost(EvidenceWriter(db_path, key_path, origin, clock.now))
+    raise ValueError("the evidence writer runs in a thread or a process")
+
+
+def _pending(entry: EvidenceEntry, at: datetime) -> PendingEntry:
+    return PendingEntry(entry.conversation_id, entry.kind, entry.actor_role, entry.actor_id,
+                        format_at(at), entry.seq, entry.client_msg_id, entry.text, entry.data)
+
+
+def _resolve(future: "asyncio.Future[LoggedRecord]", entry: EvidenceEntry, at: datetime,
+             placed: Placed | str) -> None:
+    if isinstance(placed, str):
+        future.set_exception(InvalidEntry(placed))
+        return
+    index, conversation_index, leaf = placed
+    future.set_result(LoggedRecord(
+        index=index,
+        conversation_id=entry.conversation_id,
+        conversation_index=conversation_index,
+        kind=entry.kind,
+        actor_role=entry.actor_role,
+        actor_id=entry.actor_id,
+        at=at,
+        seq=entry.seq,
+        client_msg_id=entry.client_msg_id,
+        text=entry.text,
+        data=entry.data,
+        leaf_hash=bytes(leaf),
+    ))
 
 
 def _fail(future: "asyncio.Future[Any]", error: Exception) -> None:
