@@ -106,7 +106,7 @@ def profile_gateway(config: ProfileConfig, out_dir: Path) -> dict[str, Any]:
         raise RuntimeError("py-spy is not installed (pip install py-spy)")
     out_dir.mkdir(parents=True, exist_ok=True)
     raw_path = out_dir / f"gateway-{config.serializer}-{config.rate:g}.raw"
-    launcher = (spy, "record", "--rate", str(config.sample_rate), "--format", "raw",
+    launcher = (spy, "record", "--gil", "--rate", str(config.sample_rate), "--format", "raw",
                 "-o", str(raw_path), "--")
     server = start_server("gateway", config.serializer, launcher=launcher,
                           extra_args=config.gateway_args)

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from rtc_gateway.app import build_gateway
 from rtc_gateway.config import Settings
+from rtc_gateway.gc_tuning import tune_for_serving
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ async def serve(settings: Settings) -> None:
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port, backlog=4096, reuse_address=True)
     await site.start()
+    tune_for_serving()
     log.info("listening", extra={"host": settings.host, "port": settings.port,
                                  "data_dir": str(settings.data_dir),
                                  "serializer": settings.serializer})

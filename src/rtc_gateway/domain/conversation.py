@@ -45,8 +45,11 @@ class Conversation:
     last_seq: int = 0
     messages: list[Message] = field(default_factory=list)
     """Messages already durable, in seq order (a cache of the evidence log)."""
-    by_client_msg_id: dict[tuple[str, str], Message] = field(default_factory=dict)
-    """Durable messages by (sender, client message id), for idempotent sends."""
+    by_client_msg_id: dict[str, Message] = field(default_factory=dict)
+    """Durable messages by :func:`idempotency_key`, for idempotent sends."""
+
+    def sent_before(self, sender: str, client_msg_id: str) -> Message | None:
+        return self.by_client_msg_id.get(idempotency_key(sender, client_msg_id))
 
     def take_next_seq(self) -> int:
         self.last_seq += 1
@@ -55,7 +58,8 @@ class Conversation:
     def record_delivered(self, message: Message) -> None:
         """Keep ``messages`` in seq order even if durable writes resolve out of order."""
         if message.client_msg_id is not None:
-            self.by_client_msg_id[(message.sender.value, message.client_msg_id)] = message
+            key = idempotency_key(message.sender.value, message.client_msg_id)
+            self.by_client_msg_id[key] = message
         if not self.messages or self.messages[-1].seq < message.seq:
             self.messages.append(message)
             return
@@ -67,3 +71,8 @@ class Conversation:
     @property
     def is_open(self) -> bool:
         return self.status is not Status.CLOSED
+
+
+def idempotency_key(sender: str, client_msg_id: str) -> str:
+    """One string rather than a tuple: nothing the garbage collector has to track."""
+    return f"{sender}\x1f{client_msg_id}"

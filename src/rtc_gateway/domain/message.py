@@ -1,6 +1,7 @@
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+import msgspec
 
 
 class Sender(StrEnum):
@@ -12,8 +13,11 @@ class Sender(StrEnum):
 MAX_TEXT_LENGTH = 4000
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(msgspec.Struct, frozen=True, gc=False):
+    """One chat message. Open conversations keep all of theirs in memory, so messages are
+    left out of the cyclic garbage collector (they hold only text, numbers and a time,
+    never a cycle): collections stay short however long the conversations grow."""
+
     conversation_id: str
     seq: int
     sender: Sender

@@ -158,7 +158,7 @@ class ConversationService:
         started = self._clock.monotonic()
         conversation = self.get_for(actor, conversation_id)
         sender = _sender_of(actor)
-        known = conversation.by_client_msg_id.get((sender.value, client_msg_id))
+        known = conversation.sent_before(sender.value, client_msg_id)
         if known is not None:
             return known
         in_flight = self._in_flight.get((conversation.id, sender.value, client_msg_id))
