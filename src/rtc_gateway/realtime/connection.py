@@ -27,7 +27,8 @@ class NamespaceSocket:
     sid: str
     namespace: str
     client: ClientConnection
-    rooms: set[str] = field(default_factory=set)
+    rooms: list[str] = field(default_factory=list)
+    """A list, not a set: a socket is in one to three rooms, and idle sockets are many."""
 
 
 class ClientConnection:
@@ -63,19 +64,21 @@ class ClientConnection:
         """Binary attachments still to drop after a refused binary packet."""
         self._transport = transport
         self._outbox = outbox
-        self._pending: list[bytes] = []
+        self._pending: list[bytes] | None = None
         self._max_buffered = max_buffered
         self._closing = False
 
     def send(self, frame: bytes) -> None:
-        if not self._pending:
+        if self._pending is None:
+            self._pending = [frame]
             self._outbox.flush_soon(self._flush)
-        self._pending.append(frame)
+        else:
+            self._pending.append(frame)
 
     def _flush(self) -> None:
-        pending, self._pending = self._pending, []
+        pending, self._pending = self._pending, None
         transport = self._transport
-        if self._closing or transport.is_closing():
+        if pending is None or self._closing or transport.is_closing():
             return
         transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
         if transport.get_write_buffer_size() > self._max_buffered:

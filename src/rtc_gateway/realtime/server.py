@@ -111,8 +111,8 @@ class RealtimeServer:
 
     def enter_room(self, sid: str, room: str) -> None:
         socket = self._sockets.get(sid)
-        if socket is not None:
-            socket.rooms.add(room)
+        if socket is not None and room not in socket.rooms:
+            socket.rooms.append(room)
             self._rooms.join(socket.namespace, room, sid, socket)
 
     def emit(self, event: str, data: Any, *, namespace: str, room: str,
