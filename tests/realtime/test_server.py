@@ -1,0 +1,172 @@
+"""The realtime server's own contract, with a raw WebSocket client: handshake, connect
+and refusal, acks, unreadable packets, heartbeat, and slow readers."""
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from rtc_gateway.realtime.codecs import JsonCodec
+from rtc_gateway.realtime.connection import ClientInfo
+from rtc_gateway.realtime.server import ConnectRefused, Greeting, RealtimeServer
+
+BIG = "x" * 4000
+
+
+class EchoNamespace:
+    def __init__(self, server: RealtimeServer) -> None:
+        self.server = server
+        self.gone: list[tuple[str, str]] = []
+
+    async def connect(self, sid: str, client: ClientInfo, auth: Any) -> Greeting | None:
+        if auth != {"let": "me in"}:
+            raise ConnectRefused({"message": "refused", "data": {"code": "unauthorized"}})
+        self.server.enter_room(sid, "all")
+        return "hello", {"remote": client.remote}
+
+    async def event(self, event: object, sid: str, args: tuple[Any, ...]) -> Any:
+        if event == "flood":
+            for sent in range(int(args[0])):
+                self.server.emit("big", BIG, namespace="/echo", room="all")
+                if sent % 20 == 19:
+                    await asyncio.sleep(0.002)
+        await asyncio.sleep(0)
+        return {"event": event, "args": list(args)}
+
+    def malformed(self, reason: str) -> Any:
+        return {"malformed": reason}
+
+    async def disconnect(self, sid: str, reason: str) -> None:
+        self.gone.append((sid, reason))
+
+
+@pytest.fixture
+async def served() -> AsyncIterator[tuple[str, EchoNamespace]]:
+    server = RealtimeServer(codec=JsonCodec(), origins=lambda origin, host, scheme: True,
+                            max_message_bytes=8192, ping_interval_s=0.3, ping_timeout_s=0.3,
+                            max_buffered_bytes=256 * 1024)
+    namespace = EchoNamespace(server)
+    server.add_namespace("/echo", namespace)
+    app = web.Application()
+    server.attach(app)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    yield f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket", namespace
+    await runner.cleanup()
+
+
+async def joined(session: aiohttp.ClientSession, url: str) -> aiohttp.ClientWebSocketResponse:
+    ws = await session.ws_connect(url)
+    opening = json.loads((await ws.receive_str())[1:])
+    assert opening["upgrades"] == [] and opening["pingInterval"] == 300
+    await ws.send_str('40/echo,{"let":"me in"}')
+    connected = await ws.receive_str()
+    assert connected.startswith('40/echo,{"sid":')
+    assert await ws.receive_str() == '42/echo,["hello",{"remote":"127.0.0.1"}]'
+    return ws
+
+
+async def next_message(ws: aiohttp.ClientWebSocketResponse) -> str:
+    """The next Socket.IO message, answering pings on the way."""
+    while True:
+        text = await asyncio.wait_for(ws.receive_str(), 5)
+        if text == "2":
+            await ws.send_str("3")
+            continue
+        return text
+
+
+async def test_events_are_acknowledged_in_order(served: tuple[str, EchoNamespace]) -> None:
+    url, _ = served
+    async with aiohttp.ClientSession() as session:
+        ws = await joined(session, url)
+        for ack_id in range(5):
+            await ws.send_str(f'42/echo,{ack_id}["echo",{{"n":{ack_id}}}]')
+        answers = [await next_message(ws) for _ in range(5)]
+        assert answers == [f'43/echo,{i}[{{"event":"echo","args":[{{"n":{i}}}]}}]'
+                           for i in range(5)]
+
+
+async def test_refusals_and_unknown_namespaces(served: tuple[str, EchoNamespace]) -> None:
+    url, _ = served
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+        await ws.receive_str()
+        await ws.send_str('40/echo,{"let":"nope"}')
+        assert await ws.receive_str() == \
+            '44/echo,{"message":"refused","data":{"code":"unauthorized"}}'
+        await ws.send_str("40/nowhere,")
+        assert await ws.receive_str() == '44/nowhere,{"message":"Invalid namespace"}'
+        await ws.send_str('42/echo,1["echo"]')
+        await ws.send_str('40/echo,{"let":"me in"}')
+        assert (await ws.receive_str()).startswith("40/echo,"), \
+            "the event of a socket not connected is ignored, the connection stays"
+
+
+async def test_unreadable_packets_get_an_answer_and_the_connection_stays(
+        served: tuple[str, EchoNamespace]) -> None:
+    url, _ = served
+    async with aiohttp.ClientSession() as session:
+        ws = await joined(session, url)
+        await ws.send_str("42/echo,7[not json")
+        assert await next_message(ws) == '43/echo,7[{"malformed":"payload is not JSON"}]'
+        await ws.send_str('42/echo,8{"not":"a list"}')
+        assert "an event is a list" in await next_message(ws)
+        await ws.send_str('451-/echo,9["upload",{"_placeholder":true,"num":0}]')
+        await ws.send_bytes(b"\x00\x01")
+        assert "binary attachments" in await next_message(ws)
+        await ws.send_str('42/echo,10["echo"]')
+        assert await next_message(ws) == '43/echo,10[{"event":"echo","args":[]}]'
+
+
+async def test_a_client_that_stops_answering_pings_is_disconnected(
+        served: tuple[str, EchoNamespace]) -> None:
+    url, namespace = served
+    async with aiohttp.ClientSession() as session:
+        ws = await joined(session, url)
+        for _ in range(3):  # answered pings keep it alive past interval + timeout
+            assert await asyncio.wait_for(ws.receive_str(), 2) == "2"
+            await ws.send_str("3")
+        assert not namespace.gone
+        assert await asyncio.wait_for(ws.receive_str(), 2) == "2"
+        closed = await asyncio.wait_for(ws.receive(), 3)
+        assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
+                               aiohttp.WSMsgType.ERROR)
+    for _ in range(50):
+        if namespace.gone:
+            break
+        await asyncio.sleep(0.05)
+    assert [reason for _, reason in namespace.gone] == ["transport close"]
+
+
+async def test_a_reader_that_falls_behind_is_cut_off_and_others_are_served(
+        served: tuple[str, EchoNamespace]) -> None:
+    url, namespace = served
+    async with aiohttp.ClientSession() as session:
+        stalled = await joined(session, url)
+        healthy = await joined(session, url)
+        await healthy.send_str('42/echo,1["flood",6000]')  # 24 MB to each member of "all"
+        received = 0
+        while True:
+            text = await next_message(healthy)
+            if text.startswith("43/echo,1"):
+                break
+            received += 1
+        for _ in range(100):
+            if namespace.gone:
+                break
+            await asyncio.sleep(0.05)
+        assert len(namespace.gone) == 1, "the stalled reader was cut off"
+        await healthy.send_str('42/echo,2["echo"]')
+        while not (await next_message(healthy)).startswith("43/echo,2"):
+            received += 1
+        assert received == 6000, "the reader that kept up got everything"
+        await stalled.close()
