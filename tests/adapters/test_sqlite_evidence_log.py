@@ -143,6 +143,20 @@ async def test_an_entry_without_canonical_form_fails_alone(log: SqliteEvidenceLo
     assert (await after).conversation_index == 2
 
 
+async def test_a_message_after_one_that_failed_is_refused_until_numbered_again(
+        log: SqliteEvidenceLog) -> None:
+    clock = ManualClock()
+    assert (await log.append(message("c", 1, clock))).seq == 1
+    queued = [log.append(message("c", 2, clock, text="brisé \ud800")),
+              log.append(message("c", 3, clock)), log.append(message("other", 1, clock))]
+    outcomes = await asyncio.gather(*queued, return_exceptions=True)
+    assert isinstance(outcomes[0], InvalidEntry)
+    assert isinstance(outcomes[1], InvalidEntry) and "out of sequence" in str(outcomes[1])
+    assert isinstance(outcomes[2], LoggedRecord), "other conversations are not affected"
+    assert (await log.append(message("c", 2, clock))).seq == 2
+    assert [r.seq for r in await log.messages_after("c", 0)] == [1, 2]
+
+
 async def test_restart_continues_the_log_and_close_flushes(tmp_path: Path) -> None:
     clock = ManualClock()
     first = make_log(tmp_path, clock)
@@ -274,7 +288,8 @@ async def test_proofs_from_stored_subtrees_match_the_full_tree(tmp_path: Path) -
     await log.start()
     for round_ in range(3):  # several transactions, sizes across 256 and 512 boundaries
         await asyncio.gather(
-            *(log.append(message(f"c{i % 7}", round_ * 200 + i + 1, clock)) for i in range(200))
+            *(log.append(message(f"c{n % 7}", n // 7 + 1, clock))
+              for n in range(round_ * 200, round_ * 200 + 200))
         )
     size = 600
     tree = MerkleTree(await log.leaf_hashes(size))

@@ -17,9 +17,9 @@ from rtc_gateway.security.keys import load_private_key
 from tests.evidence.support import ORIGIN
 
 
-def entry(seq: int, text: str = "bonjour") -> PendingEntry:
-    return PendingEntry("conv-1", "message", "citizen", "cit-1", "2026-11-30T08:00:00.000Z",
-                        seq, f"m{seq}", text, None)
+def entry(seq: int, text: str = "bonjour", conversation: str = "conv-1") -> PendingEntry:
+    return PendingEntry(conversation, "message", "citizen", "cit-1",
+                        "2026-11-30T08:00:00.000Z", seq, f"m{seq}", text, None)
 
 
 def host_for(data_dir: Path) -> ProcessWriterHost:
@@ -57,7 +57,8 @@ async def test_a_killed_writer_is_started_again_and_the_log_goes_on(
 async def test_an_entry_that_cannot_cross_the_pipe_fails_alone(tmp_path: Path) -> None:
     host = host_for(tmp_path)
     await host.open()
-    result = await host.write([entry(1), entry(2, "a\ud800"), entry(3)], want_checkpoint=False)
+    result = await host.write([entry(1), entry(2, "a\ud800"), entry(1, conversation="conv-2")],
+                              want_checkpoint=False)
     assert isinstance(result.placed[1], str) and "cannot be logged" in result.placed[1]
     assert [p[0] for p in (result.placed[0], result.placed[2])] == [0, 1]  # type: ignore[index]
     await host.close()

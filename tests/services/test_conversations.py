@@ -2,12 +2,14 @@
 
 import asyncio
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
+from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.domain.conversation import Conversation
 from rtc_gateway.domain.errors import Unavailable
 from rtc_gateway.domain.forces import Force
@@ -16,6 +18,7 @@ from rtc_gateway.domain.roles import Actor, Role
 from rtc_gateway.domain.routing import Router
 from rtc_gateway.domain.wait_estimate import HandlingTimes
 from rtc_gateway.ports.clock import SystemClock
+from rtc_gateway.ports.evidence_log import EvidenceLog
 from rtc_gateway.ports.metrics import NoMetrics
 from rtc_gateway.services.conversations import ConversationService, OpenRequest
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
@@ -34,7 +37,7 @@ class RecordingNotifier:
         return record
 
 
-def build(log: MemoryEvidenceLog) -> ConversationService:
+def build(log: EvidenceLog) -> ConversationService:
     clock, store, router = SystemClock(), MemoryConversationStore(), Router()
     notifier: Any = RecordingNotifier()
     times = HandlingTimes()
@@ -86,3 +89,24 @@ async def test_a_failed_write_leaves_no_gap_and_the_retry_succeeds() -> None:
     assert message_seqs(log.records) == [1, 2]
     resumed = await service.resume(CITIZEN, conversation.id, 0)
     assert [m.text for m in resumed[1]] == ["un", "deux"]
+
+
+async def test_messages_queued_behind_a_failed_one_fail_too_and_no_gap_remains(
+        tmp_path: Path) -> None:
+    """With the SQLite log several messages are in flight at once: when one cannot be
+    logged, those numbered after it are refused as well, then numbering resumes."""
+    log = SqliteEvidenceLog(tmp_path / "e.db", tmp_path / "k", "test/evidence", SystemClock(),
+                            0)
+    await log.start()
+    service = build(log)
+    conversation = await open_one(service)
+    await service.post(CITIZEN, conversation.id, "m1", "un", origin=None)
+    outcomes = await asyncio.gather(
+        service.post(CITIZEN, conversation.id, "m2", "deux \ud800", origin=None),
+        service.post(CITIZEN, conversation.id, "m3", "trois", origin=None),
+        return_exceptions=True)
+    assert all(isinstance(outcome, Unavailable) for outcome in outcomes), outcomes
+    retried = await service.post(CITIZEN, conversation.id, "m3", "trois", origin=None)
+    assert retried.seq == 2
+    assert [r.seq for r in await log.messages_after(conversation.id, 0)] == [1, 2]
+    await log.close()

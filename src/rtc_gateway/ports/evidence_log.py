@@ -76,7 +76,9 @@ class EvidenceLog(Protocol):
 
         Entries queued together are written in one transaction with one fsync
         (group commit). The returned future fails if the write failed; several callers
-        may wait on it (a retried message waits for the first copy).
+        may wait on it (a retried message waits for the first copy). A message must
+        carry the seq after its conversation's last logged message: one numbered after
+        a message that failed is refused too, so the log never shows a gap.
         """
         ...
 

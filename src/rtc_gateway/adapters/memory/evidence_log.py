@@ -11,6 +11,7 @@ class MemoryEvidenceLog:
     def __init__(self) -> None:
         self.records: list[LoggedRecord] = []
         self._chain_length: dict[str, int] = {}
+        self._last_seq: dict[str, int] = {}
         self.fail_appends = False
 
     async def start(self) -> None:
@@ -21,6 +22,11 @@ class MemoryEvidenceLog:
         if self.fail_appends:
             future.set_exception(OSError("evidence log unavailable"))
             return future
+        if entry.kind == RecordKind.MESSAGE and entry.seq is not None:
+            if entry.seq != self._last_seq.get(entry.conversation_id, 0) + 1:
+                future.set_exception(ValueError("message out of sequence"))
+                return future
+            self._last_seq[entry.conversation_id] = entry.seq
         position = self._chain_length.get(entry.conversation_id, 0) + 1
         self._chain_length[entry.conversation_id] = position
         record = LoggedRecord(

@@ -82,6 +82,8 @@ class _Tail:
     last_hash: bytes | None
     opened: bool
     closed: bool
+    last_seq: int
+    """The seq of the conversation's last logged message (0 before the first)."""
 
 
 _INSERT_RECORD = (
@@ -219,6 +221,10 @@ class EvidenceWriter:
             cid = entry.conversation_id
             tail = tails.get(cid) or self._tail(cid)
             salt = salts[position * SALT_SIZE : (position + 1) * SALT_SIZE]
+            gap = _out_of_sequence(entry, tail)
+            if gap is not None:
+                placed.append(gap)
+                continue
             try:
                 blob, commitment = _encode(entry, tail, salt)
             except (ValueError, TypeError) as error:
@@ -233,6 +239,7 @@ class EvidenceWriter:
                 leaf,
                 tail.opened or entry.kind == RecordKind.CONVERSATION_OPENED,
                 tail.closed or entry.kind == RecordKind.CLOSED,
+                entry.seq if entry.kind == RecordKind.MESSAGE and entry.seq else tail.last_seq,
             )
             rows.append((index, cid, conversation_index, entry.kind, entry.seq, entry.at, blob,
                          leaf, entry.text, None if commitment is None else salt))
@@ -290,8 +297,12 @@ class EvidenceWriter:
             .fetchone()
         )
         if row is None:
-            return _Tail(0, None, False, False)
-        return _Tail(int(row[0]), bytes(row[1]), bool(row[2]), bool(row[3]))
+            return _Tail(0, None, False, False, 0)
+        (last_seq,) = self._db().execute(
+            "SELECT max(seq) FROM records WHERE conversation_id = ? AND kind = ?",
+            (conversation_id, RecordKind.MESSAGE),
+        ).fetchone()
+        return _Tail(int(row[0]), bytes(row[1]), bool(row[2]), bool(row[3]), last_seq or 0)
 
 
 def current_key(key_path: Path, key: Ed25519PrivateKey | None,
@@ -305,6 +316,20 @@ def current_key(key_path: Path, key: Ed25519PrivateKey | None,
     key = load_or_create_private_key(key_path)
     stat = os.stat(key_path)
     return key, (stat.st_ino, stat.st_mtime_ns)
+
+
+def _out_of_sequence(entry: PendingEntry, tail: _Tail) -> str | None:
+    """A message must take the seq after the conversation's last logged one.
+
+    Messages are numbered when queued. If one could not be logged (its batch failed,
+    or it had no canonical form), the messages numbered after it are refused too, so
+    the log never shows a gap; the service numbers again from the last logged one.
+    """
+    if entry.kind != RecordKind.MESSAGE or entry.seq is None:
+        return None
+    if entry.seq == tail.last_seq + 1:
+        return None
+    return f"message out of sequence: seq {entry.seq} after {tail.last_seq}"
 
 
 def _encode(entry: PendingEntry, tail: _Tail, salt: bytes) -> tuple[bytes, str | None]:
