@@ -34,10 +34,34 @@ def own_cpu_seconds() -> float:
 
 
 def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its reaped children."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
+    """User + system CPU time of a process, its reaped children and its live children
+    (the gateway's evidence writer process counts as the gateway's CPU)."""
+    return _own_and_reaped_cpu_seconds(pid) + sum(
+        _own_and_reaped_cpu_seconds(child) for child in _live_children(pid))
+
+
+def _own_and_reaped_cpu_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
     return sum(int(value) for value in fields[11:15]) / _TICKS
+
+
+def _live_children(pid: int) -> list[int]:
+    children: list[int] = []
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return children
+    for thread in threads:
+        try:
+            with open(f"/proc/{pid}/task/{thread}/children") as listed:
+                children.extend(int(child) for child in listed.read().split())
+        except FileNotFoundError:
+            continue
+    return children
 
 
 def process_rss_bytes(pid: int) -> int:
