@@ -1,7 +1,9 @@
 """Bad input gets a precise error; the connection stays up and nothing is lost."""
 
 import asyncio
+import json
 
+import aiohttp
 import pytest
 
 from tests.gateway.conftest import RunningGateway, StartGateway
@@ -98,3 +100,23 @@ async def test_text_that_cannot_be_utf8_is_refused_without_a_seq_gap(gw: Running
     fine = await citizen.ok("message:send", {"conversation_id": cid, "client_msg_id": "s2",
                                              "text": "bonjour 👮"})
     assert fine["message"]["seq"] == 1 and fine["message"]["text"] == "bonjour 👮"
+
+
+async def test_unreadable_packets_are_answered_and_rate_limited(
+        start_gateway: StartGateway) -> None:
+    gw = await start_gateway(rate_per_s=1.0, rate_burst=5.0)
+    async with aiohttp.ClientSession() as session, session.ws_connect(
+            f"{gw.url}/socket.io/?EIO=4&transport=websocket") as ws:
+        await ws.receive_str()
+        await ws.send_str("40/citizen,")
+        assert (await ws.receive_str()).startswith("40/citizen,")
+        assert '"session"' in await ws.receive_str()
+        for ack_id in range(8):
+            await ws.send_str(f"42/citizen,{ack_id}[not json")
+        codes = []
+        while len(codes) < 8:
+            text = await asyncio.wait_for(ws.receive_str(), 5)
+            if text.startswith("43/citizen,"):
+                codes.append(json.loads(text[text.index("["):])[0]["error"]["code"])
+        assert codes[:5] == ["bad_request"] * 5 and set(codes[5:]) == {"rate_limited"}
+        assert not ws.closed

@@ -38,7 +38,7 @@ class EchoNamespace:
         await asyncio.sleep(0)
         return {"event": event, "args": list(args)}
 
-    def malformed(self, reason: str) -> Any:
+    def malformed(self, sid: str, reason: str) -> Any:
         return {"malformed": reason}
 
     async def disconnect(self, sid: str, reason: str) -> None:

@@ -72,7 +72,12 @@ class Namespace:
     async def event(self, event: object, sid: str, args: tuple[Any, ...]) -> Ack:
         return await self.dispatcher.handle(event, sid, args)
 
-    def malformed(self, reason: str) -> Ack:
+    def malformed(self, sid: str, reason: str) -> Ack:
+        """Unreadable packets are answered, and charged like events."""
+        connection = self.parts.connections.get(sid)
+        if connection is not None and not connection.bucket.try_take(self.parts.monotonic()):
+            self.parts.metrics.rejected("rate_limited")
+            return failure("rate_limited", "too many events; slow down")
         self.parts.metrics.rejected("bad_request")
         return failure("bad_request", reason)
 

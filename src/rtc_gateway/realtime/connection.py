@@ -99,9 +99,5 @@ class ClientConnection:
         _closing_tasks.add(task)
         task.add_done_callback(_closing_tasks.discard)
 
-    @property
-    def closing(self) -> bool:
-        return self._closing
-
 
 _closing_tasks: set[asyncio.Task[bool]] = set()

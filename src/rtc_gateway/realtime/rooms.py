@@ -29,6 +29,3 @@ class RoomIndex(Generic[Member]):
     def members(self, namespace: str, room: str) -> Iterable[Member]:
         members = self._rooms.get((namespace, room))
         return () if members is None else members.values()
-
-    def __len__(self) -> int:
-        return len(self._rooms)

@@ -63,8 +63,8 @@ class NamespaceHandler(Protocol):
     async def event(self, event: object, sid: str, args: tuple[Any, ...]) -> Any:
         """The acknowledgement payload."""
 
-    def malformed(self, reason: str) -> Any:
-        """The acknowledgement payload for a packet that could not be read."""
+    def malformed(self, sid: str, reason: str) -> Any:
+        """The acknowledgement payload for a packet of ``sid`` that could not be read."""
 
     async def disconnect(self, sid: str, reason: str) -> None: ...
 
@@ -102,10 +102,6 @@ class RealtimeServer:
             await self.shutdown()
 
         app.on_shutdown.append(on_shutdown)
-
-    @property
-    def client_count(self) -> int:
-        return len(self._clients)
 
     # Rooms and emits
 
@@ -249,7 +245,7 @@ class RealtimeServer:
         if socket is None or ack_id is None:
             log.info("unreadable packet dropped", extra={"reason": reason})
             return
-        answer = self._handlers[socket.namespace].malformed(reason)
+        answer = self._handlers[socket.namespace].malformed(socket.sid, reason)
         client.send(self._frame(ACK, socket.namespace, [answer], ack_id))
 
     async def _connect(self, client: ClientConnection, packet: Packet) -> None:
