@@ -69,6 +69,16 @@ class LoggedRecord:
     data: Mapping[str, JsonValue]
     leaf_hash: bytes
 
+    @classmethod
+    def of(cls, entry: EvidenceEntry, *, index: int, conversation_index: int, at: datetime,
+           leaf_hash: bytes) -> "LoggedRecord":
+        """The record ``entry`` became, once the log placed it."""
+        return cls(index=index, conversation_id=entry.conversation_id,
+                   conversation_index=conversation_index, kind=entry.kind,
+                   actor_role=entry.actor_role, actor_id=entry.actor_id, at=at, seq=entry.seq,
+                   client_msg_id=entry.client_msg_id, text=entry.text, data=dict(entry.data),
+                   leaf_hash=leaf_hash)
+
 
 class EvidenceLog(Protocol):
     def append(self, entry: EvidenceEntry) -> "asyncio.Future[LoggedRecord]":

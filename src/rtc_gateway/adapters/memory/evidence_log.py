@@ -29,20 +29,9 @@ class MemoryEvidenceLog:
             self._last_seq[entry.conversation_id] = entry.seq
         position = self._chain_length.get(entry.conversation_id, 0) + 1
         self._chain_length[entry.conversation_id] = position
-        record = LoggedRecord(
-            index=len(self.records),
-            conversation_id=entry.conversation_id,
-            conversation_index=position,
-            kind=entry.kind,
-            actor_role=entry.actor_role,
-            actor_id=entry.actor_id,
-            at=entry.at,
-            seq=entry.seq,
-            client_msg_id=entry.client_msg_id,
-            text=entry.text,
-            data=dict(entry.data),
-            leaf_hash=hashlib.sha256(repr(entry).encode()).digest(),
-        )
+        record = LoggedRecord.of(entry, index=len(self.records), conversation_index=position,
+                                 at=entry.at,
+                                 leaf_hash=hashlib.sha256(repr(entry).encode()).digest())
         self.records.append(record)
         future.set_result(record)
         return future

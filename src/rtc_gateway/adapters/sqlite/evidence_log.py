@@ -345,20 +345,8 @@ def _resolve(future: "asyncio.Future[LoggedRecord]", entry: EvidenceEntry, at: d
         future.set_exception(InvalidEntry(placed))
         return
     index, conversation_index, leaf = placed
-    future.set_result(LoggedRecord(
-        index=index,
-        conversation_id=entry.conversation_id,
-        conversation_index=conversation_index,
-        kind=entry.kind,
-        actor_role=entry.actor_role,
-        actor_id=entry.actor_id,
-        at=at,
-        seq=entry.seq,
-        client_msg_id=entry.client_msg_id,
-        text=entry.text,
-        data=entry.data,
-        leaf_hash=bytes(leaf),
-    ))
+    future.set_result(LoggedRecord.of(entry, index=index, conversation_index=conversation_index,
+                                      at=at, leaf_hash=bytes(leaf)))
 
 
 def _fail(future: "asyncio.Future[Any]", error: Exception) -> None:
