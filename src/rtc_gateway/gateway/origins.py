@@ -5,10 +5,7 @@ class OriginPolicy:
     def __init__(self, allowed: tuple[str, ...]) -> None:
         self._allowed = frozenset(origin.rstrip("/") for origin in allowed)
 
-    def __call__(self, origin: str | None, host: str | None, scheme: str) -> bool:
-        """Clients that are not browsers send no ``Origin`` and are let through."""
-        if origin is None:
-            return True
+    def __call__(self, origin: str, host: str | None, scheme: str) -> bool:
         if origin in self._allowed:
             return True
         return host is not None and origin == f"{scheme}://{host}"

@@ -42,21 +42,18 @@ class ClientConnection:
         "_outbox",
         "_pending",
         "_transport",
-        "info",
         "namespaces",
         "next_ping_at",
         "pong_deadline",
-        "sid",
+        "remote",
         "skip_binary",
         "ws",
     )
 
-    def __init__(self, sid: str, ws: web.WebSocketResponse, transport: asyncio.Transport,
-                 info: ClientInfo, outbox: Outbox, max_buffered: int,
-                 next_ping_at: float) -> None:
-        self.sid = sid
+    def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport, remote: str,
+                 outbox: Outbox, max_buffered: int, next_ping_at: float) -> None:
         self.ws = ws
-        self.info = info
+        self.remote = remote
         self.namespaces: dict[str, NamespaceSocket] = {}
         self.pong_deadline: float | None = None
         self.next_ping_at = next_ping_at
@@ -83,7 +80,7 @@ class ClientConnection:
         transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
         if transport.get_write_buffer_size() > self._max_buffered:
             log.warning("client cut off: too much unread output",
-                        extra={"client_sid": self.sid})
+                        extra={"sids": [socket.sid for socket in self.namespaces.values()]})
             self.abort()
 
     def abort(self) -> None:
