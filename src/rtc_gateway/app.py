@@ -125,6 +125,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     AgentNamespace(parts, routing).register()
     metrics.watch(router, connections.count, clock.monotonic)
     metrics.watch_video(video_service.stats)
+    metrics.watch_transport(server.stats)
 
     app = web.Application(client_max_size=settings.max_packet_bytes)
     server.attach(app)

@@ -145,6 +145,7 @@ async def test_a_client_that_stops_answering_pings_is_disconnected(
             break
         await asyncio.sleep(0.05)
     assert [reason for _, reason in namespace.gone] == ["transport close"]
+    assert namespace.server.stats()["heartbeat_timeouts"] == 1
 
 
 async def test_a_reader_that_falls_behind_is_cut_off_and_others_are_served(
@@ -165,6 +166,7 @@ async def test_a_reader_that_falls_behind_is_cut_off_and_others_are_served(
                 break
             await asyncio.sleep(0.05)
         assert len(namespace.gone) == 1, "the stalled reader was cut off"
+        assert namespace.server.stats()["cut_off"] == 1
         await healthy.send_str('42/echo,2["echo"]')
         while not (await next_message(healthy)).startswith("43/echo,2"):
             received += 1

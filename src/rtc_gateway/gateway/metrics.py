@@ -68,6 +68,24 @@ class _VideoState(Collector):
                                       value=stats.get(name, 0))
 
 
+class _TransportState(Collector):
+    """WebSocket clients and the ones the server had to drop, read at scrape time."""
+
+    def __init__(self, stats: Callable[[], dict[str, int]]) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self._stats()
+        yield GaugeMetricFamily("rtc_websocket_clients", "Open WebSocket connections",
+                                value=stats.get("clients", 0))
+        yield CounterMetricFamily("rtc_clients_cut_off",
+                                  "Clients disconnected for leaving too much output unread",
+                                  value=stats.get("cut_off", 0))
+        yield CounterMetricFamily("rtc_heartbeat_timeouts",
+                                  "Clients disconnected for missing a pong",
+                                  value=stats.get("heartbeat_timeouts", 0))
+
+
 class GatewayMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -91,6 +109,9 @@ class GatewayMetrics:
 
     def watch_video(self, stats: Callable[[], dict[str, int]]) -> None:
         self.registry.register(_VideoState(stats))
+
+    def watch_transport(self, stats: Callable[[], dict[str, int]]) -> None:
+        self.registry.register(_TransportState(stats))
 
     def assignment_waited(self, seconds: float, priority: str) -> None:
         self._assignment_wait.labels(priority).observe(seconds)

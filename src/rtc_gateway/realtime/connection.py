@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -39,6 +40,7 @@ class ClientConnection:
     __slots__ = (
         "_closing",
         "_max_buffered",
+        "_on_cut_off",
         "_outbox",
         "_pending",
         "_transport",
@@ -51,7 +53,8 @@ class ClientConnection:
     )
 
     def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport, remote: str,
-                 outbox: Outbox, max_buffered: int, next_ping_at: float) -> None:
+                 outbox: Outbox, max_buffered: int, next_ping_at: float,
+                 on_cut_off: Callable[[], None]) -> None:
         self.ws = ws
         self.remote = remote
         self.namespaces: dict[str, NamespaceSocket] = {}
@@ -63,6 +66,7 @@ class ClientConnection:
         self._outbox = outbox
         self._pending: list[bytes] | None = None
         self._max_buffered = max_buffered
+        self._on_cut_off = on_cut_off
         self._closing = False
 
     def send(self, frame: bytes) -> None:
@@ -81,6 +85,7 @@ class ClientConnection:
         if transport.get_write_buffer_size() > self._max_buffered:
             log.warning("client cut off: too much unread output",
                         extra={"sids": [socket.sid for socket in self.namespaces.values()]})
+            self._on_cut_off()
             self.abort()
 
     def abort(self) -> None:

@@ -93,6 +93,8 @@ class RealtimeServer:
         self._sockets: dict[str, NamespaceSocket] = {}
         self._rooms: RoomIndex[NamespaceSocket] = RoomIndex()
         self._outbox = Outbox()
+        self._cut_off = 0
+        self._heartbeat_timeouts = 0
         self._heartbeat: asyncio.Task[None] | None = None
         self._accepting = True
 
@@ -106,6 +108,13 @@ class RealtimeServer:
             await self.shutdown()
 
         app.on_shutdown.append(on_shutdown)
+
+    def stats(self) -> dict[str, int]:
+        return {"clients": len(self._clients), "cut_off": self._cut_off,
+                "heartbeat_timeouts": self._heartbeat_timeouts}
+
+    def _count_cut_off(self) -> None:
+        self._cut_off += 1
 
     # Rooms and emits
 
@@ -149,7 +158,8 @@ class RealtimeServer:
             return ws
         loop = asyncio.get_running_loop()
         client = ClientConnection(ws, transport, request.remote or "unknown", self._outbox,
-                                  self._max_buffered_bytes, loop.time() + self._ping_interval_s)
+                                  self._max_buffered_bytes, loop.time() + self._ping_interval_s,
+                                  self._count_cut_off)
         self._clients.add(client)
         self._start_heartbeat()
         client.send(websocket_frame(open_payload(
@@ -319,6 +329,7 @@ class RealtimeServer:
             for client in list(self._clients):
                 if client.pong_deadline is not None:
                     if now > client.pong_deadline:
+                        self._heartbeat_timeouts += 1
                         client.abort()
                 elif now >= client.next_ping_at:
                     client.send(PING_FRAME)

@@ -7,6 +7,7 @@ batch once and reads back where every record landed.
 """
 
 import asyncio
+import logging
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
@@ -14,6 +15,8 @@ from typing import Any, Protocol
 import msgspec
 
 from rtc_gateway.adapters.sqlite.evidence_writer import BatchResult, EvidenceWriter, PendingEntry
+
+logger = logging.getLogger(__name__)
 
 
 class EvidenceWriteFailed(RuntimeError):
@@ -156,6 +159,9 @@ class ProcessWriterHost:
         async with self._lock:
             process = self._process
             if process is None or process.returncode is not None:
+                logger.warning("evidence writer process gone; starting another",
+                               extra={"exit_code": None if process is None
+                                      else process.returncode})
                 await self._start()
                 process = self._process
                 assert process is not None
