@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from playwright.sync_api import (
     Playwright,
     Route,
     ViewportSize,
+    WebSocketRoute,
     sync_playwright,
 )
 
@@ -123,8 +125,17 @@ class Pages:
         page.on("pageerror", lambda error: self.watch.errors.append(str(error)))
         return page
 
-    def citizen(self, viewport: ViewportSize | None = None) -> Page:
+    def citizen(self, viewport: ViewportSize | None = None, *,
+                refused_websockets: list[str] | None = None) -> Page:
+        """With ``refused_websockets``, every WebSocket the page opens is closed at once,
+        as by a proxy that lets none through, and its address is added to the list."""
         page = self._watch(self.context(viewport).new_page())
+        if refused_websockets is not None:
+            def refuse(socket: WebSocketRoute) -> None:
+                refused_websockets.append(socket.url)
+                socket.close()
+
+            page.route_web_socket(re.compile(r".*/socket\.io/.*"), refuse)
         page.goto(f"{self.gateway.url}/demo/")
         page.wait_for_selector("#connection[data-state='online']")
         page.wait_for_selector("#topic option[value]:not([value=''])", state="attached")

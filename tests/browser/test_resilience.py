@@ -74,3 +74,19 @@ def test_reload_keeps_identity_and_queue_place(pages: Pages) -> None:
     go_available(agent)
     expect(citizen.locator("#chat-status")).to_contain_text("Adjudant Roux")
     expect(pane_messages(agent).locator(".msg__text")).to_have_text([first])
+
+
+def test_citizen_chats_when_no_websocket_gets_through(pages: Pages) -> None:
+    agent = pages.agent("agent-roux", "Brigadier Roux")
+    go_available(agent)
+    refused: list[str] = []
+    citizen = pages.citizen(refused_websockets=refused)
+    start_chat(citizen, "Je n'ai qu'un réseau filtré.")
+    expect(pane_messages(agent)).to_have_count(1)
+    reply(agent, "Je vous reçois bien.")
+    expect(citizen_messages(citizen)).to_have_count(2)
+    send(citizen, "Merci.")
+    expect(pane_messages(agent)).to_have_count(3)
+    assert seqs(citizen_messages(citizen)) == [1, 2, 3]
+    assert refused, "the page tried to upgrade; long-polling carried the whole chat"
+    pages.tolerate("WebSocket")

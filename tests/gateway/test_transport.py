@@ -1,5 +1,7 @@
 """Transport options: the msgpack serializer, no WebSocket compression, HTTP endpoints."""
 
+import asyncio
+
 import aiohttp
 import pytest
 
@@ -66,9 +68,10 @@ async def test_foreign_origin_is_refused_and_own_origin_accepted(gw: RunningGate
 
 
 @pytest.mark.parametrize(("query", "code"), [
-    ("EIO=4&transport=polling", 0),
+    ("EIO=4&transport=flashsocket", 0),
     ("EIO=3&transport=websocket", 5),
-    ("EIO=4&transport=websocket&sid=abc", 0),
+    ("EIO=4&transport=websocket&sid=abc", 3),
+    ("EIO=4&transport=polling&sid=abc", 1),
 ])
 async def test_unsupported_handshakes_get_engine_io_errors(gw: RunningGateway, query: str,
                                                            code: int) -> None:
@@ -76,3 +79,70 @@ async def test_unsupported_handshakes_get_engine_io_errors(gw: RunningGateway, q
             session.get(f"{gw.url}/socket.io/?{query}") as response:
         assert response.status == 400
         assert (await response.json())["code"] == code
+
+
+@pytest.mark.parametrize("serializer", ["json", "msgpack"])
+async def test_long_polling_clients_chat_like_websocket_ones(start_gateway: StartGateway,
+                                                             serializer: str) -> None:
+    gw = await start_gateway(serializer=serializer)
+    client_serializer = "msgpack" if serializer == "msgpack" else "default"
+    agent = RecordingClient(gw.url, "/agent", serializer=client_serializer)
+    await agent.connect({"token": gw.agent_token("a1")})
+    await agent.ok("agent:status", {"status": "available"})
+    citizen = RecordingClient(gw.url, "/citizen", serializer=client_serializer,
+                              transports=("polling",))
+    await citizen.connect()
+    await citizen.wait_for("session")
+    assert citizen.sio.transport() == "polling"
+    opened = await citizen.ok("conversation:open", {"topic": "general", "text": "à l'aide",
+                                                    "client_msg_id": "m1"})
+    cid = opened["conversation"]["id"]
+    assigned = await agent.wait_for("conversation:assigned")
+    assert assigned["messages"][0]["text"] == "à l'aide"
+    await agent.ok("message:send", {"conversation_id": cid, "client_msg_id": "r1",
+                                    "text": "Je vous écoute."})
+    reply = await citizen.wait_for("message")
+    assert (reply["seq"], reply["text"]) == (2, "Je vous écoute.")
+    for n in range(2, 7):
+        await citizen.ok("message:send", {"conversation_id": cid, "client_msg_id": f"m{n}",
+                                          "text": f"message {n}"})
+    await agent.wait_for("message", lambda m: m["text"] == "message 6")
+    assert [m["seq"] for m in agent.received("message")] == [3, 4, 5, 6, 7]
+    await citizen.disconnect()
+    await agent.disconnect()
+
+
+async def test_a_default_client_starts_polling_and_upgrades(gw: RunningGateway) -> None:
+    citizen = RecordingClient(gw.url, "/citizen", transports=("polling", "websocket"))
+    await citizen.connect()
+    await citizen.wait_for("session")
+    for _ in range(50):
+        if citizen.sio.transport() == "websocket":
+            break
+        await asyncio.sleep(0.05)
+    assert citizen.sio.transport() == "websocket"
+    opened = await citizen.ok("conversation:open", {"topic": "general"})
+    assert opened["conversation"]["status"] == "queued"
+    assert (await citizen.call("conversation:list", {}))["ok"] is True
+    await citizen.disconnect()
+
+
+async def test_polling_answers_carry_cors_for_allowed_origins_only(
+        start_gateway: StartGateway) -> None:
+    gw = await start_gateway(cors_origins=("https://app.example",))
+    url = f"{gw.url}/socket.io/?EIO=4&transport=polling"
+    async with aiohttp.ClientSession() as session:
+        async with session.options(url, headers={
+                "Origin": "https://app.example",
+                "Access-Control-Request-Method": "POST"}) as preflight:
+            assert preflight.status == 204
+            assert preflight.headers["Access-Control-Allow-Origin"] == "https://app.example"
+            assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+        async with session.get(url, headers={"Origin": "https://app.example"}) as opened:
+            assert opened.status == 200
+            assert opened.headers["Access-Control-Allow-Credentials"] == "true"
+            body = await opened.text()
+            assert body.startswith("0{") and '"upgrades":["websocket"]' in body
+        async with session.get(url, headers={"Origin": "https://evil.example"}) as refused:
+            assert refused.status == 403
+            assert "Access-Control-Allow-Origin" not in refused.headers

@@ -172,3 +172,30 @@ async def test_a_reader_that_falls_behind_is_cut_off_and_others_are_served(
             received += 1
         assert received == 6000, "the reader that kept up got everything"
         await stalled.close()
+
+
+async def test_a_polling_session_that_stops_polling_is_dropped(
+        served: tuple[str, EchoNamespace]) -> None:
+    url, namespace = served
+    http = url.replace("ws://", "http://").replace("transport=websocket", "transport=polling")
+    async with aiohttp.ClientSession() as session:
+        async with session.get(http) as opened:
+            sid = json.loads((await opened.text())[1:])["sid"]
+        polling = f"{http}&sid={sid}"
+        async with session.post(polling, data='40/echo,{"let":"me in"}') as posted:
+            assert await posted.text() == "ok"
+        async with session.get(polling) as answer:
+            packets = (await answer.text()).split("\x1e")
+        assert packets[0].startswith("40/echo,") and "hello" in packets[1]
+        async with session.post(polling, data='42/echo,1["echo",{"x":1}]\x1e3'):
+            pass
+        async with session.get(polling) as answer:
+            assert '43/echo,1[{"event":"echo"' in await answer.text()
+        with pytest.raises(aiohttp.WSServerHandshakeError) as unknown:
+            await session.ws_connect(url + "&sid=nobody")
+        assert unknown.value.status == 400
+    for _ in range(60):  # no more GET: the heartbeat's ping is never answered
+        if namespace.gone:
+            break
+        await asyncio.sleep(0.05)
+    assert [reason for _, reason in namespace.gone] == ["transport close"]

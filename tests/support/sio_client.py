@@ -10,9 +10,11 @@ import socketio
 
 
 class RecordingClient:
-    def __init__(self, url: str, namespace: str, *, serializer: str = "default") -> None:
+    def __init__(self, url: str, namespace: str, *, serializer: str = "default",
+                 transports: tuple[str, ...] = ("websocket",)) -> None:
         self.url = url
         self.namespace = namespace
+        self.transports = list(transports)
         self.sio = socketio.AsyncClient(reconnection=False, serializer=serializer)
         self.events: list[tuple[str, Any]] = []
         self._changed = asyncio.Condition()
@@ -25,7 +27,7 @@ class RecordingClient:
 
     async def connect(self, auth: dict[str, Any] | None = None) -> RecordingClient:
         await self.sio.connect(self.url, namespaces=[self.namespace], auth=auth,
-                               transports=["websocket"], wait_timeout=10)
+                               transports=self.transports, wait_timeout=10)
         return self
 
     async def call(self, event: str, payload: Any = None, timeout: float = 10) -> Any:

@@ -3,8 +3,9 @@
 What it does per message, and nothing more: decode the frame, start the namespace's
 handler eagerly (no task unless the handler waits), encode the answer once and write
 whole frames straight to the recipients' transports. One heartbeat task serves every
-client. It speaks Engine.IO v4 over WebSocket only (the contract allows long-polling to
-be off); see docs/architecture.md for why it replaced python-socketio's server.
+client. It speaks Engine.IO v4 over WebSocket, and over HTTP long-polling for clients
+that start there (and upgrade) or cannot open a WebSocket (``polling.py``); see
+docs/architecture.md for why it replaced python-socketio's server.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import secrets
 from collections.abc import Awaitable
 from typing import Any, Protocol
 
-from aiohttp import WSMessage, WSMsgType, web
+from aiohttp import WSMsgType, web
 
 from rtc_gateway.realtime.codecs import Codec
 from rtc_gateway.realtime.connection import ClientConnection, ClientInfo, NamespaceSocket
 from rtc_gateway.realtime.eager import start_eagerly
 from rtc_gateway.realtime.engine import engine_error, open_payload
-from rtc_gateway.realtime.frames import TEXT, websocket_frame
+from rtc_gateway.realtime.frames import BINARY
+from rtc_gateway.realtime.links import PollingLink, WebSocketLink
 from rtc_gateway.realtime.outbox import Outbox
 from rtc_gateway.realtime.packets import (
     ACK,
@@ -37,6 +39,7 @@ from rtc_gateway.realtime.packets import (
     MalformedPacket,
     Packet,
 )
+from rtc_gateway.realtime.polling import PollingEndpoint
 from rtc_gateway.realtime.rooms import RoomIndex
 
 log = logging.getLogger(__name__)
@@ -45,9 +48,8 @@ Greeting = tuple[str, Any]
 """An event sent to a socket right after its CONNECT answer: ``(event, data)``."""
 
 _CLOSED = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED)
-PING_FRAME = websocket_frame(ENGINE_PING.encode(), TEXT)
-PONG_FRAME = websocket_frame(ENGINE_PONG.encode(), TEXT)
 GOING_AWAY = 1001
+PROBE = "probe"
 
 
 class ConnectRefused(Exception):
@@ -92,10 +94,13 @@ class RealtimeServer:
         self._clients: set[ClientConnection] = set()
         self._sockets: dict[str, NamespaceSocket] = {}
         self._rooms: RoomIndex[NamespaceSocket] = RoomIndex()
+        self._binary = codec.opcode == BINARY
         self._outbox = Outbox()
+        self._polling = PollingEndpoint(self)
         self._cut_off = 0
         self._heartbeat_timeouts = 0
         self._heartbeat: asyncio.Task[None] | None = None
+        self._dropping: set[asyncio.Task[None]] = set()
         self._accepting = True
 
     def add_namespace(self, name: str, handler: NamespaceHandler) -> None:
@@ -129,20 +134,20 @@ class RealtimeServer:
         members = tuple(self._rooms.members(namespace, room))
         if not members:
             return
-        frame = self._frame(EVENT, namespace, [event, data])
+        payload = self._codec.encode(EVENT, namespace, [event, data])
+        binary = self._binary
         for socket in members:
             if socket.sid != skip_sid:
-                socket.client.send(frame)
+                socket.client.send(payload, binary)
 
     def send_event(self, sid: str, event: str, data: Any) -> None:
         socket = self._sockets.get(sid)
         if socket is not None:
-            socket.client.send(self._frame(EVENT, socket.namespace, [event, data]))
+            self._send(socket.client, EVENT, socket.namespace, [event, data])
 
-    def _frame(self, kind: int, namespace: str, data: Any = None,
-               ack_id: int | None = None) -> bytes:
-        return websocket_frame(self._codec.encode(kind, namespace, data, ack_id),
-                               self._codec.opcode)
+    def _send(self, client: ClientConnection, kind: int, namespace: str, data: Any = None,
+              ack_id: int | None = None) -> None:
+        client.send(self._codec.encode(kind, namespace, data, ack_id), self._binary)
 
     # Connections
 
@@ -150,28 +155,103 @@ class RealtimeServer:
         refusal = self._refusal(request)
         if refusal is not None:
             return refusal
+        if request.query.get("transport") == "polling":
+            return await self._polling.handle(request)
+        sid = request.query.get("sid")
+        if sid is None:
+            return await self._serve_websocket(request)
+        return await self._upgrade(request, sid)
+
+    async def _serve_websocket(self, request: web.Request) -> web.StreamResponse:
+        ws, transport = await self._accept_websocket(request)
+        if transport is None:
+            return ws
+        client = ClientConnection(self._websocket_link(ws, transport),
+                                  request.remote or "unknown", self._next_ping_at())
+        self._clients.add(client)
+        self._start_heartbeat()
+        client.send(open_payload(_new_sid(), [], self._ping_interval_s, self._ping_timeout_s,
+                                 self._max_message_bytes), False)
+        try:
+            await self._read(client, ws)
+        finally:
+            await self.drop(client)
+        return ws
+
+    async def _upgrade(self, request: web.Request, sid: str) -> web.StreamResponse:
+        """A long-polling client moving to a WebSocket: ``2probe`` / ``3probe``, the
+        waiting GET released with a no-op, then ``5`` switches its packets over."""
+        client = self._polling.session(sid)
+        if client is None or not isinstance(client.link, PollingLink):
+            return engine_error(400, 1, "Session ID unknown")
+        ws, transport = await self._accept_websocket(request)
+        if transport is None:
+            return ws
+        polling = client.link
+        try:
+            probe = await ws.receive(timeout=self._ping_timeout_s)
+            if probe.type is not WSMsgType.TEXT or probe.data != ENGINE_PING + PROBE:
+                await ws.close()
+                return ws
+            await ws.send_str(ENGINE_PONG + PROBE)
+            polling.send(b"6", False)
+            upgrade = await ws.receive(timeout=self._ping_timeout_s)
+        except TimeoutError:
+            await ws.close()
+            return ws
+        if upgrade.type is not WSMsgType.TEXT or upgrade.data != "5":
+            await ws.close()
+            return ws
+        client.link = self._websocket_link(ws, transport)
+        self._polling.forget(sid)
+        for payload, binary in polling.take_queued():
+            client.send(payload, binary)
+        polling.retire()
+        try:
+            await self._read(client, ws)
+        finally:
+            await self.drop(client)
+        return ws
+
+    async def _accept_websocket(self, request: web.Request
+                                ) -> tuple[web.WebSocketResponse, asyncio.Transport | None]:
         ws = web.WebSocketResponse(compress=False, max_msg_size=self._max_message_bytes,
                                    timeout=2.0)
         await ws.prepare(request)
         transport = request.transport
-        if transport is None:
-            return ws
-        loop = asyncio.get_running_loop()
-        client = ClientConnection(ws, transport, request.remote or "unknown", self._outbox,
-                                  self._max_buffered_bytes, loop.time() + self._ping_interval_s,
-                                  self._count_cut_off)
+        return ws, transport
+
+    def _websocket_link(self, ws: web.WebSocketResponse,
+                        transport: asyncio.Transport) -> WebSocketLink:
+        return WebSocketLink(ws, transport, self._outbox, self._max_buffered_bytes,
+                             self._count_cut_off)
+
+    def open_polling_client(self, remote: str, sid: str) -> ClientConnection:
+        """A new long-polling session (called by the polling endpoint)."""
+        client = ClientConnection(PollingLink(self._outbox, lambda: self._drop_soon(client)),
+                                  remote, self._next_ping_at(), sid)
         self._clients.add(client)
         self._start_heartbeat()
-        client.send(websocket_frame(open_payload(
-            _new_sid(), self._ping_interval_s, self._ping_timeout_s,
-            self._max_message_bytes), TEXT))
-        try:
-            await self._read(client, ws)
-        finally:
-            self._clients.discard(client)
-            for namespace in list(client.namespaces):
-                await self._leave(client, namespace, "transport close")
-        return ws
+        client.send(open_payload(sid, ["websocket"], self._ping_interval_s,
+                                 self._ping_timeout_s, self._max_message_bytes), False)
+        return client
+
+    def _next_ping_at(self) -> float:
+        return asyncio.get_running_loop().time() + self._ping_interval_s
+
+    def _drop_soon(self, client: ClientConnection) -> None:
+        """In a task: disconnect handlers may drive other libraries (WebRTC peers)."""
+        task = asyncio.get_running_loop().create_task(self.drop(client))
+        self._dropping.add(task)
+        task.add_done_callback(self._dropping.discard)
+
+    async def drop(self, client: ClientConnection) -> None:
+        """The client is gone: leave its namespaces (each handler is told once)."""
+        self._clients.discard(client)
+        if client.sid is not None:
+            self._polling.forget(client.sid)
+        for namespace in list(client.namespaces):
+            await self._leave(client, namespace, "transport close")
 
     async def _read(self, client: ClientConnection, ws: web.WebSocketResponse) -> None:
         """Until the WebSocket closes; ``receive`` directly, one coroutine less per idle
@@ -180,7 +260,12 @@ class RealtimeServer:
             message = await ws.receive()
             if message.type in _CLOSED:
                 return
-            pending = self._receive(client, message)
+            if message.type is WSMsgType.TEXT:
+                pending = self.receive_text(client, message.data)
+            elif message.type is WSMsgType.BINARY:
+                pending = self.receive_binary(client, message.data)
+            else:
+                continue
             if pending is not None:
                 await pending
                 pending = None
@@ -190,34 +275,37 @@ class RealtimeServer:
             return engine_error(503, 3, "Server shutting down")
         if request.query.get("EIO") != "4":
             return engine_error(400, 5, "Unsupported protocol version")
-        if request.query.get("transport") != "websocket" or "sid" in request.query:
+        transport = request.query.get("transport")
+        if transport not in ("websocket", "polling"):
             return engine_error(400, 0, "Transport unknown")
         origin = request.headers.get("Origin")
         if origin is not None and not self._origins(origin, request.host, request.scheme):
             return engine_error(403, 4, "Forbidden")
-        if request.headers.get("Upgrade", "").lower() != "websocket":
+        if transport == "websocket" and request.headers.get("Upgrade", "").lower() != "websocket":
             return engine_error(400, 3, "Bad request")
         return None
 
-    def _receive(self, client: ClientConnection, message: WSMessage) -> Awaitable[None] | None:
-        if message.type is WSMsgType.TEXT:
-            text: str = message.data
-            kind = text[:1]
-            if kind == ENGINE_MESSAGE:
-                if self._codec.opcode == TEXT:
-                    return self._on_packet(client, text[1:])
-            elif kind == ENGINE_PONG:
-                client.pong_deadline = None
-                client.next_ping_at = asyncio.get_running_loop().time() + self._ping_interval_s
-            elif kind == ENGINE_PING:
-                client.send(websocket_frame(ENGINE_PONG.encode() + text[1:].encode(), TEXT))
-            elif kind == ENGINE_CLOSE:
-                client.close_soon(1000)
-        elif message.type is WSMsgType.BINARY:
-            if client.skip_binary:
-                client.skip_binary -= 1
-            elif self._codec.opcode != TEXT:
-                return self._on_packet(client, message.data)
+    def receive_text(self, client: ClientConnection, text: str) -> Awaitable[None] | None:
+        """One Engine.IO text packet, from either transport."""
+        kind = text[:1]
+        if kind == ENGINE_MESSAGE:
+            if not self._binary:
+                return self._on_packet(client, text[1:])
+        elif kind == ENGINE_PONG:
+            client.pong_deadline = None
+            client.next_ping_at = self._next_ping_at()
+        elif kind == ENGINE_PING:
+            client.send((ENGINE_PONG + text[1:]).encode(), False)
+        elif kind == ENGINE_CLOSE:
+            client.close_soon(1000)
+        return None
+
+    def receive_binary(self, client: ClientConnection, data: bytes) -> Awaitable[None] | None:
+        """One binary message: a msgpack packet, or an attachment being dropped."""
+        if client.skip_binary:
+            client.skip_binary -= 1
+        elif self._binary:
+            return self._on_packet(client, data)
         return None
 
     def _on_packet(self, client: ClientConnection, raw: str | bytes) -> Awaitable[None] | None:
@@ -258,7 +346,7 @@ class RealtimeServer:
             log.exception("event handler failed", extra={"namespace": socket.namespace})
             return
         if ack_id is not None:
-            socket.client.send(self._frame(ACK, socket.namespace, [result], ack_id))
+            self._send(socket.client, ACK, socket.namespace, [result], ack_id)
 
     def _refuse(self, client: ClientConnection, namespace: str | None, ack_id: int | None,
                 reason: str) -> None:
@@ -268,16 +356,16 @@ class RealtimeServer:
             log.info("unreadable packet dropped", extra={"reason": reason})
             return
         answer = self._handlers[socket.namespace].malformed(socket.sid, reason)
-        client.send(self._frame(ACK, socket.namespace, [answer], ack_id))
+        self._send(client, ACK, socket.namespace, [answer], ack_id)
 
     async def _connect(self, client: ClientConnection, packet: Packet) -> None:
         name = packet.namespace
         handler = self._handlers.get(name)
         if handler is None:
-            client.send(self._frame(CONNECT_ERROR, name, {"message": "Invalid namespace"}))
+            self._send(client, CONNECT_ERROR, name, {"message": "Invalid namespace"})
             return
         if name in client.namespaces:
-            client.send(self._frame(CONNECT, name, {"sid": client.namespaces[name].sid}))
+            self._send(client, CONNECT, name, {"sid": client.namespaces[name].sid})
             return
         socket = NamespaceSocket(_new_sid(), name, client)
         client.namespaces[name] = socket
@@ -286,14 +374,14 @@ class RealtimeServer:
             greeting = await handler.connect(socket.sid, ClientInfo(client.remote), packet.data)
         except ConnectRefused as refused:
             self._forget(socket)
-            client.send(self._frame(CONNECT_ERROR, name, refused.payload))
+            self._send(client, CONNECT_ERROR, name, refused.payload)
             return
         except Exception:
             log.exception("connect handler failed", extra={"namespace": name})
             self._forget(socket)
-            client.send(self._frame(CONNECT_ERROR, name, {"message": "internal error"}))
+            self._send(client, CONNECT_ERROR, name, {"message": "internal error"})
             return
-        client.send(self._frame(CONNECT, name, {"sid": socket.sid}))
+        self._send(client, CONNECT, name, {"sid": socket.sid})
         if greeting is not None:
             self.send_event(socket.sid, *greeting)
 
@@ -332,7 +420,7 @@ class RealtimeServer:
                         self._heartbeat_timeouts += 1
                         client.abort()
                 elif now >= client.next_ping_at:
-                    client.send(PING_FRAME)
+                    client.send(ENGINE_PING.encode(), False)
                     client.pong_deadline = now + self._ping_timeout_s
 
     async def shutdown(self) -> None:
@@ -343,8 +431,15 @@ class RealtimeServer:
             self._heartbeat.cancel()
             self._heartbeat = None
         clients = list(self._clients)
-        await asyncio.gather(*(client.ws.close(code=GOING_AWAY, message=b"server shutdown")
-                               for client in clients), return_exceptions=True)
+        await asyncio.gather(*(_close(client) for client in clients), return_exceptions=True)
+
+
+async def _close(client: ClientConnection) -> None:
+    link = client.link
+    if isinstance(link, WebSocketLink):
+        await link.ws.close(code=GOING_AWAY, message=b"server shutdown")
+    else:
+        link.close_soon(GOING_AWAY)
 
 
 def _new_sid() -> str:

@@ -10,10 +10,12 @@ export class RequestError extends Error {
   }
 }
 
+// Long-polling first, then the upgrade to a WebSocket: a network that lets no WebSocket
+// through (some proxies, some hotel and mobile networks) still carries the chat.
 export function connect(namespace, authProvider) {
   return globalThis.io(namespace, {
     path: "/socket.io/",
-    transports: ["websocket"],
+    transports: ["polling", "websocket"],
     auth: (callback) => callback(authProvider()),
     reconnectionDelay: 500,
     reconnectionDelayMax: 4000,

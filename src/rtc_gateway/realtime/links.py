@@ -1,0 +1,168 @@
+"""How a client's packets travel: a WebSocket, or HTTP long-polling until it upgrades.
+
+The server hands a link each packet's payload once; the link frames it its own way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from rtc_gateway.realtime.frames import BINARY, TEXT, websocket_frame
+from rtc_gateway.realtime.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+ENGINE_NOOP = b"6"
+ENGINE_CLOSE = b"1"
+POLLING_SEPARATOR = b"\x1e"
+
+
+class Link(Protocol):
+    def send(self, payload: bytes, binary: bool) -> None: ...
+
+    def abort(self) -> None:
+        """Drop the client at once."""
+
+    def close_soon(self, code: int) -> None:
+        """Close politely; the client may reconnect."""
+
+
+class WebSocketLink:
+    """Gathers a client's frames and writes them to the transport once per loop turn; a
+    reader that falls too far behind is cut off rather than buffered without bound (it
+    reconnects and resumes)."""
+
+    __slots__ = ("_closing", "_max_buffered", "_on_cut_off", "_outbox", "_pending",
+                 "_transport", "ws")
+
+    def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport,
+                 outbox: Outbox, max_buffered: int, on_cut_off: Callable[[], None]) -> None:
+        self.ws = ws
+        self._transport = transport
+        self._outbox = outbox
+        self._pending: list[bytes] | None = None
+        self._max_buffered = max_buffered
+        self._on_cut_off = on_cut_off
+        self._closing = False
+
+    def send(self, payload: bytes, binary: bool) -> None:
+        frame = websocket_frame(payload, BINARY if binary else TEXT)
+        if self._pending is None:
+            self._pending = [frame]
+            self._outbox.flush_soon(self._flush)
+        else:
+            self._pending.append(frame)
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, None
+        transport = self._transport
+        if pending is None or self._closing or transport.is_closing():
+            return
+        transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+        if transport.get_write_buffer_size() > self._max_buffered:
+            log.warning("client cut off: too much unread output")
+            self._on_cut_off()
+            self.abort()
+
+    def abort(self) -> None:
+        """The reader loop sees the connection closed and cleans up."""
+        self._closing = True
+        self._transport.abort()
+
+    def close_soon(self, code: int) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        _spawn(self.ws.close(code=code))
+
+
+class PollingLink:
+    """Packets wait in a queue for the client's next GET, which takes them all at once
+    (Engine.IO v4 payload: packets separated by 0x1E, binary ones as ``b`` + base64).
+    A closed link answers the waiting GET with a close packet."""
+
+    __slots__ = ("_closed", "_on_closed", "_outbox", "_queue", "_scheduled", "_waiter")
+
+    def __init__(self, outbox: Outbox, on_closed: Callable[[], None]) -> None:
+        self._outbox = outbox
+        self._on_closed = on_closed
+        self._queue: list[tuple[bytes, bool]] = []
+        self._waiter: asyncio.Future[bytes] | None = None
+        self._scheduled = False
+        self._closed = False
+
+    @property
+    def polling(self) -> bool:
+        """A GET is waiting."""
+        return self._waiter is not None
+
+    def send(self, payload: bytes, binary: bool) -> None:
+        if self._closed:
+            return
+        self._queue.append((payload, binary))
+        if self._waiter is not None and not self._scheduled:
+            self._scheduled = True
+            self._outbox.flush_soon(self._release)
+
+    async def poll(self) -> bytes:
+        """The queued packets, waiting for one if there is none yet."""
+        if self._waiter is not None:
+            raise RuntimeError("a GET is already waiting")
+        if self._queue or self._closed:
+            return self._drain()
+        self._waiter = asyncio.get_running_loop().create_future()
+        try:
+            return await self._waiter
+        finally:
+            self._waiter = None
+
+    def take_queued(self) -> list[tuple[bytes, bool]]:
+        """What is still queued, for the WebSocket this client upgrades to."""
+        queued, self._queue = self._queue, []
+        return queued
+
+    def retire(self) -> None:
+        """The client moved to a WebSocket: a waiting GET ends with a no-op."""
+        self._closed = True
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(ENGINE_NOOP)
+
+    def abort(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.clear()
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(ENGINE_CLOSE)
+        self._on_closed()
+
+    def close_soon(self, code: int) -> None:
+        self.abort()
+
+    def _release(self) -> None:
+        self._scheduled = False
+        if self._waiter is not None and not self._waiter.done() and self._queue:
+            self._waiter.set_result(self._drain())
+
+    def _drain(self) -> bytes:
+        if self._closed and not self._queue:
+            return ENGINE_CLOSE
+        queued, self._queue = self._queue, []
+        return POLLING_SEPARATOR.join(
+            b"b" + base64.b64encode(payload) if binary else payload
+            for payload, binary in queued)
+
+
+_closing: set[asyncio.Task[bool]] = set()
+
+
+def _spawn(closing: Coroutine[Any, Any, bool]) -> None:
+    task = asyncio.get_running_loop().create_task(closing)
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
