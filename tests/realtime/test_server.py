@@ -199,3 +199,26 @@ async def test_a_polling_session_that_stops_polling_is_dropped(
             break
         await asyncio.sleep(0.05)
     assert [reason for _, reason in namespace.gone] == ["transport close"]
+
+
+async def test_a_polling_client_that_lets_packets_pile_up_is_cut_off(
+        served: tuple[str, EchoNamespace]) -> None:
+    url, namespace = served
+    http = url.replace("ws://", "http://").replace("transport=websocket", "transport=polling")
+    async with aiohttp.ClientSession() as session:
+        async with session.get(http) as opened:
+            sid = json.loads((await opened.text())[1:])["sid"]
+        async with session.post(f"{http}&sid={sid}", data='40/echo,{"let":"me in"}'):
+            pass
+        healthy = await joined(session, url)
+        await healthy.send_str('42/echo,1["flood",200]')  # 800 KB, never fetched by the GET
+        while not (await next_message(healthy)).startswith("43/echo,1"):
+            pass
+        assert namespace.server.stats()["cut_off"] == 1
+        async with session.get(f"{http}&sid={sid}") as gone:
+            assert gone.status == 400
+    for _ in range(40):
+        if namespace.gone:
+            break
+        await asyncio.sleep(0.05)
+    assert len(namespace.gone) == 1

@@ -85,14 +85,20 @@ class WebSocketLink:
 class PollingLink:
     """Packets wait in a queue for the client's next GET, which takes them all at once
     (Engine.IO v4 payload: packets separated by 0x1E, binary ones as ``b`` + base64).
-    A closed link answers the waiting GET with a close packet."""
+    A closed link answers the waiting GET with a close packet. A client that stops
+    polling while packets pile up is cut off like a WebSocket reader that falls behind."""
 
-    __slots__ = ("_closed", "_on_closed", "_outbox", "_queue", "_scheduled", "_waiter")
+    __slots__ = ("_closed", "_max_buffered", "_on_closed", "_on_cut_off", "_outbox", "_queue",
+                 "_queued_bytes", "_scheduled", "_waiter")
 
-    def __init__(self, outbox: Outbox, on_closed: Callable[[], None]) -> None:
+    def __init__(self, outbox: Outbox, max_buffered: int, on_cut_off: Callable[[], None],
+                 on_closed: Callable[[], None]) -> None:
         self._outbox = outbox
+        self._max_buffered = max_buffered
+        self._on_cut_off = on_cut_off
         self._on_closed = on_closed
         self._queue: list[tuple[bytes, bool]] = []
+        self._queued_bytes = 0
         self._waiter: asyncio.Future[bytes] | None = None
         self._scheduled = False
         self._closed = False
@@ -106,6 +112,12 @@ class PollingLink:
         if self._closed:
             return
         self._queue.append((payload, binary))
+        self._queued_bytes += len(payload)
+        if self._queued_bytes > self._max_buffered:
+            log.warning("client cut off: too much unread output")
+            self._on_cut_off()
+            self.abort()
+            return
         if self._waiter is not None and not self._scheduled:
             self._scheduled = True
             self._outbox.flush_soon(self._release)
@@ -125,6 +137,7 @@ class PollingLink:
     def take_queued(self) -> list[tuple[bytes, bool]]:
         """What is still queued, for the WebSocket this client upgrades to."""
         queued, self._queue = self._queue, []
+        self._queued_bytes = 0
         return queued
 
     def retire(self) -> None:
@@ -138,6 +151,7 @@ class PollingLink:
             return
         self._closed = True
         self._queue.clear()
+        self._queued_bytes = 0
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(ENGINE_CLOSE)
         self._on_closed()
@@ -154,6 +168,7 @@ class PollingLink:
         if self._closed and not self._queue:
             return ENGINE_CLOSE
         queued, self._queue = self._queue, []
+        self._queued_bytes = 0
         return POLLING_SEPARATOR.join(
             b"b" + base64.b64encode(payload) if binary else payload
             for payload, binary in queued)

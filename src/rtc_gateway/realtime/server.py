@@ -228,8 +228,9 @@ class RealtimeServer:
 
     def open_polling_client(self, remote: str, sid: str) -> ClientConnection:
         """A new long-polling session (called by the polling endpoint)."""
-        client = ClientConnection(PollingLink(self._outbox, lambda: self._drop_soon(client)),
-                                  remote, self._next_ping_at(), sid)
+        link = PollingLink(self._outbox, self._max_buffered_bytes, self._count_cut_off,
+                           lambda: self._drop_soon(client))
+        client = ClientConnection(link, remote, self._next_ping_at(), sid)
         self._clients.add(client)
         self._start_heartbeat()
         client.send(open_payload(sid, ["websocket"], self._ping_interval_s,
