@@ -6,9 +6,10 @@ sender only once its record is durable, and a reconnecting client replays from h
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+
+import msgspec
 
 JsonValue = Any
 """A value canonical JSON can hold: None, bool, int, str, list, dict with str keys."""
@@ -28,8 +29,7 @@ class RecordKind:
     EXPORTED = "export"
 
 
-@dataclass(frozen=True, slots=True)
-class EvidenceEntry:
+class EvidenceEntry(msgspec.Struct, frozen=True, gc=False):
     """What a service submits; the log adds position, chain link, salt and hash.
 
     ``seq`` is the message's sequence number for ``kind == "message"`` and ``None``
@@ -46,12 +46,16 @@ class EvidenceEntry:
     seq: int | None = None
     client_msg_id: str | None = None
     text: str | None = None
-    data: Mapping[str, JsonValue] = field(default_factory=dict)
+    data: Mapping[str, JsonValue] = msgspec.field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class LoggedRecord:
-    """A durable record as read back from the log."""
+class LoggedRecord(msgspec.Struct, frozen=True, gc=False):
+    """A durable record as read back from the log.
+
+    Entries and records are msgspec Structs left out of the garbage collector (plain
+    values, no cycles): one of each is made per chat message, and they are cheaper to
+    build than frozen dataclasses.
+    """
 
     index: int
     """Position in the global log (the Merkle leaf index), from 0."""
