@@ -199,8 +199,8 @@ class RealtimeServer:
         except TimeoutError:
             await ws.close()
             return ws
-        if upgrade.type is not WSMsgType.TEXT or upgrade.data != "5":
-            await ws.close()
+        if upgrade.type is not WSMsgType.TEXT or upgrade.data != "5" or client not in self._clients:
+            await ws.close()  # no upgrade, or the polling session ended meanwhile
             return ws
         client.link = self._websocket_link(ws, transport)
         self._polling.forget(sid)
