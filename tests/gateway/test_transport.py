@@ -146,3 +146,23 @@ async def test_polling_answers_carry_cors_for_allowed_origins_only(
         async with session.get(url, headers={"Origin": "https://evil.example"}) as refused:
             assert refused.status == 403
             assert "Access-Control-Allow-Origin" not in refused.headers
+
+
+async def test_an_oversized_polling_post_is_refused_and_the_session_goes_on(
+        gw: RunningGateway) -> None:
+    url = f"{gw.url}/socket.io/?EIO=4&transport=polling"
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url) as opened:
+            sid = (await opened.text()).split('"sid":"')[1].split('"')[0]
+        polling = f"{url}&sid={sid}"
+        async with session.post(polling, data="40/citizen,") as posted:
+            assert posted.status == 200
+        async with session.get(polling) as answer:
+            assert "40/citizen," in await answer.text()
+        big = '42/citizen,1["typing",{"text":"' + "x" * 100_000 + '"}]'
+        async with session.post(polling, data=big) as refused:
+            assert refused.status == 413
+        async with session.post(polling, data='42/citizen,2["conversation:list",{}]'):
+            pass
+        async with session.get(polling) as answer:
+            assert '43/citizen,2[{"ok":true' in await answer.text()
