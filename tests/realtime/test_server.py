@@ -174,16 +174,22 @@ async def test_a_reader_that_falls_behind_is_cut_off_and_others_are_served(
         await stalled.close()
 
 
+async def polling_session(session: aiohttp.ClientSession, url: str) -> str:
+    """Open a long-polling session and connect it to ``/echo``; its polling address."""
+    http = url.replace("ws://", "http://").replace("transport=websocket", "transport=polling")
+    async with session.get(http) as opened:
+        sid = json.loads((await opened.text())[1:])["sid"]
+    polling = f"{http}&sid={sid}"
+    async with session.post(polling, data='40/echo,{"let":"me in"}') as posted:
+        assert await posted.text() == "ok"
+    return polling
+
+
 async def test_a_polling_session_that_stops_polling_is_dropped(
         served: tuple[str, EchoNamespace]) -> None:
     url, namespace = served
-    http = url.replace("ws://", "http://").replace("transport=websocket", "transport=polling")
     async with aiohttp.ClientSession() as session:
-        async with session.get(http) as opened:
-            sid = json.loads((await opened.text())[1:])["sid"]
-        polling = f"{http}&sid={sid}"
-        async with session.post(polling, data='40/echo,{"let":"me in"}') as posted:
-            assert await posted.text() == "ok"
+        polling = await polling_session(session, url)
         async with session.get(polling) as answer:
             packets = (await answer.text()).split("\x1e")
         assert packets[0].startswith("40/echo,") and "hello" in packets[1]
@@ -204,18 +210,14 @@ async def test_a_polling_session_that_stops_polling_is_dropped(
 async def test_a_polling_client_that_lets_packets_pile_up_is_cut_off(
         served: tuple[str, EchoNamespace]) -> None:
     url, namespace = served
-    http = url.replace("ws://", "http://").replace("transport=websocket", "transport=polling")
     async with aiohttp.ClientSession() as session:
-        async with session.get(http) as opened:
-            sid = json.loads((await opened.text())[1:])["sid"]
-        async with session.post(f"{http}&sid={sid}", data='40/echo,{"let":"me in"}'):
-            pass
+        polling = await polling_session(session, url)
         healthy = await joined(session, url)
         await healthy.send_str('42/echo,1["flood",200]')  # 800 KB, never fetched by the GET
         while not (await next_message(healthy)).startswith("43/echo,1"):
             pass
         assert namespace.server.stats()["cut_off"] == 1
-        async with session.get(f"{http}&sid={sid}") as gone:
+        async with session.get(polling) as gone:
             assert gone.status == 400
     for _ in range(40):
         if namespace.gone:
