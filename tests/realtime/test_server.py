@@ -44,6 +44,13 @@ class EchoNamespace:
     async def disconnect(self, sid: str, reason: str) -> None:
         self.gone.append((sid, reason))
 
+    async def someone_gone(self, limit_s: float = 5.0) -> None:
+        """Wait until a socket has left (the assertions that follow say which)."""
+        for _ in range(int(limit_s / 0.05)):
+            if self.gone:
+                return
+            await asyncio.sleep(0.05)
+
 
 @pytest.fixture
 async def served() -> AsyncIterator[tuple[str, EchoNamespace]]:
@@ -140,10 +147,7 @@ async def test_a_client_that_stops_answering_pings_is_disconnected(
         closed = await asyncio.wait_for(ws.receive(), 3)
         assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
                                aiohttp.WSMsgType.ERROR)
-    for _ in range(50):
-        if namespace.gone:
-            break
-        await asyncio.sleep(0.05)
+    await namespace.someone_gone()
     assert [reason for _, reason in namespace.gone] == ["transport close"]
     assert namespace.server.stats()["heartbeat_timeouts"] == 1
 
@@ -161,10 +165,7 @@ async def test_a_reader_that_falls_behind_is_cut_off_and_others_are_served(
             if text.startswith("43/echo,1"):
                 break
             received += 1
-        for _ in range(100):
-            if namespace.gone:
-                break
-            await asyncio.sleep(0.05)
+        await namespace.someone_gone()
         assert len(namespace.gone) == 1, "the stalled reader was cut off"
         assert namespace.server.stats()["cut_off"] == 1
         await healthy.send_str('42/echo,2["echo"]')
@@ -200,10 +201,7 @@ async def test_a_polling_session_that_stops_polling_is_dropped(
         with pytest.raises(aiohttp.WSServerHandshakeError) as unknown:
             await session.ws_connect(url + "&sid=nobody")
         assert unknown.value.status == 400
-    for _ in range(60):  # no more GET: the heartbeat's ping is never answered
-        if namespace.gone:
-            break
-        await asyncio.sleep(0.05)
+    await namespace.someone_gone()  # no more GET: the heartbeat's ping is never answered
     assert [reason for _, reason in namespace.gone] == ["transport close"]
 
 
@@ -219,8 +217,5 @@ async def test_a_polling_client_that_lets_packets_pile_up_is_cut_off(
         assert namespace.server.stats()["cut_off"] == 1
         async with session.get(polling) as gone:
             assert gone.status == 400
-    for _ in range(40):
-        if namespace.gone:
-            break
-        await asyncio.sleep(0.05)
+    await namespace.someone_gone()
     assert len(namespace.gone) == 1
