@@ -34,6 +34,7 @@ from loadtest.workers import (
     parent_wait,
     report_from_worker,
     spawn_context,
+    start_workers,
     wait_barrier,
 )
 
@@ -272,8 +273,8 @@ class ChatWorker:
                 continue
 
 
-def _worker_main(index: int, config: ChatConfig, barrier: threading.Barrier, start: Any,
-                 results: multiprocessing.Queue[dict[str, Any]]) -> None:
+def _worker_main(index: int, config: ChatConfig, barrier: threading.Barrier,
+                 results: multiprocessing.Queue[dict[str, Any]], start: Any) -> None:
     report_from_worker(index, barrier, results,
                        lambda: ChatWorker(index, config).run(barrier, start))
 
@@ -284,14 +285,9 @@ def run_chat(config: ChatConfig) -> dict[str, Any]:
         raise ValueError("agents * max_chats must cover every citizen")
     if len(config.agent_tokens) != config.agents:
         raise ValueError("one agent token per agent is needed")
-    context = spawn_context()
-    barrier = context.Barrier(config.workers + 1)
-    start = context.Value("d", 0.0)
-    results: multiprocessing.Queue[dict[str, Any]] = context.Queue()
-    processes = [context.Process(target=_worker_main, args=(i, config, barrier, start, results),
-                                 daemon=True) for i in range(config.workers)]
-    for process in processes:
-        process.start()
+    start = spawn_context().Value("d", 0.0)
+    pool = start_workers(config.workers, _worker_main, config, start)
+    barrier, processes = pool.barrier, pool.processes
     server = CpuMeter(config.server_pid) if config.server_pid else None
     machine = MachineMeter()
     try:
@@ -310,7 +306,7 @@ def run_chat(config: ChatConfig) -> dict[str, Any]:
     server_cpu = server.share() if server is not None else None
     server_rss = process_rss_bytes(server.pid) if server is not None else None
     limit_s = config.warmup_s + config.duration_s + config.drain_s + 60
-    reports = collect_reports(results, processes, limit_s)
+    reports = collect_reports(pool.results, processes, limit_s)
     merged = merge_reports(config, reports, server_cpu, server_rss)
     merged["machine_busy_cores"] = busy
     delivered = merged["delivered_rate"]

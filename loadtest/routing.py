@@ -32,7 +32,7 @@ from loadtest.workers import (
     new_session,
     parent_wait,
     report_from_worker,
-    spawn_context,
+    start_workers,
     wait_barrier,
 )
 
@@ -248,13 +248,8 @@ def _worker_main(index: int, config: RoutingConfig, barrier: threading.Barrier,
 def run_routing(config: RoutingConfig) -> dict[str, Any]:
     if len(config.agent_tokens) != config.agents:
         raise ValueError("one agent token per agent is needed")
-    context = spawn_context()
-    barrier = context.Barrier(config.workers + 1)
-    results: multiprocessing.Queue[dict[str, Any]] = context.Queue()
-    processes = [context.Process(target=_worker_main, args=(i, config, barrier, results),
-                                 daemon=True) for i in range(config.workers)]
-    for process in processes:
-        process.start()
+    pool = start_workers(config.workers, _worker_main, config)
+    barrier, results, processes = pool.barrier, pool.results, pool.processes
     meter = CpuMeter(config.server_pid) if config.server_pid else None
     server_cpu = None
     try:

@@ -24,7 +24,7 @@ from loadtest.workers import (
     new_session,
     parent_wait,
     report_from_worker,
-    spawn_context,
+    start_workers,
     wait_barrier,
 )
 
@@ -114,13 +114,8 @@ def _worker_main(index: int, config: StormConfig, barrier: threading.Barrier,
 def run_storm(config: StormConfig,
               while_held: Callable[[], None] | None = None) -> dict[str, Any]:
     """Run the storm; ``while_held`` runs in this process while every connection is open."""
-    context = spawn_context()
-    barrier = context.Barrier(config.workers + 1)
-    results: multiprocessing.Queue[dict[str, Any]] = context.Queue()
-    processes = [context.Process(target=_worker_main, args=(i, config, barrier, results),
-                                 daemon=True) for i in range(config.workers)]
-    for process in processes:
-        process.start()
+    pool = start_workers(config.workers, _worker_main, config)
+    barrier, results, processes = pool.barrier, pool.results, pool.processes
     pid = config.server_pid
     rss0 = rss1 = 0
     server_cpu = None

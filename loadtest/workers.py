@@ -9,6 +9,7 @@ import queue
 import threading
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from multiprocessing.context import SpawnContext
 from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
@@ -21,6 +22,29 @@ BARRIER_TIMEOUT_S = 120.0
 
 def spawn_context() -> SpawnContext:
     return multiprocessing.get_context("spawn")
+
+
+@dataclass
+class WorkerPool:
+    barrier: threading.Barrier
+    results: multiprocessing.Queue[dict[str, Any]]
+    processes: list[BaseProcess]
+
+
+def start_workers(count: int, target: Callable[..., None], config: Any,
+                  *shared: Any) -> WorkerPool:
+    """``count`` spawned processes running ``target(index, config, barrier, results,
+    *shared)``; the barrier has one more party, for this process."""
+    context = spawn_context()
+    barrier = context.Barrier(count + 1)
+    results: multiprocessing.Queue[dict[str, Any]] = context.Queue()
+    processes: list[BaseProcess] = [
+        context.Process(target=target, args=(index, config, barrier, results, *shared),
+                        daemon=True)
+        for index in range(count)]
+    for process in processes:
+        process.start()
+    return WorkerPool(barrier, results, processes)
 
 
 def run_loop(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
