@@ -19,6 +19,11 @@ from .support import ManualClock, make_log, populate
 CLI = Path(__file__).with_name("evidence_cli.py")
 
 
+def export_args(data_dir: Path, conversation: str, out: Path) -> list[str]:
+    return ["export", "--data-dir", str(data_dir), "--conversation", conversation,
+            "--out", str(out)]
+
+
 async def cli(*args: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -43,13 +48,7 @@ async def test_export_then_verify_then_export_again_with_consistency(tmp_path: P
     await log.close()
     first, second = tmp_path / "first.zip", tmp_path / "second.zip"
     code, out, err = await cli(
-        "export",
-        "--data-dir",
-        str(tmp_path),
-        "--conversation",
-        "conv-1",
-        "--out",
-        str(first),
+        *export_args(tmp_path, "conv-1", first),
         "--reason",
         "PV 2026/0042",
         "--actor",
@@ -62,13 +61,7 @@ async def test_export_then_verify_then_export_again_with_consistency(tmp_path: P
     assert "recordings: 2 file(s) verified" in out
     assert "exported" in out and "by operator op-9, reason: PV 2026/0042" in out
     code, _, err = await cli(
-        "export",
-        "--data-dir",
-        str(tmp_path),
-        "--conversation",
-        "conv-1",
-        "--out",
-        str(second),
+        *export_args(tmp_path, "conv-1", second),
         "--no-media",
     )
     assert code == 0, err
@@ -91,13 +84,7 @@ async def test_export_of_an_unknown_conversation_fails(tmp_path: Path) -> None:
     log = await _populated(tmp_path, ManualClock())
     await log.close()
     code, _, err = await cli(
-        "export",
-        "--data-dir",
-        str(tmp_path),
-        "--conversation",
-        "nope",
-        "--out",
-        str(tmp_path / "x.zip"),
+        *export_args(tmp_path, "nope", tmp_path / "x.zip"),
     )
     assert code == 2
     assert "no conversation nope" in err
@@ -118,9 +105,7 @@ async def test_erased_texts_keep_the_bundle_verifiable(tmp_path: Path) -> None:
     assert late.text == "récent"
     await log.close()
     out = tmp_path / "conv-1.zip"
-    code, _, err = await cli(
-        "export", "--data-dir", str(tmp_path), "--conversation", "conv-1", "--out", str(out)
-    )
+    code, _, err = await cli(*export_args(tmp_path, "conv-1", out))
     assert code == 0, err
     result = verify_bundle(out)
     assert result.ok, result.fault
@@ -148,9 +133,7 @@ async def test_rotate_key_command_and_bundle_across_rotations(tmp_path: Path) ->
         assert code == 0, err
     assert EvidencePaths.of(tmp_path).key.stat().st_mode & 0o777 == 0o600
     bundle = tmp_path / "b.zip"
-    code, _, err = await cli(
-        "export", "--data-dir", str(tmp_path), "--conversation", "conv-1", "--out", str(bundle)
-    )
+    code, _, err = await cli(*export_args(tmp_path, "conv-1", bundle))
     assert code == 0, err
     code, out, err = await cli("verify", str(bundle), "--trusted-key", first_key)
     assert code == 0, err
@@ -178,26 +161,14 @@ async def test_export_refuses_when_a_recording_is_missing(tmp_path: Path) -> Non
     await log.close()
     conversation.recording.unlink()
     code, _, err = await cli(
-        "export",
-        "--data-dir",
-        str(tmp_path),
-        "--conversation",
-        "conv-1",
-        "--out",
-        str(tmp_path / "x.zip"),
+        *export_args(tmp_path, "conv-1", tmp_path / "x.zip"),
     )
     assert code == 2
     assert "conv-1/room-1-citizen.webm is not in" in err
     assert not (tmp_path / "x.zip").exists()
     assert not (tmp_path / "x.zip.partial").exists()
     code, _, err = await cli(
-        "export",
-        "--data-dir",
-        str(tmp_path),
-        "--conversation",
-        "conv-1",
-        "--out",
-        str(tmp_path / "x.zip"),
+        *export_args(tmp_path, "conv-1", tmp_path / "x.zip"),
         "--no-media",
     )
     assert code == 0, err
@@ -216,13 +187,7 @@ async def test_export_proves_consistency_from_a_checkpoint_someone_holds(tmp_pat
     await log.close()
     out = tmp_path / "conv-1.zip"
     code, _, err = await cli(
-        "export",
-        "--data-dir",
-        str(tmp_path),
-        "--conversation",
-        "conv-1",
-        "--out",
-        str(out),
+        *export_args(tmp_path, "conv-1", out),
         "--consistency-from",
         str(held),
     )
@@ -234,13 +199,7 @@ async def test_export_proves_consistency_from_a_checkpoint_someone_holds(tmp_pat
     origin, size, rest = held.read_text().split("\n", 2)
     forged.write_text(f"{origin}\n{int(size) - 1}\n{rest}")
     code, _, err = await cli(
-        "export",
-        "--data-dir",
-        str(tmp_path),
-        "--conversation",
-        "conv-1",
-        "--out",
-        str(tmp_path / "x.zip"),
+        *export_args(tmp_path, "conv-1", tmp_path / "x.zip"),
         "--consistency-from",
         str(forged),
     )
