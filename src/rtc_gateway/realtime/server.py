@@ -23,7 +23,7 @@ from rtc_gateway.realtime.connection import ClientConnection, ClientInfo, Namesp
 from rtc_gateway.realtime.eager import start_eagerly
 from rtc_gateway.realtime.engine import engine_error, open_payload
 from rtc_gateway.realtime.frames import BINARY
-from rtc_gateway.realtime.links import PollingLink, WebSocketLink
+from rtc_gateway.realtime.links import ENGINE_NOOP, PollingLink, WebSocketLink
 from rtc_gateway.realtime.outbox import Outbox
 from rtc_gateway.realtime.packets import (
     ACK,
@@ -194,7 +194,7 @@ class RealtimeServer:
                 await ws.close()
                 return ws
             await ws.send_str(ENGINE_PONG + PROBE)
-            polling.send(b"6", False)
+            polling.send(ENGINE_NOOP, False)
             upgrade = await ws.receive(timeout=self._ping_timeout_s)
         except TimeoutError:
             await ws.close()
