@@ -15,11 +15,12 @@ from aiohttp import web
 
 from rtc_gateway.realtime.frames import BINARY, TEXT, websocket_frame
 from rtc_gateway.realtime.outbox import Outbox
+from rtc_gateway.realtime.packets import ENGINE_CLOSE, ENGINE_NOOP
 
 log = logging.getLogger(__name__)
 
-ENGINE_NOOP = b"6"
-ENGINE_CLOSE = b"1"
+NOOP_PACKET = ENGINE_NOOP.encode()
+CLOSE_PACKET = ENGINE_CLOSE.encode()
 POLLING_SEPARATOR = b"\x1e"
 
 
@@ -144,7 +145,7 @@ class PollingLink:
         """The client moved to a WebSocket: a waiting GET ends with a no-op."""
         self._closed = True
         if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(ENGINE_NOOP)
+            self._waiter.set_result(NOOP_PACKET)
 
     def abort(self) -> None:
         if self._closed:
@@ -153,7 +154,7 @@ class PollingLink:
         self._queue.clear()
         self._queued_bytes = 0
         if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(ENGINE_CLOSE)
+            self._waiter.set_result(CLOSE_PACKET)
         self._on_closed()
 
     def close_soon(self, code: int) -> None:
@@ -166,7 +167,7 @@ class PollingLink:
 
     def _drain(self) -> bytes:
         if self._closed and not self._queue:
-            return ENGINE_CLOSE
+            return CLOSE_PACKET
         queued, self._queue = self._queue, []
         self._queued_bytes = 0
         return POLLING_SEPARATOR.join(

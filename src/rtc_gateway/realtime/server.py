@@ -23,7 +23,7 @@ from rtc_gateway.realtime.connection import ClientConnection, ClientInfo, Namesp
 from rtc_gateway.realtime.eager import start_eagerly
 from rtc_gateway.realtime.engine import engine_error, open_payload
 from rtc_gateway.realtime.frames import BINARY
-from rtc_gateway.realtime.links import ENGINE_NOOP, PollingLink, WebSocketLink
+from rtc_gateway.realtime.links import NOOP_PACKET, PollingLink, WebSocketLink
 from rtc_gateway.realtime.outbox import Outbox
 from rtc_gateway.realtime.packets import (
     ACK,
@@ -35,6 +35,7 @@ from rtc_gateway.realtime.packets import (
     ENGINE_MESSAGE,
     ENGINE_PING,
     ENGINE_PONG,
+    ENGINE_UPGRADE,
     EVENT,
     MalformedPacket,
     Packet,
@@ -194,12 +195,13 @@ class RealtimeServer:
                 await ws.close()
                 return ws
             await ws.send_str(ENGINE_PONG + PROBE)
-            polling.send(ENGINE_NOOP, False)
+            polling.send(NOOP_PACKET, False)
             upgrade = await ws.receive(timeout=self._ping_timeout_s)
         except TimeoutError:
             await ws.close()
             return ws
-        if upgrade.type is not WSMsgType.TEXT or upgrade.data != "5" or client not in self._clients:
+        if upgrade.type is not WSMsgType.TEXT or upgrade.data != ENGINE_UPGRADE \
+                or client not in self._clients:
             await ws.close()  # no upgrade, or the polling session ended meanwhile
             return ws
         client.link = self._websocket_link(ws, transport)
