@@ -119,7 +119,7 @@ def cmd_profile(args: argparse.Namespace) -> dict[str, Any]:
     from loadtest.race import RESULTS_DIR
 
     report = profile_gateway(ProfileConfig(serializer=args.serializer, rate=args.rate,
-                                           duration_s=args.duration),
+                                           duration_s=args.duration, native=args.native),
                              Path(args.out) if args.out else RESULTS_DIR / "profiles")
     print(format_profile(report), file=sys.stderr)
     return {"load": report["load"], "raw": report["raw"]}
@@ -196,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     profile.add_argument("--rate", type=float, default=5000)
     profile.add_argument("--duration", type=float, default=15.0)
     profile.add_argument("--out", help="directory for the raw stacks and the report")
+    profile.add_argument("--native", action="store_true",
+                         help="sample C frames too (uvloop, the interpreter, extensions)")
     profile.set_defaults(run=cmd_profile)
 
     price = commands.add_parser("price", help="gateway with and without candidate fixes")

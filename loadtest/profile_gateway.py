@@ -38,6 +38,8 @@ class ProfileConfig:
     agents: int = 20
     max_chats: int = 10
     gateway_args: tuple[str, ...] = ()
+    native: bool = False
+    """Also sample C frames (uvloop, the interpreter, extension modules)."""
 
 
 def child_pid(pid: int, limit_s: float = 10.0) -> int:
@@ -106,8 +108,8 @@ def profile_gateway(config: ProfileConfig, out_dir: Path) -> dict[str, Any]:
         raise RuntimeError("py-spy is not installed (pip install py-spy)")
     out_dir.mkdir(parents=True, exist_ok=True)
     raw_path = out_dir / f"gateway-{config.serializer}-{config.rate:g}.raw"
-    launcher = (spy, "record", "--gil", "--rate", str(config.sample_rate), "--format", "raw",
-                "-o", str(raw_path), "--")
+    launcher = (spy, "record", "--gil", *(("--native",) if config.native else ()),
+                "--rate", str(config.sample_rate), "--format", "raw", "-o", str(raw_path), "--")
     server = start_server("gateway", config.serializer, launcher=launcher,
                           extra_args=config.gateway_args)
     gateway_pid = child_pid(server.pid)

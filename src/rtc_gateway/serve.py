@@ -10,6 +10,7 @@ from aiohttp import web
 from rtc_gateway.app import build_gateway
 from rtc_gateway.config import Settings
 from rtc_gateway.gc_tuning import tune_for_serving
+from rtc_gateway.realtime.front_door import RealtimeSite
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,8 @@ async def serve(settings: Settings) -> None:
     runner = web.AppRunner(gateway.app, handle_signals=False, access_log=None,
                            shutdown_timeout=5.0)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port, backlog=4096, reuse_address=True)
+    site = RealtimeSite(runner, gateway.server, settings.host, settings.port, backlog=4096,
+                        reuse_address=True)
     await site.start()
     tune_for_serving()
     log.info("listening", extra={"host": settings.host, "port": settings.port,

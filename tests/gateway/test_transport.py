@@ -53,7 +53,7 @@ async def test_http_endpoints(gw: RunningGateway) -> None:
                  "rtc_message_relay_seconds", "rtc_rejected_events",
                  "rtc_video_rooms 0.0", "rtc_video_frames_relayed_total",
                  "rtc_websocket_clients 1.0", "rtc_clients_cut_off_total 0.0",
-                 "rtc_heartbeat_timeouts_total 0.0"):
+                 "rtc_heartbeat_timeouts_total 0.0", "rtc_websockets_taken_total 1.0"):
         assert name in text, name
 
 

@@ -3,72 +3,20 @@ and refusal, acks, unreadable packets, heartbeat, and slow readers."""
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
-from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
-from rtc_gateway.realtime.codecs import JsonCodec
-from rtc_gateway.realtime.connection import ClientInfo
-from rtc_gateway.realtime.server import ConnectRefused, Greeting, RealtimeServer
-
-BIG = "x" * 4000
+from tests.realtime.echo import EchoNamespace, serving
 
 
-class EchoNamespace:
-    def __init__(self, server: RealtimeServer) -> None:
-        self.server = server
-        self.gone: list[tuple[str, str]] = []
-
-    async def connect(self, sid: str, client: ClientInfo, auth: Any) -> Greeting | None:
-        if auth != {"let": "me in"}:
-            raise ConnectRefused({"message": "refused", "data": {"code": "unauthorized"}})
-        self.server.enter_room(sid, "all")
-        return "hello", {"remote": client.remote}
-
-    async def event(self, event: object, sid: str, args: tuple[Any, ...]) -> Any:
-        if event == "flood":
-            for sent in range(int(args[0])):
-                self.server.emit("big", BIG, namespace="/echo", room="all")
-                if sent % 20 == 19:
-                    await asyncio.sleep(0.002)
-        await asyncio.sleep(0)
-        return {"event": event, "args": list(args)}
-
-    def malformed(self, sid: str, reason: str) -> Any:
-        return {"malformed": reason}
-
-    async def disconnect(self, sid: str, reason: str) -> None:
-        self.gone.append((sid, reason))
-
-    async def someone_gone(self, limit_s: float = 5.0) -> None:
-        """Wait until a socket has left (the assertions that follow say which)."""
-        for _ in range(int(limit_s / 0.05)):
-            if self.gone:
-                return
-            await asyncio.sleep(0.05)
-
-
-@pytest.fixture
-async def served() -> AsyncIterator[tuple[str, EchoNamespace]]:
-    server = RealtimeServer(codec=JsonCodec(), origins=lambda origin, host, scheme: True,
-                            max_message_bytes=8192, ping_interval_s=0.3, ping_timeout_s=0.3,
-                            max_buffered_bytes=256 * 1024)
-    namespace = EchoNamespace(server)
-    server.add_namespace("/echo", namespace)
-    app = web.Application()
-    server.attach(app)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket", namespace
-    await runner.cleanup()
+@pytest.fixture(params=["front door", "aiohttp route"])
+async def served(request: pytest.FixtureRequest) -> AsyncIterator[tuple[str, EchoNamespace]]:
+    """The same server behind the front door (WebSockets it owns) and behind a plain
+    aiohttp site (WebSockets served through aiohttp): every test runs on both."""
+    async with serving(front_door=request.param == "front door") as (port, namespace):
+        yield f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket", namespace
 
 
 async def joined(session: aiohttp.ClientSession, url: str) -> aiohttp.ClientWebSocketResponse:

@@ -7,12 +7,17 @@ compression is never negotiated.
 
 import struct
 
+CONTINUATION = 0x0
 TEXT = 0x1
 BINARY = 0x2
+CLOSE = 0x8
+PING = 0x9
+PONG = 0xA
 _FIN = 0x80
 _SHORT = struct.Struct("!BB")
 _MEDIUM = struct.Struct("!BBH")
 _LONG = struct.Struct("!BBQ")
+_CLOSE_CODE = struct.Struct("!H")
 
 
 def websocket_frame(payload: bytes, opcode: int) -> bytes:
@@ -23,3 +28,12 @@ def websocket_frame(payload: bytes, opcode: int) -> bytes:
     if length < 65536:
         return _MEDIUM.pack(first, 126, length) + payload
     return _LONG.pack(first, 127, length) + payload
+
+
+def close_frame(code: int) -> bytes:
+    return websocket_frame(_CLOSE_CODE.pack(code), CLOSE)
+
+
+def close_code(payload: bytes) -> int | None:
+    """The status code of a received close frame, ``None`` when it carries none."""
+    return _CLOSE_CODE.unpack_from(payload)[0] if len(payload) >= 2 else None

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from rtc_gateway.realtime.frames import BINARY, TEXT, websocket_frame
+from rtc_gateway.realtime.frames import BINARY, TEXT, close_frame, websocket_frame
 from rtc_gateway.realtime.outbox import Outbox
 from rtc_gateway.realtime.packets import ENGINE_CLOSE, ENGINE_NOOP
 
@@ -37,19 +37,21 @@ class Link(Protocol):
 class WebSocketLink:
     """Gathers a client's frames and writes them to the transport once per loop turn; a
     reader that falls too far behind is cut off rather than buffered without bound (it
-    reconnects and resumes)."""
+    reconnects and resumes). ``close`` ends the WebSocket with a status code, after the
+    frames already sent: aiohttp's closing handshake, or a close frame written here for
+    a connection the realtime server owns (:func:`close_frame_then_transport`)."""
 
-    __slots__ = ("_closing", "_max_buffered", "_on_cut_off", "_outbox", "_pending",
-                 "_transport", "ws")
+    __slots__ = ("_close", "_closing", "_max_buffered", "_on_cut_off", "_outbox", "_pending",
+                 "_transport")
 
-    def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport,
-                 outbox: Outbox, max_buffered: int, on_cut_off: Callable[[], None]) -> None:
-        self.ws = ws
+    def __init__(self, transport: asyncio.Transport, outbox: Outbox, max_buffered: int,
+                 on_cut_off: Callable[[], None], close: Callable[[int], None]) -> None:
         self._transport = transport
         self._outbox = outbox
         self._pending: list[bytes] | None = None
         self._max_buffered = max_buffered
         self._on_cut_off = on_cut_off
+        self._close = close
         self._closing = False
 
     def send(self, payload: bytes, binary: bool) -> None:
@@ -72,15 +74,32 @@ class WebSocketLink:
             self.abort()
 
     def abort(self) -> None:
-        """The reader loop sees the connection closed and cleans up."""
+        """The reader sees the connection closed and cleans up."""
         self._closing = True
         self._transport.abort()
 
     def close_soon(self, code: int) -> None:
         if self._closing:
             return
+        self._flush()
         self._closing = True
-        _spawn(self.ws.close(code=code))
+        self._close(code)
+
+
+def close_frame_then_transport(transport: asyncio.Transport) -> Callable[[int], None]:
+    def close(code: int) -> None:
+        if not transport.is_closing():
+            transport.write(close_frame(code))
+            transport.close()
+
+    return close
+
+
+def aiohttp_closing_handshake(ws: web.WebSocketResponse) -> Callable[[int], None]:
+    def close(code: int) -> None:
+        _spawn(ws.close(code=code))
+
+    return close
 
 
 class PollingLink:
@@ -176,6 +195,11 @@ class PollingLink:
 
 
 _closing: set[asyncio.Task[bool]] = set()
+
+
+async def closing_handshakes() -> None:
+    """Until the closing handshakes started on aiohttp's WebSockets have ended."""
+    await asyncio.gather(*_closing, return_exceptions=True)
 
 
 def _spawn(closing: Coroutine[Any, Any, bool]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
@@ -23,7 +23,15 @@ from rtc_gateway.realtime.connection import ClientConnection, ClientInfo, Namesp
 from rtc_gateway.realtime.eager import start_eagerly
 from rtc_gateway.realtime.engine import engine_error, open_payload
 from rtc_gateway.realtime.frames import BINARY
-from rtc_gateway.realtime.links import NOOP_PACKET, PollingLink, WebSocketLink
+from rtc_gateway.realtime.handshake import RequestHead, switching_protocols, websocket_key
+from rtc_gateway.realtime.links import (
+    NOOP_PACKET,
+    PollingLink,
+    WebSocketLink,
+    aiohttp_closing_handshake,
+    close_frame_then_transport,
+    closing_handshakes,
+)
 from rtc_gateway.realtime.outbox import Outbox
 from rtc_gateway.realtime.packets import (
     ACK,
@@ -42,6 +50,7 @@ from rtc_gateway.realtime.packets import (
 )
 from rtc_gateway.realtime.polling import PollingEndpoint
 from rtc_gateway.realtime.rooms import RoomIndex
+from rtc_gateway.realtime.websocket_connection import WebSocketConnection
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +108,7 @@ class RealtimeServer:
         self._outbox = Outbox()
         self._polling = PollingEndpoint(self)
         self._cut_off = 0
+        self._taken = 0
         self._heartbeat_timeouts = 0
         self._heartbeat: asyncio.Task[None] | None = None
         self._dropping: set[asyncio.Task[None]] = set()
@@ -117,7 +127,8 @@ class RealtimeServer:
 
     def stats(self) -> dict[str, int]:
         return {"clients": len(self._clients), "cut_off": self._cut_off,
-                "heartbeat_timeouts": self._heartbeat_timeouts}
+                "heartbeat_timeouts": self._heartbeat_timeouts,
+                "websockets_taken": self._taken}
 
     def _count_cut_off(self) -> None:
         self._cut_off += 1
@@ -167,12 +178,8 @@ class RealtimeServer:
         ws, transport = await self._accept_websocket(request)
         if transport is None:
             return ws
-        client = ClientConnection(self._websocket_link(ws, transport),
-                                  request.remote or "unknown", self._next_ping_at())
-        self._clients.add(client)
-        self._start_heartbeat()
-        client.send(open_payload(_new_sid(), [], self._ping_interval_s, self._ping_timeout_s,
-                                 self._max_message_bytes), False)
+        client = self._open_websocket_client(self._websocket_link(ws, transport),
+                                             request.remote or "unknown")
         try:
             await self._read(client, ws)
         finally:
@@ -225,8 +232,47 @@ class RealtimeServer:
 
     def _websocket_link(self, ws: web.WebSocketResponse,
                         transport: asyncio.Transport) -> WebSocketLink:
-        return WebSocketLink(ws, transport, self._outbox, self._max_buffered_bytes,
-                             self._count_cut_off)
+        return WebSocketLink(transport, self._outbox, self._max_buffered_bytes,
+                             self._count_cut_off, aiohttp_closing_handshake(ws))
+
+    def _open_websocket_client(self, link: WebSocketLink, remote: str) -> ClientConnection:
+        client = ClientConnection(link, remote, self._next_ping_at())
+        self._clients.add(client)
+        self._start_heartbeat()
+        client.send(open_payload(_new_sid(), [], self._ping_interval_s, self._ping_timeout_s,
+                                 self._max_message_bytes), False)
+        return client
+
+    def take_websocket(self, transport: asyncio.Transport, head: RequestHead,
+                       rest: bytes) -> bool:
+        """Serve a WebSocket whose opening the front door read (``front_door.py``). Only
+        a new session that passes every check is taken; anything else (an upgrade from
+        long-polling, a refusal to answer) is left to aiohttp and ``_handle``."""
+        if head.path != self.path or head.query.get("transport") != "websocket" \
+                or "sid" in head.query:
+            return False
+        scheme = "https" if transport.get_extra_info("sslcontext") is not None else "http"
+        if self._refusal_of(head.query, head.header("origin"), head.header("host"), scheme,
+                            head.header("upgrade")) is not None:
+            return False
+        key = websocket_key(head)
+        if key is None:
+            return False
+        transport.write(switching_protocols(key))
+        self._taken += 1
+        link = WebSocketLink(transport, self._outbox, self._max_buffered_bytes,
+                             self._count_cut_off, close_frame_then_transport(transport))
+        peer = transport.get_extra_info("peername")
+        client = self._open_websocket_client(link, peer[0] if peer else "unknown")
+        connection = WebSocketConnection(self, transport, client, self._max_message_bytes)
+        transport.set_protocol(connection)
+        if rest:
+            connection.data_received(rest)
+        return True
+
+    def lost(self, client: ClientConnection) -> None:
+        """A WebSocket the server owns closed."""
+        self._drop_soon(client)
 
     def open_polling_client(self, remote: str, sid: str) -> ClientConnection:
         """A new long-polling session (called by the polling endpoint)."""
@@ -274,17 +320,21 @@ class RealtimeServer:
                 pending = None
 
     def _refusal(self, request: web.Request) -> web.Response | None:
+        return self._refusal_of(request.query, request.headers.get("Origin"), request.host,
+                                request.scheme, request.headers.get("Upgrade"))
+
+    def _refusal_of(self, query: Mapping[str, str], origin: str | None, host: str | None,
+                    scheme: str, upgrade: str | None) -> web.Response | None:
         if not self._accepting:
             return engine_error(503, 3, "Server shutting down")
-        if request.query.get("EIO") != "4":
+        if query.get("EIO") != "4":
             return engine_error(400, 5, "Unsupported protocol version")
-        transport = request.query.get("transport")
+        transport = query.get("transport")
         if transport not in ("websocket", "polling"):
             return engine_error(400, 0, "Transport unknown")
-        origin = request.headers.get("Origin")
-        if origin is not None and not self._origins(origin, request.host, request.scheme):
+        if origin is not None and not self._origins(origin, host, scheme):
             return engine_error(403, 4, "Forbidden")
-        if transport == "websocket" and request.headers.get("Upgrade", "").lower() != "websocket":
+        if transport == "websocket" and (upgrade or "").lower() != "websocket":
             return engine_error(400, 3, "Bad request")
         return None
 
@@ -433,16 +483,9 @@ class RealtimeServer:
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             self._heartbeat = None
-        clients = list(self._clients)
-        await asyncio.gather(*(_close(client) for client in clients), return_exceptions=True)
-
-
-async def _close(client: ClientConnection) -> None:
-    link = client.link
-    if isinstance(link, WebSocketLink):
-        await link.ws.close(code=GOING_AWAY, message=b"server shutdown")
-    else:
-        link.close_soon(GOING_AWAY)
+        for client in list(self._clients):
+            client.close_soon(GOING_AWAY)
+        await closing_handshakes()
 
 
 def _new_sid() -> str:

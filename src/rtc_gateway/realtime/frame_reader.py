@@ -1,0 +1,107 @@
+"""Client-to-server WebSocket frames (RFC 6455 §5), read off a connection's bytes.
+
+Whole messages come out: fragments are joined, payloads unmasked, control frames passed
+on between them. Anything the RFC forbids raises :class:`ProtocolViolation` with the
+close code to answer it with; a message over the size limit is refused as soon as its
+header says so, before its payload is buffered.
+"""
+
+from __future__ import annotations
+
+from rtc_gateway.realtime.frames import BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT
+
+PROTOCOL_ERROR = 1002
+MESSAGE_TOO_BIG = 1009
+_DATA = (TEXT, BINARY)
+_CONTROL = (CLOSE, PING, PONG)
+
+Message = tuple[int, bytes]
+"""``(opcode, payload)``: a whole TEXT or BINARY message, or a control frame."""
+
+
+class ProtocolViolation(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+
+
+class FrameReader:
+    __slots__ = ("_buffer", "_fragment_opcode", "_fragments", "_fragments_size", "_max_message")
+
+    def __init__(self, max_message_bytes: int) -> None:
+        self._max_message = max_message_bytes
+        self._buffer = b""
+        self._fragments: list[bytes] = []
+        self._fragment_opcode = 0
+        self._fragments_size = 0
+
+    def feed(self, data: bytes) -> list[Message]:
+        """Every message completed by ``data``; an incomplete frame waits for more."""
+        buffer = self._buffer + data if self._buffer else data
+        messages: list[Message] = []
+        position, end = 0, len(buffer)
+        while end - position >= 2:
+            first, second = buffer[position], buffer[position + 1]
+            if first & 0x70:
+                raise ProtocolViolation(PROTOCOL_ERROR, "reserved bits set")
+            if not second & 0x80:
+                raise ProtocolViolation(PROTOCOL_ERROR, "client frames must be masked")
+            length, header = second & 0x7F, 6
+            if length == 126:
+                if end - position < 4:
+                    break
+                length, header = int.from_bytes(buffer[position + 2:position + 4], "big"), 8
+            elif length == 127:
+                if end - position < 10:
+                    break
+                length, header = int.from_bytes(buffer[position + 2:position + 10], "big"), 14
+            opcode, fin = first & 0x0F, bool(first & 0x80)
+            self._check(opcode, fin, length)
+            start = position + header
+            if end - start < length:
+                break
+            payload = unmask(buffer[start - 4:start], buffer[start:start + length])
+            position = start + length
+            message = self._assemble(opcode, fin, payload)
+            if message is not None:
+                messages.append(message)
+        self._buffer = buffer[position:]
+        return messages
+
+    def _check(self, opcode: int, fin: bool, length: int) -> None:
+        if opcode in _CONTROL:
+            if length > 125 or not fin:
+                raise ProtocolViolation(PROTOCOL_ERROR, "control frames are short and whole")
+        elif opcode in _DATA:
+            if self._fragments_size or self._fragment_opcode:
+                raise ProtocolViolation(PROTOCOL_ERROR, "a message began inside another")
+        elif opcode != CONTINUATION:
+            raise ProtocolViolation(PROTOCOL_ERROR, f"unknown opcode {opcode}")
+        elif not self._fragment_opcode:
+            raise ProtocolViolation(PROTOCOL_ERROR, "a continuation with nothing to continue")
+        if opcode not in _CONTROL and self._fragments_size + length > self._max_message:
+            raise ProtocolViolation(MESSAGE_TOO_BIG, "message too big")
+
+    def _assemble(self, opcode: int, fin: bool, payload: bytes) -> Message | None:
+        if opcode in _CONTROL or (fin and opcode != CONTINUATION):
+            return opcode, payload
+        if opcode != CONTINUATION:
+            self._fragment_opcode = opcode
+        self._fragments.append(payload)
+        self._fragments_size += len(payload)
+        if not fin:
+            return None
+        whole = (self._fragment_opcode, b"".join(self._fragments))
+        self._fragments = []
+        self._fragment_opcode = self._fragments_size = 0
+        return whole
+
+
+def unmask(mask: bytes, payload: bytes) -> bytes:
+    """XOR with the 4-byte key, done as one big-integer operation."""
+    size = len(payload)
+    if not size:
+        return b""
+    key = (mask * (size // 4 + 1))[:size]
+    return (int.from_bytes(payload, "little") ^ int.from_bytes(key, "little")).to_bytes(
+        size, "little")

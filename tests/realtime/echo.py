@@ -1,0 +1,77 @@
+"""A namespace for the realtime server's tests: connects with a password, echoes events,
+floods on request, and records who left and why."""
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+from rtc_gateway.realtime.codecs import JsonCodec
+from rtc_gateway.realtime.connection import ClientInfo
+from rtc_gateway.realtime.front_door import RealtimeSite
+from rtc_gateway.realtime.server import ConnectRefused, Greeting, RealtimeServer
+
+BIG = "x" * 4000
+
+
+class EchoNamespace:
+    def __init__(self, server: RealtimeServer) -> None:
+        self.server = server
+        self.gone: list[tuple[str, str]] = []
+
+    async def connect(self, sid: str, client: ClientInfo, auth: Any) -> Greeting | None:
+        if auth != {"let": "me in"}:
+            raise ConnectRefused({"message": "refused", "data": {"code": "unauthorized"}})
+        self.server.enter_room(sid, "all")
+        return "hello", {"remote": client.remote}
+
+    async def event(self, event: object, sid: str, args: tuple[Any, ...]) -> Any:
+        if event == "flood":
+            for sent in range(int(args[0])):
+                self.server.emit("big", BIG, namespace="/echo", room="all")
+                if sent % 20 == 19:
+                    await asyncio.sleep(0.002)
+        await asyncio.sleep(0)
+        return {"event": event, "args": list(args)}
+
+    def malformed(self, sid: str, reason: str) -> Any:
+        return {"malformed": reason}
+
+    async def disconnect(self, sid: str, reason: str) -> None:
+        self.gone.append((sid, reason))
+
+    async def someone_gone(self, limit_s: float = 5.0) -> None:
+        """Wait until a socket has left (the assertions that follow say which)."""
+        for _ in range(int(limit_s / 0.05)):
+            if self.gone:
+                return
+            await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def serving(*, front_door: bool, ping_interval_s: float = 0.3
+                  ) -> AsyncIterator[tuple[int, EchoNamespace]]:
+    """An echo server on a free port, behind the front door or a plain aiohttp site."""
+    server = RealtimeServer(codec=JsonCodec(), origins=lambda origin, host, scheme: True,
+                            max_message_bytes=8192, ping_interval_s=ping_interval_s,
+                            ping_timeout_s=0.3, max_buffered_bytes=256 * 1024)
+    namespace = EchoNamespace(server)
+    server.add_namespace("/echo", namespace)
+    app = web.Application()
+    server.attach(app)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    if front_door:
+        await RealtimeSite(runner, server, "127.0.0.1", port).start()
+    else:
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield port, namespace
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,87 @@
+"""Reading client frames: unmasking, fragments, control frames, and what the RFC forbids."""
+
+import os
+import struct
+
+import pytest
+
+from rtc_gateway.realtime.frame_reader import (
+    MESSAGE_TOO_BIG,
+    PROTOCOL_ERROR,
+    FrameReader,
+    ProtocolViolation,
+    unmask,
+)
+from rtc_gateway.realtime.frames import BINARY, CLOSE, CONTINUATION, PING, TEXT
+
+
+def client_frame(opcode: int, payload: bytes, *, fin: bool = True, masked: bool = True,
+                 rsv: int = 0) -> bytes:
+    first = (0x80 if fin else 0) | rsv | opcode
+    length = len(payload)
+    if length < 126:
+        header = struct.pack("!BB", first, (0x80 if masked else 0) | length)
+    elif length < 65536:
+        header = struct.pack("!BBH", first, (0x80 if masked else 0) | 126, length)
+    else:
+        header = struct.pack("!BBQ", first, (0x80 if masked else 0) | 127, length)
+    if not masked:
+        return header + payload
+    mask = os.urandom(4)
+    return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+@pytest.mark.parametrize("size", [0, 1, 3, 4, 5, 125, 126, 65535, 65536])
+def test_messages_of_every_length_class_are_unmasked(size: int) -> None:
+    payload = os.urandom(size)
+    assert FrameReader(1 << 20).feed(client_frame(BINARY, payload)) == [(BINARY, payload)]
+
+
+def test_unmask_is_its_own_inverse() -> None:
+    mask, payload = b"\x01\x02\x03\x04", b"hello, officer"
+    assert unmask(mask, unmask(mask, payload)) == payload
+    assert unmask(mask, b"") == b""
+
+
+def test_frames_split_anywhere_come_out_whole_and_in_order() -> None:
+    stream = (client_frame(TEXT, "42[\"é\"]".encode()) + client_frame(PING, b"p")
+              + client_frame(BINARY, b"\x00" * 300))
+    reader = FrameReader(4096)
+    messages = []
+    for position in range(len(stream)):
+        messages += reader.feed(stream[position:position + 1])
+    assert messages == [(TEXT, "42[\"é\"]".encode()), (PING, b"p"), (BINARY, b"\x00" * 300)]
+
+
+def test_a_fragmented_message_is_joined_around_a_control_frame() -> None:
+    reader = FrameReader(4096)
+    assert reader.feed(client_frame(TEXT, b"42[\"he", fin=False)) == []
+    assert reader.feed(client_frame(PING, b"") + client_frame(CONTINUATION, b"llo\"", fin=False)) \
+        == [(PING, b"")]
+    assert reader.feed(client_frame(CONTINUATION, b"]")) == [(TEXT, b"42[\"hello\"]")]
+    assert reader.feed(client_frame(TEXT, b"2")) == [(TEXT, b"2")], "the reader starts afresh"
+
+
+@pytest.mark.parametrize(("frames", "code"), [
+    (client_frame(TEXT, b"x", masked=False), PROTOCOL_ERROR),
+    (client_frame(TEXT, b"x", rsv=0x40), PROTOCOL_ERROR),
+    (client_frame(0x3, b"x"), PROTOCOL_ERROR),
+    (client_frame(CONTINUATION, b"x"), PROTOCOL_ERROR),
+    (client_frame(PING, b"x" * 126), PROTOCOL_ERROR),
+    (client_frame(CLOSE, b"\x03\xe8", fin=False), PROTOCOL_ERROR),
+    (client_frame(TEXT, b"a", fin=False) + client_frame(TEXT, b"b"), PROTOCOL_ERROR),
+    (client_frame(TEXT, b"x" * 101), MESSAGE_TOO_BIG),
+    (client_frame(TEXT, b"x" * 60, fin=False) + client_frame(CONTINUATION, b"x" * 60),
+     MESSAGE_TOO_BIG),
+])
+def test_what_the_rfc_forbids_is_refused_with_its_close_code(frames: bytes, code: int) -> None:
+    with pytest.raises(ProtocolViolation) as refused:
+        FrameReader(100).feed(frames)
+    assert refused.value.code == code
+
+
+def test_an_oversized_message_is_refused_from_its_header_alone() -> None:
+    header_only = client_frame(BINARY, b"x" * 70000)[:14]
+    with pytest.raises(ProtocolViolation) as refused:
+        FrameReader(65536).feed(header_only)
+    assert refused.value.code == MESSAGE_TOO_BIG
