@@ -15,10 +15,9 @@ from rtc_gateway.realtime.frames import BINARY, CLOSE, PING, PONG, TEXT
 from tests.realtime.echo import EchoNamespace, serving
 from tests.realtime.test_frame_reader import client_frame
 
-OPENING = ("GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-           "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-           ).encode()
+OPENING = (b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+           b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+           b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
 JOIN = '40/echo,{"let":"me in"}'
 
 
@@ -122,7 +121,7 @@ async def test_a_client_close_is_echoed_and_its_sockets_leave(
 ])
 async def test_a_broken_frame_closes_only_its_connection(
         door: tuple[int, EchoNamespace], opcode: int, payload: bytes, code: int) -> None:
-    port, namespace = door
+    port, _ = door
     bystander = await RawClient.open(port)
     await bystander.joined()
     client = await RawClient.open(port)
