@@ -9,8 +9,16 @@ from rtc_gateway.domain.routing import QueueStat
 from rtc_gateway.domain.timestamps import format_utc
 from rtc_gateway.ports.notifier import AgentOverview
 
+_last_spelled: tuple[Message | None, dict[str, Any]] = (None, {})
+
 
 def message_wire(message: Message) -> dict[str, Any]:
+    """The relay to the other side and the sender's ack spell the same message one after
+    the other: the second spelling is the first one's dict (no caller modifies it)."""
+    global _last_spelled
+    last, spelled = _last_spelled
+    if last is message:
+        return spelled
     wire: dict[str, Any] = {
         "conversation_id": message.conversation_id,
         "seq": message.seq,
@@ -20,6 +28,7 @@ def message_wire(message: Message) -> dict[str, Any]:
     }
     if message.client_msg_id is not None:
         wire["client_msg_id"] = message.client_msg_id
+    _last_spelled = (message, wire)
     return wire
 
 
