@@ -72,3 +72,23 @@ async def test_close_ends_the_process(tmp_path: Path) -> None:
     assert pid is not None
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+async def test_batches_sent_before_the_first_is_answered_get_their_own_answers(
+        tmp_path: Path) -> None:
+    """Requests follow each other down the pipe; each caller gets its own batch's
+    answer, even when a caller stops waiting for its answer half-way."""
+    host = host_for(tmp_path)
+    await host.open()
+    first = asyncio.ensure_future(host.write([entry(1), entry(2)], want_checkpoint=False))
+    abandoned = asyncio.ensure_future(host.write([entry(3)], want_checkpoint=False))
+    third = asyncio.ensure_future(host.write([entry(4), entry(5), entry(6)],
+                                             want_checkpoint=True))
+    await asyncio.sleep(0)
+    abandoned.cancel()
+    results = await asyncio.gather(first, third)
+    assert [p[:2] for p in results[0].placed] == [(0, 1), (1, 2)]  # type: ignore[index]
+    assert [p[:2] for p in results[1].placed] == [(3, 4), (4, 5), (5, 6)]  # type: ignore[index]
+    assert results[1].size == 6 and results[1].note is not None
+    assert abandoned.cancelled()
+    await host.close()

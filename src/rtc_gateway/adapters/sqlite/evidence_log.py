@@ -40,6 +40,7 @@ from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.evidence_log import EvidenceEntry, LoggedRecord, RecordKind
 
 logger = logging.getLogger(__name__)
+BATCHES_IN_FLIGHT = 2
 _T = TypeVar("_T")
 
 __all__ = ["EvidenceLogClosed", "InvalidEntry", "SqliteEvidenceLog", "StoredCheckpoint",
@@ -101,6 +102,7 @@ class SqliteEvidenceLog:
         self._key_stamp: tuple[int, int] | None = None
         self._last_checkpoint_size = -1
         self._writer_task: asyncio.Task[None] | None = None
+        self._commits: set[asyncio.Task[None]] = set()
         self._ticker_task: asyncio.Task[None] | None = None
         self._accepting = False
         self.batches_committed = 0
@@ -132,6 +134,7 @@ class SqliteEvidenceLog:
             if self._writer_task is not None:
                 self._writer_task.cancel()
                 await asyncio.gather(self._writer_task, return_exceptions=True)
+            await asyncio.gather(*self._commits, return_exceptions=True)
             await self._host.close()
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(self._reader_pool, self._close_reader)
@@ -278,33 +281,47 @@ class SqliteEvidenceLog:
                     logger.exception("periodic evidence checkpoint failed")
 
     async def _write_loop(self) -> None:
+        """Sends what is queued as one batch, with up to ``BATCHES_IN_FLIGHT`` batches
+        sent and not yet answered: the writer starts the next batch as soon as it has
+        committed one, instead of waiting for this loop to read the answer and send
+        more. Answers come back in the order batches were sent."""
+        slots = asyncio.Semaphore(BATCHES_IN_FLIGHT)
         while True:
             await self._wake.wait()
+            await slots.acquire()
             self._wake.clear()
             batch, self._queue = self._queue, []
             waiters, self._checkpoint_waiters = self._checkpoint_waiters, []
             if not batch and not waiters:
+                slots.release()
                 continue
-            instants = [record_instant(entry.at) for entry, _ in batch]
-            try:
-                result = await self._host.write(
-                    [_pending(entry, at) for (entry, _), at in zip(batch, instants, strict=True)],
-                    bool(waiters))
-            except Exception as error:
-                for _, future in batch:
-                    _fail(future, error)
-                for waiter in waiters:
-                    _fail(waiter, error)
-                continue
-            self._size = result.size
-            self._last_checkpoint_size = result.last_checkpoint_size
-            self.batches_committed += 1
-            for (entry, future), at, placed in zip(batch, instants, result.placed, strict=True):
-                if not future.done():
-                    _resolve(future, entry, at, placed)
+            commit = asyncio.create_task(self._commit(batch, waiters))
+            self._commits.add(commit)
+            commit.add_done_callback(self._commits.discard)
+            commit.add_done_callback(lambda _: slots.release())
+
+    async def _commit(self, batch: list[tuple[EvidenceEntry, "asyncio.Future[LoggedRecord]"]],
+                      waiters: list["asyncio.Future[str]"]) -> None:
+        instants = [record_instant(entry.at) for entry, _ in batch]
+        try:
+            result = await self._host.write(
+                [_pending(entry, at) for (entry, _), at in zip(batch, instants, strict=True)],
+                bool(waiters))
+        except Exception as error:
+            for _, future in batch:
+                _fail(future, error)
             for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_result(result.note or "")
+                _fail(waiter, error)
+            return
+        self._size = result.size
+        self._last_checkpoint_size = result.last_checkpoint_size
+        self.batches_committed += 1
+        for (entry, future), at, placed in zip(batch, instants, result.placed, strict=True):
+            if not future.done():
+                _resolve(future, entry, at, placed)
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(result.note or "")
 
     # -- reader ----------------------------------------------------------------
 

@@ -9,6 +9,7 @@ batch once and reads back where every record landed.
 import asyncio
 import logging
 import sys
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -76,32 +77,90 @@ class _WriteReply(msgspec.Struct, array_like=True):
     last_checkpoint_size: int
 
 
+class _Child:
+    """One running writer process: requests go down its stdin; a reader task takes its
+    replies off stdout, in order, and answers the oldest waiting request with each."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self._waiting: deque[asyncio.Future[_Reply]] = deque()
+        self._decoder = msgspec.msgpack.Decoder(_Reply)
+        self._reader = asyncio.get_running_loop().create_task(self._read_replies())
+
+    @property
+    def alive(self) -> bool:
+        return self.process.returncode is None and not self._reader.done()
+
+    async def request(self, frame: bytes) -> _Reply:
+        """Send at once; the reply may come after other requests sent meanwhile."""
+        stdin = self.process.stdin
+        assert stdin is not None
+        reply: asyncio.Future[_Reply] = asyncio.get_running_loop().create_future()
+        self._waiting.append(reply)
+        try:
+            stdin.write(len(frame).to_bytes(_HEADER, "big") + frame)
+            await stdin.drain()
+        except ConnectionError:
+            pass  # the reader sees the child gone and fails every waiting request
+        return await reply
+
+    async def _read_replies(self) -> None:
+        stdout = self.process.stdout
+        assert stdout is not None
+        try:
+            while True:
+                size = int.from_bytes(await stdout.readexactly(_HEADER), "big")
+                reply = self._decoder.decode(await stdout.readexactly(size))
+                waiting = self._waiting.popleft()
+                if not waiting.done():
+                    waiting.set_result(reply)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            if self.process.returncode is None:
+                self.process.kill()
+            await self.process.wait()
+            while self._waiting:
+                waiting = self._waiting.popleft()
+                if not waiting.done():
+                    waiting.set_exception(
+                        EvidenceWriteFailed("the evidence writer process exited"))
+
+    async def finish(self) -> None:
+        """Close its input (it exits) and wait for it."""
+        stdin = self.process.stdin
+        assert stdin is not None
+        stdin.close()
+        await self._reader
+
+
 class ProcessWriterHost:
     """The writer in a child process (``python -m ...writer_process``), over its pipes.
 
-    One request at a time, each a length-prefixed msgpack frame. The child ignores
-    SIGINT and SIGTERM (a terminal's Ctrl-C reaches the whole process group) and exits
-    when asked or when its input closes, so the gateway can flush it while shutting
-    down and it never outlives a killed gateway. A child that died is started again
-    at the next request; the batch it held fails, so its senders retry.
+    Requests are length-prefixed msgpack frames, sent as soon as they are made; the
+    child handles them in order and a batch can be on its way while the previous one
+    commits. The child ignores SIGINT and SIGTERM (a terminal's Ctrl-C reaches the
+    whole process group) and exits when asked or when its input closes, so the gateway
+    can flush it while shutting down and it never outlives a killed gateway. A child
+    that died is started again at the next request; the batches it held fail, so their
+    senders retry.
     """
 
     def __init__(self, db_path: str, key_path: str, origin: str) -> None:
         self._open_args = [db_path, key_path, origin]
-        self._process: asyncio.subprocess.Process | None = None
-        self._lock = asyncio.Lock()
-        self._reply_decoder = msgspec.msgpack.Decoder(_Reply)
+        self._child: _Child | None = None
+        self._starting = asyncio.Lock()
         self._write_decoder = msgspec.msgpack.Decoder(_WriteReply)
         self._int_decoder = msgspec.msgpack.Decoder(int)
         self._text_decoder = msgspec.msgpack.Decoder(str)
 
     async def open(self) -> int:
-        async with self._lock:
+        async with self._starting:
             return await self._start()
 
     @property
     def pid(self) -> int | None:
-        return None if self._process is None else self._process.pid
+        return None if self._child is None else self._child.process.pid
 
     async def write(self, entries: list[PendingEntry], want_checkpoint: bool) -> BatchResult:
         try:
@@ -133,53 +192,41 @@ class ProcessWriterHost:
         return self._int_decoder.decode(await self._call("erase", cutoff))
 
     async def close(self) -> None:
-        async with self._lock:
-            process, self._process = self._process, None
-            if process is None or process.returncode is not None:
+        async with self._starting:
+            child, self._child = self._child, None
+            if child is None or not child.alive:
                 return
             try:
-                await self._exchange(process, _encoder.encode(["close"]))
+                self._value(await child.request(_encoder.encode(["close"])))
             finally:
-                assert process.stdin is not None
-                process.stdin.close()
-                await process.wait()
+                await child.finish()
 
     async def _start(self) -> int:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "rtc_gateway.adapters.sqlite.writer_process",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
-        self._process = process
-        return self._int_decoder.decode(
-            await self._exchange(process, _encoder.encode(["open", *self._open_args])))
+        child = self._child = _Child(process)
+        opened = await child.request(_encoder.encode(["open", *self._open_args]))
+        return self._int_decoder.decode(self._value(opened))
 
     async def _call(self, op: str, *args: Any) -> msgspec.Raw:
         return await self._call_encoded(_encoder.encode([op, *args]))
 
     async def _call_encoded(self, request: bytes) -> msgspec.Raw:
-        async with self._lock:
-            process = self._process
-            if process is None or process.returncode is not None:
-                logger.warning("evidence writer process gone; starting another",
-                               extra={"exit_code": None if process is None
-                                      else process.returncode})
-                await self._start()
-                process = self._process
-                assert process is not None
-            return await self._exchange(process, request)
+        child = self._child
+        if child is None or not child.alive:
+            async with self._starting:
+                child = self._child
+                if child is None or not child.alive:
+                    logger.warning("evidence writer process gone; starting another",
+                                   extra={"exit_code": None if child is None
+                                          else child.process.returncode})
+                    await self._start()
+                    child = self._child
+                    assert child is not None
+        return self._value(await child.request(request))
 
-    async def _exchange(self, process: asyncio.subprocess.Process,
-                        request: bytes) -> msgspec.Raw:
-        assert process.stdin is not None and process.stdout is not None
-        try:
-            process.stdin.write(len(request).to_bytes(_HEADER, "big") + request)
-            await process.stdin.drain()
-            size = int.from_bytes(await process.stdout.readexactly(_HEADER), "big")
-            reply = self._reply_decoder.decode(await process.stdout.readexactly(size))
-        except (ConnectionError, asyncio.IncompleteReadError) as error:
-            if process.returncode is None:
-                process.kill()
-            await process.wait()
-            raise EvidenceWriteFailed("the evidence writer process exited") from error
+    def _value(self, reply: _Reply) -> msgspec.Raw:
         if not reply.ok:
             raise EvidenceWriteFailed(self._text_decoder.decode(reply.value))
         return reply.value
