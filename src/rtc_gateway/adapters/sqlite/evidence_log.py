@@ -31,7 +31,12 @@ from rtc_gateway.adapters.sqlite.evidence_writer import (
     current_key,
     record_instant,
 )
-from rtc_gateway.adapters.sqlite.writer_host import ProcessWriterHost, ThreadWriterHost, WriterHost
+from rtc_gateway.adapters.sqlite.writer_host import (
+    Outcome,
+    ProcessWriterHost,
+    ThreadWriterHost,
+    WriterHost,
+)
 from rtc_gateway.domain.timestamps import format_utc, parse_utc
 from rtc_gateway.evidence.key_store import read_statements
 from rtc_gateway.evidence.records import format_at
@@ -93,7 +98,10 @@ class SqliteEvidenceLog:
         self._interval = checkpoint_interval_s
         self._queue: list[tuple[EvidenceEntry, asyncio.Future[LoggedRecord]]] = []
         self._checkpoint_waiters: list[asyncio.Future[str]] = []
-        self._wake = asyncio.Event()
+        self._send_scheduled = False
+        self._in_flight = 0
+        self._settled = asyncio.Event()
+        """Set while no batch is in flight."""
         self._host: WriterHost = _host(writer, db_path, key_path, origin, clock)
         self._reader_pool = ThreadPoolExecutor(1, thread_name_prefix="evidence-reader")
         self._reader: sqlite3.Connection | None = None
@@ -101,8 +109,6 @@ class SqliteEvidenceLog:
         self._key: Ed25519PrivateKey | None = None
         self._key_stamp: tuple[int, int] | None = None
         self._last_checkpoint_size = -1
-        self._writer_task: asyncio.Task[None] | None = None
-        self._commits: set[asyncio.Task[None]] = set()
         self._ticker_task: asyncio.Task[None] | None = None
         self._accepting = False
         self.batches_committed = 0
@@ -114,7 +120,7 @@ class SqliteEvidenceLog:
         """Open (or create) the database and the key; start the writer."""
         self._size = await self._host.open()
         self._accepting = True
-        self._writer_task = asyncio.create_task(self._write_loop(), name="evidence-writer")
+        self._settled.set()
         if self._interval > 0:
             self._ticker_task = asyncio.create_task(self._tick(), name="evidence-checkpoints")
 
@@ -127,14 +133,10 @@ class SqliteEvidenceLog:
         if self._ticker_task is not None:
             self._ticker_task.cancel()
             await asyncio.gather(self._ticker_task, return_exceptions=True)
-        self._wake.set()
         try:
             await final
         finally:
-            if self._writer_task is not None:
-                self._writer_task.cancel()
-                await asyncio.gather(self._writer_task, return_exceptions=True)
-            await asyncio.gather(*self._commits, return_exceptions=True)
+            await self._settled.wait()
             await self._host.close()
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(self._reader_pool, self._close_reader)
@@ -148,7 +150,7 @@ class SqliteEvidenceLog:
             raise EvidenceLogClosed("the evidence log is not open")
         future: asyncio.Future[LoggedRecord] = asyncio.get_running_loop().create_future()
         self._queue.append((entry, future))
-        self._wake.set()
+        self._send_soon()
         return future
 
     async def checkpoint(self) -> str:
@@ -268,7 +270,7 @@ class SqliteEvidenceLog:
     def _request_checkpoint(self) -> "asyncio.Future[str]":
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._checkpoint_waiters.append(future)
-        self._wake.set()
+        self._send_soon()
         return future
 
     async def _tick(self) -> None:
@@ -280,48 +282,51 @@ class SqliteEvidenceLog:
                 except Exception:  # the next tick tries again; appends report their own errors
                     logger.exception("periodic evidence checkpoint failed")
 
-    async def _write_loop(self) -> None:
-        """Sends what is queued as one batch, with up to ``BATCHES_IN_FLIGHT`` batches
-        sent and not yet answered: the writer starts the next batch as soon as it has
-        committed one, instead of waiting for this loop to read the answer and send
-        more. Answers come back in the order batches were sent."""
-        slots = asyncio.Semaphore(BATCHES_IN_FLIGHT)
-        while True:
-            await self._wake.wait()
-            await slots.acquire()
-            self._wake.clear()
-            batch, self._queue = self._queue, []
-            waiters, self._checkpoint_waiters = self._checkpoint_waiters, []
-            if not batch and not waiters:
-                slots.release()
-                continue
-            commit = asyncio.create_task(self._commit(batch, waiters))
-            self._commits.add(commit)
-            commit.add_done_callback(self._commits.discard)
-            commit.add_done_callback(lambda _: slots.release())
+    def _send_soon(self) -> None:
+        """What is queued in this turn of the event loop leaves as one batch."""
+        if not self._send_scheduled and self._in_flight < BATCHES_IN_FLIGHT:
+            self._send_scheduled = True
+            asyncio.get_running_loop().call_soon(self._send)
 
-    async def _commit(self, batch: list[tuple[EvidenceEntry, "asyncio.Future[LoggedRecord]"]],
-                      waiters: list["asyncio.Future[str]"]) -> None:
-        instants = [record_instant(entry.at) for entry, _ in batch]
-        try:
-            result = await self._host.write(
-                [_pending(entry, at) for (entry, _), at in zip(batch, instants, strict=True)],
-                bool(waiters))
-        except Exception as error:
-            for _, future in batch:
-                _fail(future, error)
-            for waiter in waiters:
-                _fail(waiter, error)
+    def _send(self) -> None:
+        """Everything queued, as one batch, unless ``BATCHES_IN_FLIGHT`` are already sent
+        and unanswered: then it leaves when the oldest is answered. The writer can start
+        a batch as soon as it has committed the previous one."""
+        self._send_scheduled = False
+        if self._in_flight >= BATCHES_IN_FLIGHT or not (self._queue or self._checkpoint_waiters):
             return
-        self._size = result.size
-        self._last_checkpoint_size = result.last_checkpoint_size
-        self.batches_committed += 1
-        for (entry, future), at, placed in zip(batch, instants, result.placed, strict=True):
-            if not future.done():
-                _resolve(future, entry, at, placed)
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(result.note or "")
+        batch, self._queue = self._queue, []
+        waiters, self._checkpoint_waiters = self._checkpoint_waiters, []
+        instants = [record_instant(entry.at) for entry, _ in batch]
+        pending = [_pending(entry, at) for (entry, _), at in zip(batch, instants, strict=True)]
+        self._in_flight += 1
+        self._settled.clear()
+        self._host.submit(pending, bool(waiters),
+                          lambda outcome: self._settle(batch, instants, waiters, outcome))
+
+    def _settle(self, batch: list[tuple[EvidenceEntry, "asyncio.Future[LoggedRecord]"]],
+                instants: list[datetime], waiters: list["asyncio.Future[str]"],
+                outcome: Outcome) -> None:
+        """The writer's answer for one batch, in the turn it was read."""
+        self._in_flight -= 1
+        if isinstance(outcome, Exception):
+            for _, future in batch:
+                _fail(future, outcome)
+            for waiter in waiters:
+                _fail(waiter, outcome)
+        else:
+            self._size = outcome.size
+            self._last_checkpoint_size = outcome.last_checkpoint_size
+            self.batches_committed += 1
+            for (entry, future), at, placed in zip(batch, instants, outcome.placed, strict=True):
+                if not future.done():
+                    _resolve(future, entry, at, placed)
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(outcome.note or "")
+        self._send()
+        if not self._in_flight:
+            self._settled.set()
 
     # -- reader ----------------------------------------------------------------
 
