@@ -52,12 +52,12 @@ class EchoNamespace:
 
 
 @contextlib.asynccontextmanager
-async def serving(*, front_door: bool, ping_interval_s: float = 0.3
-                  ) -> AsyncIterator[tuple[int, EchoNamespace]]:
+async def serving(*, front_door: bool, ping_interval_s: float = 0.3,
+                  ping_timeout_s: float = 0.3) -> AsyncIterator[tuple[int, EchoNamespace]]:
     """An echo server on a free port, behind the front door or a plain aiohttp site."""
     server = RealtimeServer(codec=JsonCodec(), origins=lambda origin, host, scheme: True,
                             max_message_bytes=8192, ping_interval_s=ping_interval_s,
-                            ping_timeout_s=0.3, max_buffered_bytes=256 * 1024)
+                            ping_timeout_s=ping_timeout_s, max_buffered_bytes=256 * 1024)
     namespace = EchoNamespace(server)
     server.add_namespace("/echo", namespace)
     app = web.Application()

@@ -15,9 +15,12 @@ from rtc_gateway.realtime.frames import BINARY, CLOSE, PING, PONG, TEXT
 from tests.realtime.echo import EchoNamespace, serving
 from tests.realtime.test_frame_reader import client_frame
 
-OPENING = (b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-           b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
-           b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+
+def opening(query: str = "EIO=4&transport=websocket") -> bytes:
+    return (f"GET /socket.io/?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
 JOIN = '40/echo,{"let":"me in"}'
 
 
@@ -27,13 +30,17 @@ class RawClient:
         self.writer = writer
 
     @classmethod
-    async def open(cls, port: int, *, with_opening: bytes = b"") -> "RawClient":
+    async def open(cls, port: int, *, with_opening: bytes = b"",
+                   upgrading_sid: str | None = None) -> "RawClient":
+        """A new session, or (``upgrading_sid``) a long-polling one's upgrade WebSocket."""
+        query = "EIO=4&transport=websocket" + (f"&sid={upgrading_sid}" if upgrading_sid else "")
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(OPENING + with_opening)
+        writer.write(opening(query) + with_opening)
         status = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
         assert status.startswith(b"HTTP/1.1 101 "), status
         client = cls(reader, writer)
-        assert (await client.text()).startswith('0{"sid":')
+        if upgrading_sid is None:
+            assert (await client.text()).startswith('0{"sid":')
         return client
 
     def send(self, opcode: int, payload: bytes, *, fin: bool = True) -> None:
@@ -75,7 +82,7 @@ class RawClient:
 
 @pytest.fixture
 async def door() -> AsyncIterator[tuple[int, EchoNamespace]]:
-    async with serving(front_door=True, ping_interval_s=20) as served:
+    async with serving(front_door=True, ping_interval_s=20, ping_timeout_s=1.0) as served:
         yield served
 
 
@@ -166,3 +173,71 @@ async def test_a_request_head_that_never_ends_is_closed(
     writer.write(b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\n")
     assert await asyncio.wait_for(reader.read(), 5) == b""
     writer.close()
+
+
+async def polling_session(session: aiohttp.ClientSession, port: int) -> tuple[str, str]:
+    """A long-polling session connected to ``/echo``, its greeting fetched: (sid, URL)."""
+    base = f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling"
+    async with session.get(base) as opened:
+        sid = json.loads((await opened.text())[1:])["sid"]
+    polling = f"{base}&sid={sid}"
+    async with session.post(polling, data=JOIN) as posted:
+        assert await posted.text() == "ok"
+    async with session.get(polling) as greeted:
+        assert "hello" in await greeted.text()
+    return sid, polling
+
+
+async def test_a_polling_client_upgrades_on_a_fresh_connection(
+        door: tuple[int, EchoNamespace]) -> None:
+    port, namespace = door
+    async with aiohttp.ClientSession() as session:
+        sid, polling = await polling_session(session, port)
+        waiting_get = asyncio.ensure_future(session.get(polling))
+        await asyncio.sleep(0.05)
+        client = await RawClient.open(port, upgrading_sid=sid)
+        client.send_text("2probe")
+        assert await client.text() == "3probe"
+        released = await asyncio.wait_for(waiting_get, 5)
+        assert await released.text() == "6", "the waiting GET ends with a no-op"
+        async with session.post(polling, data='42/echo,1["echo",1]') as posted:
+            assert await posted.text() == "ok"
+        client.send_text("5")
+        assert await client.text() == '43/echo,1[{"event":"echo","args":[1]}]', \
+            "what was queued for the next GET comes over the WebSocket"
+        client.send_text('42/echo,2["echo",2]')
+        assert await client.text() == '43/echo,2[{"event":"echo","args":[2]}]'
+        async with session.get(polling) as retired:
+            assert retired.status == 400, "the polling session has moved"
+    assert namespace.server.stats()["websockets_taken"] == 1
+    assert not namespace.gone
+
+
+@pytest.mark.parametrize("steps", [["2probe", "hello"], ["5"], ["2probe", "2probe"]])
+async def test_a_failed_upgrade_closes_the_websocket_and_polling_goes_on(
+        door: tuple[int, EchoNamespace], steps: list[str]) -> None:
+    port, namespace = door
+    async with aiohttp.ClientSession() as session:
+        sid, polling = await polling_session(session, port)
+        client = await RawClient.open(port, upgrading_sid=sid)
+        for step in steps:
+            client.send_text(step)
+        if steps[0] == "2probe":
+            assert await client.text() == "3probe"
+        assert await client.closed_with() == 1000
+        async with session.post(polling, data='42/echo,3["echo",3]') as posted:
+            assert await posted.text() == "ok"
+        async with session.get(polling) as answer:
+            assert '43/echo,3[{"event":"echo","args":[3]}]' in await answer.text()
+    assert not namespace.gone
+
+
+async def test_an_upgrade_never_finished_is_abandoned(door: tuple[int, EchoNamespace]) -> None:
+    port, namespace = door
+    async with aiohttp.ClientSession() as session:
+        sid, polling = await polling_session(session, port)
+        client = await RawClient.open(port, upgrading_sid=sid)
+        assert await client.closed_with() == 1000, "closed after the ping timeout"
+        async with session.post(polling, data='42/echo,4["echo",4]') as posted:
+            assert await posted.text() == "ok"
+    assert not namespace.gone

@@ -211,11 +211,7 @@ class RealtimeServer:
                 or client not in self._clients:
             await ws.close()  # no upgrade, or the polling session ended meanwhile
             return ws
-        client.link = self._websocket_link(ws, transport)
-        self._polling.forget(sid)
-        for payload, binary in polling.take_queued():
-            client.send(payload, binary)
-        polling.retire()
+        self._switch(client, polling, self._websocket_link(ws, transport))
         try:
             await self._read(client, ws)
         finally:
@@ -245,30 +241,65 @@ class RealtimeServer:
 
     def take_websocket(self, transport: asyncio.Transport, head: RequestHead,
                        rest: bytes) -> bool:
-        """Serve a WebSocket whose opening the front door read (``front_door.py``). Only
-        a new session that passes every check is taken; anything else (an upgrade from
-        long-polling, a refusal to answer) is left to aiohttp and ``_handle``."""
-        if head.path != self.path or head.query.get("transport") != "websocket" \
-                or "sid" in head.query:
+        """Serve a WebSocket whose opening the front door read (``front_door.py``): a new
+        session, or a long-polling one upgrading. Only an opening that passes every
+        check is taken; anything else (a refusal to answer, an unknown session) is left
+        to aiohttp and ``_handle``."""
+        if head.path != self.path or head.query.get("transport") != "websocket":
             return False
         scheme = "https" if transport.get_extra_info("sslcontext") is not None else "http"
         if self._refusal_of(head.query, head.header("origin"), head.header("host"), scheme,
                             head.header("upgrade")) is not None:
             return False
         key = websocket_key(head)
-        if key is None:
+        sid = head.query.get("sid")
+        upgrading = None if sid is None else self._polling.session(sid)
+        if key is None or (sid is not None and (
+                upgrading is None or not isinstance(upgrading.link, PollingLink))):
             return False
         transport.write(switching_protocols(key))
         self._taken += 1
-        link = WebSocketLink(transport, self._outbox, self._max_buffered_bytes,
-                             self._count_cut_off, close_frame_then_transport(transport))
-        peer = transport.get_extra_info("peername")
-        client = self._open_websocket_client(link, peer[0] if peer else "unknown")
-        connection = WebSocketConnection(self, transport, client, self._max_message_bytes)
+        if upgrading is None:
+            peer = transport.get_extra_info("peername")
+            client = self._open_websocket_client(self._owned_link(transport),
+                                                 peer[0] if peer else "unknown")
+        else:
+            client = upgrading
+        connection = WebSocketConnection(self, transport, client, self._max_message_bytes,
+                                         upgrade_within_s=None if upgrading is None
+                                         else self._ping_timeout_s)
         transport.set_protocol(connection)
         if rest:
             connection.data_received(rest)
         return True
+
+    def _owned_link(self, transport: asyncio.Transport) -> WebSocketLink:
+        return WebSocketLink(transport, self._outbox, self._max_buffered_bytes,
+                             self._count_cut_off, close_frame_then_transport(transport))
+
+    def probed(self, client: ClientConnection) -> None:
+        """The upgrade probe was answered: the client's waiting GET ends with a no-op."""
+        if isinstance(client.link, PollingLink):
+            client.link.send(NOOP_PACKET, False)
+
+    def upgraded(self, client: ClientConnection, transport: asyncio.Transport) -> bool:
+        """The client switches to the WebSocket on ``transport``; False if its
+        long-polling session ended meanwhile."""
+        polling = client.link
+        if client not in self._clients or not isinstance(polling, PollingLink):
+            return False
+        self._switch(client, polling, self._owned_link(transport))
+        return True
+
+    def _switch(self, client: ClientConnection, polling: PollingLink,
+                link: WebSocketLink) -> None:
+        """Packets queued for the next GET go out on the WebSocket, ahead of new ones."""
+        client.link = link
+        if client.sid is not None:
+            self._polling.forget(client.sid)
+        for payload, binary in polling.take_queued():
+            client.send(payload, binary)
+        polling.retire()
 
     def lost(self, client: ClientConnection) -> None:
         """A WebSocket the server owns closed."""

@@ -5,6 +5,11 @@ behind it, which is most of what an idle connection used to cost. Each message i
 handed to the server in the turn that read it; a packet whose handling waits (a
 namespace CONNECT) holds the messages read after it, and reading pauses, until it is
 done, so a client's packets are handled in the order it sent them.
+
+A long-polling client upgrading first proves the WebSocket works (``2probe`` answered
+with ``3probe``, its waiting GET released), then switches with ``5``. Until then its
+session stays on long-polling, and a failed or abandoned upgrade only closes this
+WebSocket.
 """
 
 from __future__ import annotations
@@ -16,7 +21,16 @@ from typing import Protocol
 
 from rtc_gateway.realtime.connection import ClientConnection
 from rtc_gateway.realtime.frame_reader import FrameReader, Message, ProtocolViolation
-from rtc_gateway.realtime.frames import BINARY, CLOSE, PING, PONG, TEXT, close_code, websocket_frame
+from rtc_gateway.realtime.frames import (
+    BINARY,
+    CLOSE,
+    PING,
+    PONG,
+    TEXT,
+    close_code,
+    close_frame,
+    websocket_frame,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +47,28 @@ class MessageHost(Protocol):
     def lost(self, client: ClientConnection) -> None:
         """The connection is gone; the client leaves its namespaces."""
 
+    def probed(self, client: ClientConnection) -> None:
+        """An upgrading client's probe was answered."""
+
+    def upgraded(self, client: ClientConnection, transport: asyncio.Transport) -> bool:
+        """The upgrading client switches to this WebSocket (False: it cannot)."""
+
+
+_NOT_UPGRADING, _AWAITING_PROBE, _AWAITING_UPGRADE = 0, 1, 2
+_PROBE = b"2probe"
+_PROBE_ANSWER = websocket_frame(b"3probe", TEXT)
+_UPGRADE = b"5"
+
 
 class WebSocketConnection(asyncio.Protocol):
-    __slots__ = ("_client", "_closed", "_held", "_host", "_reader", "_transport", "_waiting")
+    __slots__ = ("_client", "_closed", "_deadline", "_held", "_host", "_reader", "_transport",
+                 "_upgrade", "_waiting")
 
     def __init__(self, host: MessageHost, transport: asyncio.Transport,
-                 client: ClientConnection, max_message_bytes: int) -> None:
+                 client: ClientConnection, max_message_bytes: int,
+                 upgrade_within_s: float | None = None) -> None:
+        """``upgrade_within_s``: ``client`` is on long-polling and upgrades to this
+        WebSocket, in that time or not at all."""
         self._host = host
         self._transport = transport
         self._client = client
@@ -46,6 +76,9 @@ class WebSocketConnection(asyncio.Protocol):
         self._held: list[Message] = []
         self._waiting: asyncio.Future[None] | None = None
         self._closed = False
+        self._upgrade = _NOT_UPGRADING if upgrade_within_s is None else _AWAITING_PROBE
+        self._deadline = None if upgrade_within_s is None else \
+            asyncio.get_running_loop().call_later(upgrade_within_s, self._upgrade_too_late)
 
     def data_received(self, data: bytes) -> None:
         if self._closed:
@@ -67,7 +100,10 @@ class WebSocketConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
         self._held = []
-        self._host.lost(self._client)
+        if self._deadline is not None:
+            self._deadline.cancel()
+        if self._upgrade == _NOT_UPGRADING:
+            self._host.lost(self._client)
 
     def _deliver(self, messages: list[Message]) -> None:
         for position, (opcode, payload) in enumerate(messages):
@@ -79,6 +115,9 @@ class WebSocketConnection(asyncio.Protocol):
                 return
 
     def _receive(self, opcode: int, payload: bytes) -> Awaitable[None] | None:
+        if self._upgrade and opcode in (TEXT, BINARY):
+            self._upgrade_step(payload if opcode == TEXT else None)
+            return None
         if opcode == TEXT:
             try:
                 text = payload.decode("utf-8")
@@ -111,6 +150,31 @@ class WebSocketConnection(asyncio.Protocol):
         self._transport.resume_reading()
         self._deliver(held)
 
+    def _upgrade_step(self, text: bytes | None) -> None:
+        if self._upgrade == _AWAITING_PROBE and text == _PROBE:
+            self._transport.write(_PROBE_ANSWER)
+            self._host.probed(self._client)
+            self._upgrade = _AWAITING_UPGRADE
+        elif self._upgrade == _AWAITING_UPGRADE and text == _UPGRADE \
+                and self._host.upgraded(self._client, self._transport):
+            self._upgrade = _NOT_UPGRADING
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+        else:
+            self._close(NORMAL_CLOSURE)
+
+    def _upgrade_too_late(self) -> None:
+        self._deadline = None
+        if self._upgrade and not self._closed:
+            self._close(NORMAL_CLOSURE)
+
     def _close(self, code: int) -> None:
+        """Only this WebSocket's client goes, and not one still on long-polling."""
         self._closed = True
-        self._client.close_soon(code)
+        if self._upgrade:
+            if not self._transport.is_closing():
+                self._transport.write(close_frame(code))
+                self._transport.close()
+        else:
+            self._client.close_soon(code)
