@@ -12,11 +12,16 @@ from collections.abc import Callable
 class Outbox:
     def __init__(self) -> None:
         self._dirty: list[Callable[[], None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        """Kept: ``get_running_loop`` is a system call (``getpid``) on Python 3.11."""
 
     def flush_soon(self, flush: Callable[[], None]) -> None:
         """``flush`` runs once, after everything already scheduled in this turn."""
         if not self._dirty:
-            asyncio.get_running_loop().call_soon(self._flush_all)
+            loop = self._loop
+            if loop is None or loop.is_closed():
+                loop = self._loop = asyncio.get_running_loop()
+            loop.call_soon(self._flush_all)
         self._dirty.append(flush)
 
     def _flush_all(self) -> None:

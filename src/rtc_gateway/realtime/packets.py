@@ -1,7 +1,6 @@
 """Socket.IO v5 packets, and the Engine.IO v4 packet types they travel in."""
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 CONNECT = 0
 DISCONNECT = 1
@@ -32,8 +31,10 @@ class MalformedPacket(ValueError):
         self.ack_id = ack_id
 
 
-@dataclass(frozen=True, slots=True)
-class Packet:
+class Packet(NamedTuple):
+    """One per inbound frame: a tuple builds several times faster than a frozen
+    dataclass."""
+
     kind: int
     namespace: str
     data: Any = None

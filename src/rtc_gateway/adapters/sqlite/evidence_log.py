@@ -82,6 +82,9 @@ class SqliteEvidenceLog:
     ``"thread"`` keeps it in this process, for the command line and tests.
     """
 
+    _loop: asyncio.AbstractEventLoop
+    """The loop ``start`` ran on, kept: ``get_running_loop`` is a system call on 3.11."""
+
     def __init__(
         self,
         db_path: Path,
@@ -118,6 +121,7 @@ class SqliteEvidenceLog:
 
     async def start(self) -> None:
         """Open (or create) the database and the key; start the writer."""
+        self._loop = asyncio.get_running_loop()
         self._size = await self._host.open()
         self._accepting = True
         self._settled.set()
@@ -148,7 +152,7 @@ class SqliteEvidenceLog:
         """Queue ``entry`` now; the future resolves once its record is durable."""
         if not self._accepting:
             raise EvidenceLogClosed("the evidence log is not open")
-        future: asyncio.Future[LoggedRecord] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[LoggedRecord] = self._loop.create_future()
         self._queue.append((entry, future))
         self._send_soon()
         return future
@@ -286,7 +290,7 @@ class SqliteEvidenceLog:
         """What is queued in this turn of the event loop leaves as one batch."""
         if not self._send_scheduled and self._in_flight < BATCHES_IN_FLIGHT:
             self._send_scheduled = True
-            asyncio.get_running_loop().call_soon(self._send)
+            self._loop.call_soon(self._send)
 
     def _send(self) -> None:
         """Everything queued, as one batch, unless ``BATCHES_IN_FLIGHT`` are already sent
