@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,6 +77,16 @@ def test_citizen_and_officer_chat_both_ways(pages: Pages, screenshot: Shot) -> N
     expect(citizen.locator("#start")).to_be_visible()
     expect(citizen.locator("#topic")).to_be_focused()
     assert pages.watch.outside_requests == []
+    assert websockets_taken(pages.gateway.url) >= 2, \
+        "both pages upgraded from long-polling through the front door, not through aiohttp"
+
+
+def websockets_taken(gateway_url: str) -> float:
+    with urllib.request.urlopen(f"{gateway_url}/metrics", timeout=5) as response:
+        metrics = response.read().decode()
+    line = next(line for line in metrics.splitlines()
+                if line.startswith("rtc_websockets_taken_total "))
+    return float(line.split()[1])
 
 
 def test_start_page_screens(pages: Pages, screenshot: Shot) -> None:
