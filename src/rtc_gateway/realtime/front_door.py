@@ -2,11 +2,11 @@
 server is answered and the connection handed to it; anything else goes to aiohttp.
 
 Served through aiohttp, a WebSocket keeps its upgrade request, two handler tasks and a
-reader queue for as long as it lives (about 10 KB of an idle connection's 16). Taken
+reader queue for as long as it lives (about 13 KB of an idle connection's 16). Taken
 over here, it keeps only what the realtime server needs. aiohttp still serves every
 other request, including a WebSocket opened on a connection that carried HTTP
-requests before (long-polling clients reuse theirs when they upgrade), and answers
-every request the realtime server does not take, refusals included.
+requests before (some clients reuse their long-polling connection to upgrade), and
+answers every request the realtime server does not take, refusals included.
 """
 
 from __future__ import annotations
