@@ -1,6 +1,7 @@
 """Reading client frames: unmasking, fragments, control frames, and what the RFC forbids."""
 
 import os
+import random
 import struct
 
 import pytest
@@ -85,3 +86,28 @@ def test_an_oversized_message_is_refused_from_its_header_alone() -> None:
     with pytest.raises(ProtocolViolation) as refused:
         FrameReader(65536).feed(header_only)
     assert refused.value.code == MESSAGE_TOO_BIG
+
+
+def test_any_bytes_in_any_chunks_give_messages_or_a_close_code() -> None:
+    """Whatever a client sends, the reader answers with messages or a violation, never
+    another exception (it faces the internet)."""
+    draw = random.Random(6455)
+    valid = (client_frame(TEXT, b"42[\"x\"]") + client_frame(PING, b"")
+             + client_frame(BINARY, b"\x01" * 200, fin=False) + client_frame(CONTINUATION, b"!"))
+    for _ in range(3000):
+        stream = bytearray(valid)
+        for _ in range(draw.randrange(0, 4)):
+            stream[draw.randrange(len(stream))] = draw.randrange(256)
+        if draw.random() < 0.3:
+            stream = bytearray(draw.randbytes(draw.randrange(1, 300)))
+        reader = FrameReader(256)
+        position = 0
+        try:
+            while position < len(stream):
+                step = draw.randrange(1, 40)
+                for opcode, payload in reader.feed(bytes(stream[position:position + step])):
+                    assert opcode in (TEXT, BINARY, CLOSE, PING, 0xA)
+                    assert len(payload) <= 256
+                position += step
+        except ProtocolViolation as violation:
+            assert violation.code in (PROTOCOL_ERROR, MESSAGE_TOO_BIG)

@@ -241,3 +241,16 @@ async def test_an_upgrade_never_finished_is_abandoned(door: tuple[int, EchoNames
         async with session.post(polling, data='42/echo,4["echo",4]') as posted:
             assert await posted.text() == "ok"
     assert not namespace.gone
+
+
+async def test_an_oversized_head_is_answered_by_aiohttp_and_others_go_on(
+        door: tuple[int, EchoNamespace]) -> None:
+    port, _ = door
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\n"
+                 + b"X-Filler: " + b"a" * 20000 + b"\r\n\r\n")
+    status = await asyncio.wait_for(reader.readline(), 5)
+    assert status.split()[1] in (b"400", b"431"), status
+    writer.close()
+    client = await RawClient.open(port)
+    await client.joined()
