@@ -38,6 +38,9 @@ class Settings:
     evidence_writer: str = "process"
     """Where the SQLite writer runs: ``process`` (its own core) or ``thread``."""
     evidence_origin: str = "rtc-gateway.local/evidence"
+    evidence_backlog: int = 4000
+    """Messages waiting to be durable above which WebSockets are not read, until no more
+    than three quarters of that wait (overload: clients slow down, nothing piles up)."""
     checkpoint_interval_s: float = 60.0
     queue_update_interval_s: float = 0.2
     ice_servers: tuple[Mapping[str, Any], ...] = ()
@@ -69,7 +72,7 @@ def _convert(name: str, raw: str) -> Any:
     if name == "data_dir":
         return Path(raw)
     if name in ("port", "anonymous_per_ip", "max_packet_bytes", "max_buffered_bytes",
-                "max_open_per_citizen"):
+                "max_open_per_citizen", "evidence_backlog"):
         return int(raw)
     if name in ("cors_origins", "rtc_host_addresses"):
         return tuple(origin.strip() for origin in raw.split(",") if origin.strip())

@@ -319,3 +319,18 @@ async def test_proofs_from_stored_subtrees_match_the_full_tree(tmp_path: Path) -
         tree.inclusion_proof(i, size) for i in indexes
     ]
     await again.close()
+
+
+async def test_a_backlog_over_the_limit_is_reported_until_it_drains(
+        log: SqliteEvidenceLog) -> None:
+    clock = ManualClock()
+    changes: list[bool] = []
+    log.watch_backlog(8, changes.append)
+    first = [log.append(message("c1", seq, clock)) for seq in range(1, 9)]
+    assert changes == [], "eight waiting is not over a limit of eight"
+    more = [log.append(message("c1", seq, clock)) for seq in range(9, 13)]
+    assert changes == [True], "reported once, however many more come"
+    await asyncio.gather(*first, *more)
+    assert changes == [True, False], "reported again once no more than six wait"
+    await log.append(message("c1", 13, clock))
+    assert changes == [True, False]

@@ -254,3 +254,22 @@ async def test_an_oversized_head_is_answered_by_aiohttp_and_others_go_on(
     writer.close()
     client = await RawClient.open(port)
     await client.joined()
+
+
+async def test_while_shedding_load_packets_wait_and_then_come_in_order(
+        door: tuple[int, EchoNamespace]) -> None:
+    port, namespace = door
+    client = await RawClient.open(port)
+    await client.joined()
+    namespace.server.shed_load(True)
+    late = await RawClient.open(port)
+    for ack_id in range(3):
+        client.send_text(f'42/echo,{ack_id}["echo",{ack_id}]')
+    late.send_text(JOIN)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(client.reader.readexactly(1), 0.3)
+    namespace.server.shed_load(False)
+    assert [await client.text() for _ in range(3)] == [
+        f'43/echo,{i}[{{"event":"echo","args":[{i}]}}]' for i in range(3)]
+    assert (await late.text()).startswith("40/echo,"), "a connection opened meanwhile too"
+    assert namespace.server.stats()["reading_paused"] == 1

@@ -120,6 +120,10 @@ class _TransportState(Collector):
         yield CounterMetricFamily("rtc_websockets_taken",
                                   "WebSockets the realtime server took over from their handshake",
                                   value=stats.get("websockets_taken", 0))
+        yield CounterMetricFamily("rtc_reading_paused",
+                                  "Times the gateway stopped reading WebSockets: too many "
+                                  "messages waiting for the evidence log",
+                                  value=stats.get("reading_paused", 0))
 
 
 class GatewayMetrics:

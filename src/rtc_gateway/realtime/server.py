@@ -109,6 +109,9 @@ class RealtimeServer:
         self._polling = PollingEndpoint(self)
         self._cut_off = 0
         self._taken = 0
+        self._owned: set[WebSocketConnection] = set()
+        self._shedding = False
+        self._sheddings = 0
         self._heartbeat_timeouts = 0
         self._heartbeat: asyncio.Task[None] | None = None
         self._dropping: set[asyncio.Task[None]] = set()
@@ -128,7 +131,7 @@ class RealtimeServer:
     def stats(self) -> dict[str, int]:
         return {"clients": len(self._clients), "cut_off": self._cut_off,
                 "heartbeat_timeouts": self._heartbeat_timeouts,
-                "websockets_taken": self._taken}
+                "websockets_taken": self._taken, "reading_paused": self._sheddings}
 
     def _count_cut_off(self) -> None:
         self._cut_off += 1
@@ -268,10 +271,28 @@ class RealtimeServer:
         connection = WebSocketConnection(self, transport, client, self._max_message_bytes,
                                          upgrade_within_s=None if upgrading is None
                                          else self._ping_timeout_s)
+        self._owned.add(connection)
         transport.set_protocol(connection)
+        if self._shedding:
+            connection.throttle(True)
         if rest:
             connection.data_received(rest)
         return True
+
+    def shed_load(self, shedding: bool) -> None:
+        """While ``shedding``, WebSockets the server owns are not read: clients' packets
+        wait in the network (their sends slow down) instead of in the gateway's queues,
+        and the gateway goes on relaying at the rate it can make records durable."""
+        if shedding == self._shedding:
+            return
+        self._shedding = shedding
+        if shedding:
+            self._sheddings += 1
+        for connection in self._owned:
+            connection.throttle(shedding)
+
+    def closed(self, connection: WebSocketConnection) -> None:
+        self._owned.discard(connection)
 
     def _owned_link(self, transport: asyncio.Transport) -> WebSocketLink:
         return WebSocketLink(transport, self._outbox, self._max_buffered_bytes,

@@ -47,6 +47,9 @@ class MessageHost(Protocol):
     def lost(self, client: ClientConnection) -> None:
         """The connection is gone; the client leaves its namespaces."""
 
+    def closed(self, connection: WebSocketConnection) -> None:
+        """The connection is gone, whatever it carried."""
+
     def probed(self, client: ClientConnection) -> None:
         """An upgrading client's probe was answered."""
 
@@ -61,8 +64,8 @@ _UPGRADE = b"5"
 
 
 class WebSocketConnection(asyncio.Protocol):
-    __slots__ = ("_client", "_closed", "_deadline", "_held", "_host", "_reader", "_transport",
-                 "_upgrade", "_waiting")
+    __slots__ = ("_client", "_closed", "_deadline", "_held", "_host", "_reader", "_throttled",
+                 "_transport", "_upgrade", "_waiting")
 
     def __init__(self, host: MessageHost, transport: asyncio.Transport,
                  client: ClientConnection, max_message_bytes: int,
@@ -76,6 +79,7 @@ class WebSocketConnection(asyncio.Protocol):
         self._held: list[Message] = []
         self._waiting: asyncio.Future[None] | None = None
         self._closed = False
+        self._throttled = False
         self._upgrade = _NOT_UPGRADING if upgrade_within_s is None else _AWAITING_PROBE
         self._deadline = None if upgrade_within_s is None else \
             asyncio.get_running_loop().call_later(upgrade_within_s, self._upgrade_too_late)
@@ -102,8 +106,23 @@ class WebSocketConnection(asyncio.Protocol):
         self._held = []
         if self._deadline is not None:
             self._deadline.cancel()
+        self._host.closed(self)
         if self._upgrade == _NOT_UPGRADING:
             self._host.lost(self._client)
+
+    def throttle(self, throttled: bool) -> None:
+        """Stop reading while the server sheds load, and read again after."""
+        self._throttled = throttled
+        self._read_when_free()
+
+    def _read_when_free(self) -> None:
+        """Read unless a packet is being handled or the server is shedding load."""
+        if self._closed:
+            return
+        if self._throttled or self._waiting is not None:
+            self._transport.pause_reading()
+        else:
+            self._transport.resume_reading()
 
     def _deliver(self, messages: list[Message]) -> None:
         for position, (opcode, payload) in enumerate(messages):
@@ -135,10 +154,10 @@ class WebSocketConnection(asyncio.Protocol):
 
     def _hold(self, pending: Awaitable[None], rest: list[Message]) -> None:
         self._held = rest
-        self._transport.pause_reading()
         waiting = asyncio.ensure_future(pending)
         self._waiting = waiting
         waiting.add_done_callback(self._resume)
+        self._read_when_free()
 
     def _resume(self, done: asyncio.Future[None]) -> None:
         self._waiting = None
@@ -147,7 +166,7 @@ class WebSocketConnection(asyncio.Protocol):
         held, self._held = self._held, []
         if self._closed:
             return
-        self._transport.resume_reading()
+        self._read_when_free()
         self._deliver(held)
 
     def _upgrade_step(self, text: bytes | None) -> None:

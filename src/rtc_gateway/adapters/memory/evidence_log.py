@@ -2,7 +2,7 @@
 
 import asyncio
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rtc_gateway.ports.evidence_log import EvidenceEntry, LoggedRecord, RecordKind
 
@@ -16,6 +16,9 @@ class MemoryEvidenceLog:
 
     async def start(self) -> None:
         pass
+
+    def watch_backlog(self, limit: int, changed: Callable[[bool], None]) -> None:
+        """Every append is settled at once: never a backlog."""
 
     def append(self, entry: EvidenceEntry) -> "asyncio.Future[LoggedRecord]":
         future: asyncio.Future[LoggedRecord] = asyncio.get_running_loop().create_future()
