@@ -273,3 +273,19 @@ async def test_while_shedding_load_packets_wait_and_then_come_in_order(
         f'43/echo,{i}[{{"event":"echo","args":[{i}]}}]' for i in range(3)]
     assert (await late.text()).startswith("40/echo,"), "a connection opened meanwhile too"
     assert namespace.server.stats()["reading_paused"] == 1
+
+
+async def test_clients_are_not_timed_out_for_pongs_unread_while_shedding() -> None:
+    async with serving(front_door=True, ping_interval_s=0.2, ping_timeout_s=0.2) as (
+            port, namespace):
+        client = await RawClient.open(port)
+        await client.joined()
+        namespace.server.shed_load(True)
+        answering = asyncio.ensure_future(client.frame())  # answers every ping meanwhile
+        await asyncio.sleep(1.0)
+        namespace.server.shed_load(False)
+        client.send_text('42/echo,1["still here"]')
+        await asyncio.sleep(0.3)
+        assert namespace.server.stats()["heartbeat_timeouts"] == 0
+        assert await asyncio.wait_for(answering, 5) == \
+            (TEXT, b'43/echo,1[{"event":"still here","args":[]}]')

@@ -288,8 +288,18 @@ class RealtimeServer:
         self._shedding = shedding
         if shedding:
             self._sheddings += 1
+        else:
+            self._allow_pongs_read_late()
         for connection in self._owned:
             connection.throttle(shedding)
+
+    def _allow_pongs_read_late(self) -> None:
+        """Pongs that arrived while the server was not reading get a full timeout to be
+        read now."""
+        deadline = asyncio.get_running_loop().time() + self._ping_timeout_s
+        for client in self._clients:
+            if client.pong_deadline is not None and client.pong_deadline < deadline:
+                client.pong_deadline = deadline
 
     def closed(self, connection: WebSocketConnection) -> None:
         self._owned.discard(connection)
@@ -513,7 +523,8 @@ class RealtimeServer:
             self._heartbeat = asyncio.get_running_loop().create_task(self._beat())
 
     async def _beat(self) -> None:
-        """Ping every client each interval; cut off those that miss the pong deadline."""
+        """Ping every client each interval; cut off those that miss the pong deadline
+        (not while shedding load: their pongs are waiting to be read)."""
         loop = asyncio.get_running_loop()
         tick = min(1.0, self._ping_interval_s / 4)
         while True:
@@ -521,7 +532,7 @@ class RealtimeServer:
             now = loop.time()
             for client in list(self._clients):
                 if client.pong_deadline is not None:
-                    if now > client.pong_deadline:
+                    if now > client.pong_deadline and not self._shedding:
                         self._heartbeat_timeouts += 1
                         client.abort()
                 elif now >= client.next_ping_at:
