@@ -1,10 +1,12 @@
-"""A Socket.IO v5 server over aiohttp WebSockets, built for a chat relay's hot path.
+"""A Socket.IO v5 server for a chat relay's hot path, beside aiohttp.
 
 What it does per message, and nothing more: decode the frame, start the namespace's
 handler eagerly (no task unless the handler waits), encode the answer once and write
 whole frames straight to the recipients' transports. One heartbeat task serves every
 client. It speaks Engine.IO v4 over WebSocket, and over HTTP long-polling for clients
-that start there (and upgrade) or cannot open a WebSocket (``polling.py``); see
+that start there (and upgrade) or cannot open a WebSocket (``polling.py``). WebSockets
+are read by its own code once the front door has answered their handshake
+(``front_door.py``), or through aiohttp when they come on a reused HTTP connection; see
 docs/architecture.md for why it replaced python-socketio's server.
 """
 
