@@ -289,3 +289,20 @@ async def test_clients_are_not_timed_out_for_pongs_unread_while_shedding() -> No
         assert namespace.server.stats()["heartbeat_timeouts"] == 0
         assert await asyncio.wait_for(answering, 5) == \
             (TEXT, b'43/echo,1[{"event":"still here","args":[]}]')
+
+
+async def test_packets_before_a_broken_frame_are_still_handled(
+        door: tuple[int, EchoNamespace]) -> None:
+    port, _ = door
+    bystander = await RawClient.open(port)
+    await bystander.joined()
+    client = await RawClient.open(port)
+    await client.joined()
+    client.writer.write(client_frame(TEXT, b'42/echo,5["flood",1]')
+                        + client_frame(TEXT, b"unmasked", masked=False))
+    assert (await bystander.text()).startswith('42/echo,["big","xxx'), \
+        "the event sent just before the broken frame was handled"
+    opcode, payload = await client.frame()
+    while opcode != CLOSE:  # its own copy of the flood may come first
+        opcode, payload = await client.frame()
+    assert struct.unpack("!H", payload[:2])[0] == 1002

@@ -1,9 +1,10 @@
 """Client-to-server WebSocket frames (RFC 6455 §5), read off a connection's bytes.
 
 Whole messages come out: fragments are joined, payloads unmasked, control frames passed
-on between them. Anything the RFC forbids raises :class:`ProtocolViolation` with the
-close code to answer it with; a message over the size limit is refused as soon as its
-header says so, before its payload is buffered.
+on between them. Anything the RFC forbids ends the stream with a :class:`ProtocolViolation`
+(``violation``) carrying the close code to answer it with; the messages read before it
+still come out. A message over the size limit is refused as soon as its header says
+so, before its payload is buffered.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ class ProtocolViolation(Exception):
 
 
 class FrameReader:
-    __slots__ = ("_buffer", "_fragment_opcode", "_fragments", "_fragments_size", "_max_message")
+    __slots__ = ("_buffer", "_fragment_opcode", "_fragments", "_fragments_size", "_max_message",
+                 "violation")
 
     def __init__(self, max_message_bytes: int) -> None:
         self._max_message = max_message_bytes
@@ -34,11 +36,22 @@ class FrameReader:
         self._fragments: list[bytes] = []
         self._fragment_opcode = 0
         self._fragments_size = 0
+        self.violation: ProtocolViolation | None = None
+        """Set once the client broke the protocol; nothing after it is read."""
 
     def feed(self, data: bytes) -> list[Message]:
         """Every message completed by ``data``; an incomplete frame waits for more."""
-        buffer = self._buffer + data if self._buffer else data
+        if self.violation is not None:
+            return []
         messages: list[Message] = []
+        try:
+            self._read(self._buffer + data if self._buffer else data, messages)
+        except ProtocolViolation as violation:
+            self.violation = violation
+            self._buffer = b""
+        return messages
+
+    def _read(self, buffer: bytes, messages: list[Message]) -> None:
         position, end = 0, len(buffer)
         while end - position >= 2:
             first, second = buffer[position], buffer[position + 1]
@@ -66,7 +79,6 @@ class FrameReader:
             if message is not None:
                 messages.append(message)
         self._buffer = buffer[position:]
-        return messages
 
     def _check(self, opcode: int, fin: bool, length: int) -> None:
         if opcode in _CONTROL:

@@ -20,7 +20,7 @@ from collections.abc import Awaitable
 from typing import Protocol
 
 from rtc_gateway.realtime.connection import ClientConnection
-from rtc_gateway.realtime.frame_reader import FrameReader, Message, ProtocolViolation
+from rtc_gateway.realtime.frame_reader import FrameReader, Message
 from rtc_gateway.realtime.frames import (
     BINARY,
     CLOSE,
@@ -87,16 +87,15 @@ class WebSocketConnection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self._closed:
             return
-        try:
-            messages = self._reader.feed(data)
-        except ProtocolViolation as violation:
-            log.info("websocket protocol violation", extra={"reason": str(violation)})
-            self._close(violation.code)
-            return
+        messages = self._reader.feed(data)
         if self._waiting is not None:
             self._held.extend(messages)
         else:
             self._deliver(messages)
+        violation = self._reader.violation
+        if violation is not None and not self._closed:
+            log.info("websocket protocol violation", extra={"reason": str(violation)})
+            self._close(violation.code)
 
     def eof_received(self) -> bool | None:
         return None  # the transport closes; connection_lost follows
