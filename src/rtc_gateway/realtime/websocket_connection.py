@@ -28,9 +28,9 @@ from rtc_gateway.realtime.frames import (
     PONG,
     TEXT,
     close_code,
-    close_frame,
     websocket_frame,
 )
+from rtc_gateway.realtime.links import close_frame_then_transport
 
 log = logging.getLogger(__name__)
 
@@ -191,8 +191,6 @@ class WebSocketConnection(asyncio.Protocol):
         """Only this WebSocket's client goes, and not one still on long-polling."""
         self._closed = True
         if self._upgrade:
-            if not self._transport.is_closing():
-                self._transport.write(close_frame(code))
-                self._transport.close()
+            close_frame_then_transport(self._transport)(code)
         else:
             self._client.close_soon(code)

@@ -17,7 +17,8 @@ import sys
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol, cast
+from functools import partial
+from typing import Any, Protocol, TypeVar, cast
 
 import msgspec
 
@@ -25,6 +26,7 @@ from rtc_gateway.adapters.sqlite.evidence_writer import BatchResult, EvidenceWri
 
 logger = logging.getLogger(__name__)
 
+_T = TypeVar("_T")
 Outcome = BatchResult | Exception
 Done = Callable[[Outcome], None]
 
@@ -48,17 +50,18 @@ async def write(host: WriterHost, entries: list[PendingEntry],
                 want_checkpoint: bool) -> BatchResult:
     """One batch, awaited (tests and one-off callers)."""
     outcome: asyncio.Future[BatchResult] = asyncio.get_running_loop().create_future()
-
-    def done(result: Outcome) -> None:
-        if outcome.done():
-            return  # the caller stopped waiting
-        if isinstance(result, Exception):
-            outcome.set_exception(result)
-        else:
-            outcome.set_result(result)
-
-    host.submit(entries, want_checkpoint, done)
+    host.submit(entries, want_checkpoint, partial(_settle, outcome))
     return await outcome
+
+
+def _settle(future: "asyncio.Future[_T]", outcome: "_T | Exception") -> None:
+    """Hand an answer to whoever awaits it, unless they stopped waiting."""
+    if future.done():
+        return
+    if isinstance(outcome, Exception):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
 
 
 class ThreadWriterHost:
@@ -186,16 +189,7 @@ class _Child:
 
     async def request(self, frame: bytes) -> _Reply:
         answered: asyncio.Future[_Reply] = asyncio.get_running_loop().create_future()
-
-        def handle(reply: _Reply | Exception) -> None:
-            if answered.done():
-                return
-            if isinstance(reply, Exception):
-                answered.set_exception(reply)
-            else:
-                answered.set_result(reply)
-
-        self.send(frame, handle)
+        self.send(frame, partial(_settle, answered))
         return await answered
 
     async def finish(self) -> None:
@@ -302,18 +296,9 @@ class ProcessWriterHost:
         return self._int_decoder.decode(self._value(opened))
 
     async def _call(self, op: str, *args: Any) -> msgspec.Raw:
-        answered: asyncio.Future[msgspec.Raw] = asyncio.get_running_loop().create_future()
-
-        def handle(reply: _Reply | Exception) -> None:
-            if answered.done():
-                return
-            try:
-                answered.set_result(self._value(reply))
-            except Exception as error:
-                answered.set_exception(error)
-
-        self._send(_encoder.encode([op, *args]), handle)
-        return await answered
+        answered: asyncio.Future[_Reply] = asyncio.get_running_loop().create_future()
+        self._send(_encoder.encode([op, *args]), partial(_settle, answered))
+        return self._value(await answered)
 
     def _send(self, frame: bytes, handler: ReplyHandler) -> None:
         child = self._child
@@ -347,9 +332,7 @@ class ProcessWriterHost:
         for frame, handler in held:
             child.send(frame, handler)
 
-    def _value(self, reply: _Reply | Exception) -> msgspec.Raw:
-        if isinstance(reply, Exception):
-            raise reply
+    def _value(self, reply: _Reply) -> msgspec.Raw:
         if not reply.ok:
             raise EvidenceWriteFailed(self._text_decoder.decode(reply.value))
         return reply.value
