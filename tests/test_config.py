@@ -16,12 +16,14 @@ def test_defaults_need_no_environment() -> None:
 def test_environment_then_flags() -> None:
     env = {"RTC_GATEWAY_PORT": "9000", "RTC_GATEWAY_CORS_ORIGINS": "https://a.fr, https://b.fr",
            "RTC_GATEWAY_AGENT_GRACE_S": "5", "RTC_GATEWAY_ICE_SERVERS":
-           '[{"urls": ["turn:turn.example:3478"]}]', "RTC_GATEWAY_SERIALIZER": "msgpack"}
+           '[{"urls": ["turn:turn.example:3478"]}]', "RTC_GATEWAY_SERIALIZER": "msgpack",
+           "RTC_GATEWAY_QUEUE_UPDATES_PER_S": "500"}
     settings = from_environment(env, port=9100, data_dir=Path("/srv/x"), host=None)
     assert settings.port == 9100 and settings.data_dir == Path("/srv/x")
     assert settings.cors_origins == ("https://a.fr", "https://b.fr")
     assert settings.agent_grace_s == 5.0 and settings.serializer == "msgpack"
     assert settings.ice_servers == ({"urls": ["turn:turn.example:3478"]},)
+    assert settings.queue_updates_per_s == 500.0
 
 
 def test_bad_values_are_refused() -> None:
@@ -29,3 +31,5 @@ def test_bad_values_are_refused() -> None:
         from_environment({"RTC_GATEWAY_SERIALIZER": "xml"})
     with pytest.raises(ValueError):
         from_environment({"RTC_GATEWAY_PORT": "eighty"})
+    with pytest.raises(ValueError):
+        from_environment({"RTC_GATEWAY_QUEUE_UPDATES_PER_S": "0"})

@@ -97,7 +97,8 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     store = MemoryConversationStore()
     handling_times = HandlingTimes()
     broadcaster = QueueBroadcaster(router, store, notifier, clock, handling_times,
-                                   settings.queue_update_interval_s)
+                                   settings.queue_update_interval_s,
+                                   settings.queue_updates_per_s)
     routing = RoutingService(router=router, store=store, evidence=evidence, notifier=notifier,
                              broadcaster=broadcaster, clock=clock, metrics=metrics,
                              grace_s=settings.agent_grace_s)

@@ -43,6 +43,8 @@ class Settings:
     than three quarters of that wait (overload: clients slow down, nothing piles up)."""
     checkpoint_interval_s: float = 60.0
     queue_update_interval_s: float = 0.2
+    queue_updates_per_s: float = 2000.0
+    """Budget of ``conversation:queued`` pushes: a longer queue is told less often."""
     ice_servers: tuple[Mapping[str, Any], ...] = ()
     turn_secret: str | None = None
     rtc_host_addresses: tuple[str, ...] = ()
@@ -99,4 +101,6 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
         raise ValueError("evidence must be sqlite or memory")
     if settings.evidence_writer not in ("process", "thread"):
         raise ValueError("evidence_writer must be process or thread")
+    if settings.queue_updates_per_s <= 0:
+        raise ValueError("queue_updates_per_s must be positive")
     return settings

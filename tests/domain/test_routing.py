@@ -34,6 +34,7 @@ def test_urgent_first_then_returning_then_first_come() -> None:
     enqueue(router, "u1", priority=Priority.URGENT)
     assert [e.conversation_id for e in router.waiting()] == ["u1", "back", "n1", "n2"]
     assert router.positions() == {"u1": 1, "back": 2, "n1": 3, "n2": 4}
+    assert [router.position(cid) for cid in ("u1", "back", "n1", "n2")] == [1, 2, 3, 4]
     router.agent_online(agent("a", max_chats=4), Presence.AVAILABLE, now=1.0)
     assert [a.conversation_id for a in router.assign(2.0)] == ["u1", "back", "n1", "n2"]
 
@@ -165,6 +166,14 @@ def check_invariants(router: Router) -> None:
             assert router.agent_of(cid) == agent_id
     waiting = router.waiting()
     assert not {e.conversation_id for e in waiting} & set(holders), "waiting and assigned"
+    places = router.positions()
+    for index, entry in enumerate(waiting):
+        competing_ahead = [other for other in waiting[:index]
+                           if entry.service is None or other.service in (None, entry.service)]
+        assert places[entry.conversation_id] == 1 + len(competing_ahead)
+        assert router.position(entry.conversation_id) == places[entry.conversation_id]
+    for cid in holders:
+        assert router.position(cid) is None
     for entry in waiting:
         for slot in router.agents.values():
             assert not (slot.takes_new_work and slot.is_eligible_for(entry)), \

@@ -2,6 +2,10 @@
 
 Changes are coalesced: however many happen in a burst, one pass runs at most every
 ``interval_s``, and a citizen is only told when its own position or estimate moved.
+While the queue drains every waiting citizen's place moves at each pass, so a long
+queue stretches the interval to stay within ``updates_per_s``: during a surge the event
+loop keeps relaying messages and assigning, and each citizen still sees its current
+place within ``waiting / updates_per_s`` seconds.
 """
 
 import asyncio
@@ -9,6 +13,7 @@ import contextlib
 from dataclasses import dataclass, field
 
 from rtc_gateway.domain.conversation import Conversation
+from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.routing import QueueStat, Router
 from rtc_gateway.domain.wait_estimate import HandlingTimes, estimate_wait_s
 from rtc_gateway.ports.clock import Clock
@@ -24,6 +29,7 @@ class QueueBroadcaster:
     clock: Clock
     handling_times: HandlingTimes
     interval_s: float = 0.2
+    updates_per_s: float = 2000.0
     _told: dict[str, tuple[int, int]] = field(default_factory=dict)
     _last_stats: list[QueueStat] | None = None
     _last_overview: list[AgentOverview] | None = None
@@ -31,8 +37,9 @@ class QueueBroadcaster:
 
     def position_of(self, conversation: Conversation) -> tuple[int, int]:
         """(position, estimated wait in seconds) of one waiting conversation."""
-        position = self.router.positions().get(conversation.id, 1)
-        return position, self._estimate(conversation, position)
+        position = self.router.position(conversation.id) or 1
+        slots = self.router.serving_slots(conversation.service)
+        return position, estimate_wait_s(position, slots, self.handling_times.mean())
 
     def changed(self) -> None:
         if self._pending is None or self._pending.done():
@@ -47,8 +54,12 @@ class QueueBroadcaster:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._pending
 
+    def pass_interval_s(self) -> float:
+        """Seconds between two passes: ``interval_s``, longer for a long queue."""
+        return max(self.interval_s, self.router.waiting_count() / self.updates_per_s)
+
     async def _flush_soon(self) -> None:
-        await asyncio.sleep(self.interval_s)
+        await asyncio.sleep(self.pass_interval_s())
         await self.flush()
 
     async def flush(self) -> None:
@@ -60,11 +71,13 @@ class QueueBroadcaster:
         for conversation_id in list(self._told):
             if conversation_id not in positions:
                 del self._told[conversation_id]
+        slots = {service: self.router.serving_slots(service) for service in (None, *Force)}
+        mean_handling_s = self.handling_times.mean()
         for conversation_id, position in positions.items():
             conversation = self.store.get(conversation_id)
             if conversation is None:
                 continue
-            estimate = self._estimate(conversation, position)
+            estimate = estimate_wait_s(position, slots[conversation.service], mean_handling_s)
             if self._told.get(conversation_id) != (position, estimate):
                 self._told[conversation_id] = (position, estimate)
                 await self.notifier.queued(conversation, position, estimate)
@@ -83,7 +96,3 @@ class QueueBroadcaster:
         if overview != self._last_overview:
             self._last_overview = overview
             await self.notifier.agents_overview(overview)
-
-    def _estimate(self, conversation: Conversation, position: int) -> int:
-        slots = self.router.serving_slots(conversation.service)
-        return estimate_wait_s(position, slots, self.handling_times.mean())
