@@ -127,6 +127,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     metrics.watch(router, connections.count, clock.monotonic)
     metrics.watch_video(video_service.stats)
     metrics.watch_transport(server.stats)
+    metrics.watch_evidence(evidence.stats)
     evidence.watch_backlog(settings.evidence_backlog, server.shed_load)
 
     app = web.Application(client_max_size=settings.max_packet_bytes)

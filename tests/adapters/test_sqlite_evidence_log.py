@@ -81,13 +81,17 @@ async def test_group_commit_writes_concurrent_appends_in_few_transactions(
     log: SqliteEvidenceLog,
 ) -> None:
     clock = ManualClock()
-    before = log.batches_committed
-    await asyncio.gather(*(log.append(message("c", i + 1, clock)) for i in range(2000)))
-    assert log.batches_committed - before <= 5
-    before = log.batches_committed
+    before = log.stats()
+    appends = [log.append(message("c", i + 1, clock)) for i in range(2000)]
+    assert log.stats()["waiting"] == 2000
+    await asyncio.gather(*appends)
+    after = log.stats()
+    assert after["batches"] - before["batches"] <= 5
+    assert after["records"] - before["records"] == 2000 and after["waiting"] == 0
+    before_batches = log.batches_committed
     for i in range(5):
         await log.append(message("d", i + 1, clock))
-    assert log.batches_committed - before == 5
+    assert log.batches_committed - before_batches == 5
 
 
 async def test_checkpoint_matches_the_leaves(log: SqliteEvidenceLog) -> None:

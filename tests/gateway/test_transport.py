@@ -53,8 +53,13 @@ async def test_http_endpoints(gw: RunningGateway) -> None:
                  "rtc_message_relay_seconds", "rtc_rejected_events",
                  "rtc_video_rooms 0.0", "rtc_video_frames_relayed_total",
                  "rtc_websocket_clients 1.0", "rtc_clients_cut_off_total 0.0",
-                 "rtc_heartbeat_timeouts_total 0.0", "rtc_websockets_taken_total 1.0"):
+                 "rtc_heartbeat_timeouts_total 0.0", "rtc_websockets_taken_total 1.0",
+                 "rtc_evidence_waiting 0.0"):
         assert name in text, name
+    samples = {line.split(" ")[0]: float(line.split(" ")[1])
+               for line in text.splitlines() if line.startswith("rtc_evidence_")}
+    assert samples["rtc_evidence_records_total"] >= 1, "the conversation's opening record"
+    assert 1 <= samples["rtc_evidence_batches_total"] <= samples["rtc_evidence_records_total"]
 
 
 async def test_foreign_origin_is_refused_and_own_origin_accepted(gw: RunningGateway) -> None:

@@ -114,6 +114,11 @@ class EvidenceLog(Protocol):
         """Sign a checkpoint of the log as it is now and return its signed-note text."""
         ...
 
+    def stats(self) -> dict[str, int]:
+        """``batches`` and ``records`` made durable by this process since it started, and
+        ``waiting``: records appended and not yet durable (read by the metrics)."""
+        ...
+
     async def close(self) -> None:
         """Flush everything queued, sign a final checkpoint, release the database."""
         ...

@@ -22,6 +22,10 @@ class MemoryEvidenceLog:
     async def start(self) -> None:
         pass
 
+    def stats(self) -> dict[str, int]:
+        """Every append is its own batch, settled at once."""
+        return {"batches": len(self.records), "records": len(self.records), "waiting": 0}
+
     def watch_backlog(self, limit: int, changed: Callable[[bool], None]) -> None:
         """Every append is settled at once: never a backlog."""
 

@@ -122,6 +122,7 @@ class SqliteEvidenceLog:
         self._accepting = False
         self.batches_committed = 0
         """Transactions (so fsyncs) written by this process: group commit at work."""
+        self._records_committed = 0
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -167,6 +168,10 @@ class SqliteEvidenceLog:
             self._backlog_changed(True)
         self._send_soon()
         return future
+
+    def stats(self) -> dict[str, int]:
+        return {"batches": self.batches_committed, "records": self._records_committed,
+                "waiting": self._unsettled}
 
     def watch_backlog(self, limit: int, changed: Callable[[bool], None]) -> None:
         """``changed(True)`` once more than ``limit`` entries wait to be durable, then
@@ -344,6 +349,7 @@ class SqliteEvidenceLog:
             self._size = outcome.size
             self._last_checkpoint_size = outcome.last_checkpoint_size
             self.batches_committed += 1
+            self._records_committed += len(batch)
             for (entry, future), at, placed in zip(batch, instants, outcome.placed, strict=True):
                 if not future.done():
                     _resolve(future, entry, at, placed)
