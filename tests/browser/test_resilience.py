@@ -55,6 +55,7 @@ def test_offline_citizen_gets_every_message_once(pages: Pages) -> None:
     send(citizen, "Après rechargement.")
     expect(pane_messages(agent)).to_have_count(9)
     pages.tolerate("WebSocket connection")
+    pages.tolerate("net::ERR_INTERNET_DISCONNECTED")  # a reconnection poll made while offline
 
 
 def test_reload_keeps_identity_and_queue_place(pages: Pages) -> None:
