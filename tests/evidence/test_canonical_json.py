@@ -1,9 +1,10 @@
 """Canonical JSON against RFC 8785's own examples, and the record fast path against it."""
 
 import json
+from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rtc_gateway.evidence.canonical_json import CanonicalJsonError, canonical_json, format_number
@@ -122,3 +123,41 @@ def test_record_fast_path_is_canonical(
             encode_record(record)
         return
     assert encode_record(record) == expected
+
+
+any_text = st.text(alphabet=st.characters(blacklist_categories=()), max_size=24)
+"""Every code point, lone surrogates and control characters included."""
+
+
+def outcome(encode: Any, record: dict[str, Any]) -> bytes | type[Exception]:
+    try:
+        return bytes(encode(record))
+    except CanonicalJsonError:
+        return CanonicalJsonError
+
+
+@settings(max_examples=300, deadline=None)
+@given(cid=any_text, actor=any_text, client=any_text | st.none(),
+       seq=st.none() | st.integers(-(2**60), 2**60), index=st.integers(1, 2**60),
+       version=st.integers(-(2**60), 2**60) | st.booleans())
+def test_record_fast_path_refuses_what_canonical_json_refuses(
+        cid: str, actor: str, client: str | None, seq: int | None, index: int,
+        version: int) -> None:
+    """Integers past 2**53 (an index, a version or a seq), lone surrogates anywhere."""
+    record = record_object(conversation_id=cid, conversation_index=index, prev=None,
+                           kind="message", actor_role="citizen", actor_id=actor,
+                           at="2026-11-30T07:00:00.123Z", seq=seq, client_msg_id=client,
+                           text_sha256=None, data={})
+    record["v"] = version
+    assert outcome(encode_record, record) == outcome(canonical_json, record)
+
+
+@pytest.mark.parametrize("member", ["conversation_index", "v", "seq"])
+@pytest.mark.parametrize("value", ["5", "", 2.0, True, None, 2**53])
+def test_a_number_member_of_another_type_is_never_coerced(member: str, value: Any) -> None:
+    record = record_object(conversation_id="c1", conversation_index=2, prev=None,
+                           kind="message", actor_role="citizen", actor_id="u1",
+                           at="2026-11-30T07:00:00.123Z", seq=2, client_msg_id="m2",
+                           text_sha256=None, data={})
+    record[member] = value
+    assert outcome(encode_record, record) == outcome(canonical_json, record)

@@ -122,8 +122,9 @@ def encode_record(record: Mapping[str, Any]) -> bytes:
     data = record["data"]
     if not isinstance(data, Mapping) or data:
         return canonical_json(record)
-    seq = record["seq"]
-    if seq is not None and (type(seq) is not int or abs(seq) > MAX_SAFE_INTEGER):
+    seq, index, version = record["seq"], record["conversation_index"], record["v"]
+    if not (_safe_integer(index) and _safe_integer(version)
+            and (seq is None or _safe_integer(seq))):
         return canonical_json(record)
     actor = record["actor"]
     try:
@@ -133,12 +134,12 @@ def encode_record(record: Mapping[str, Any]) -> bytes:
             _escape(record["at"]),
             _optional_string(record["client_msg_id"]),
             _escape(record["conversation"]),
-            int(record["conversation_index"]),
+            index,
             _escape(record["kind"]),
             _optional_string(record["prev"]),
             "null" if seq is None else str(seq),
             _optional_string(record["text_sha256"]),
-            int(record["v"]),
+            version,
         )
     except TypeError as error:
         raise CanonicalJsonError(f"a record member has the wrong type: {error}") from error
@@ -146,6 +147,10 @@ def encode_record(record: Mapping[str, Any]) -> bytes:
         return text.encode("utf-8")
     except UnicodeEncodeError as error:
         raise CanonicalJsonError("a string holds a lone surrogate") from error
+
+
+def _safe_integer(value: Any) -> bool:
+    return type(value) is int and abs(value) <= MAX_SAFE_INTEGER
 
 
 def _optional_string(value: Any) -> str:
