@@ -114,10 +114,11 @@ def record_object(
 def encode_record(record: Mapping[str, Any]) -> bytes:
     """Canonical bytes of a record, written directly when ``data`` is empty.
 
-    With no ``data`` every member is a string, a small integer, null or the ASCII-keyed
-    actor object, so the members can be written in their (fixed) sorted order with the
-    standard JSON string escaping, which is exactly RFC 8785's. Tests check both paths
-    agree with :func:`canonical_json`.
+    With no ``data`` every member is a string, an integer, null or the ASCII-keyed actor
+    object, so the members can be written in their (fixed) sorted order with the
+    standard JSON string escaping, which is exactly RFC 8785's. An integer member that
+    is not a safe integer (past 2**53, a bool, a string) goes to :func:`canonical_json`,
+    which writes or refuses it exactly. Tests check both paths agree.
     """
     data = record["data"]
     if not isinstance(data, Mapping) or data:
