@@ -33,3 +33,15 @@ def test_bad_values_are_refused() -> None:
         from_environment({"RTC_GATEWAY_PORT": "eighty"})
     with pytest.raises(ValueError):
         from_environment({"RTC_GATEWAY_QUEUE_UPDATES_PER_S": "0"})
+
+
+def test_abuse_limits_are_read_from_the_environment() -> None:
+    settings = from_environment({"RTC_GATEWAY_MAX_OPEN_PER_ADDRESS": "7",
+                                 "RTC_GATEWAY_CONNECTS_PER_ADDRESS_BURST": "12.5",
+                                 "RTC_GATEWAY_MAX_SOCKETS_PER_IDENTITY": "3",
+                                 "RTC_GATEWAY_URGENT_SURGE_THRESHOLD": "9",
+                                 "RTC_GATEWAY_ABUSE_BLOCK_S": "60"})
+    assert (settings.max_open_per_address, settings.connects_per_address_burst,
+            settings.max_sockets_per_identity, settings.urgent_surge_threshold,
+            settings.abuse_block_s) == (7, 12.5, 3, 9, 60.0)
+    assert from_environment({}).max_open_per_address == 20

@@ -12,6 +12,7 @@ from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.config import Settings
 from rtc_gateway.domain.routing import Router
+from rtc_gateway.domain.urgent_surge import SurgeDetector
 from rtc_gateway.domain.wait_estimate import HandlingTimes
 from rtc_gateway.domain.zones import load_default_zones
 from rtc_gateway.gateway.agent_namespace import AgentNamespace
@@ -26,16 +27,22 @@ from rtc_gateway.gateway.metrics import GatewayMetrics
 from rtc_gateway.gateway.namespace import NamespaceParts
 from rtc_gateway.gateway.notifier import SocketNotifier
 from rtc_gateway.gateway.socket_server import create_socket_server
+from rtc_gateway.gateway.supervisor_alerts import urgent_surge_alarm
 from rtc_gateway.gateway.video_events import VideoEvents
 from rtc_gateway.ports.clock import Clock, SystemClock
 from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.rtc.ice import IceServerConfig
 from rtc_gateway.security.keys import load_or_create_private_key
 from rtc_gateway.security.tokens import TokenAuthority
+from rtc_gateway.services.abuse import AbuseService
+from rtc_gateway.services.client_limits import ClientLimits, ClientLimitSettings
 from rtc_gateway.services.conversations import ConversationService
+from rtc_gateway.services.limit_log import LimitLog
+from rtc_gateway.services.open_limits import OpenLimits
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
 from rtc_gateway.services.recovery import recover_open_conversations
 from rtc_gateway.services.routing import RoutingService
+from rtc_gateway.services.urgent_surge import UrgentSurgeWatch
 from rtc_gateway.services.video_rooms import VideoRoomService
 
 log = logging.getLogger(__name__)
@@ -74,6 +81,16 @@ def ice_server_config(server: Mapping[str, Any]) -> IceServerConfig:
     urls = server["urls"]
     return IceServerConfig(urls=(urls,) if isinstance(urls, str) else tuple(urls),
                            username=server.get("username"), credential=server.get("credential"))
+
+
+def client_limit_settings(settings: Settings) -> ClientLimitSettings:
+    return ClientLimitSettings(
+        connects_per_address_per_s=settings.connects_per_address_per_s,
+        connects_per_address_burst=settings.connects_per_address_burst,
+        connects_per_identity_per_s=settings.connects_per_identity_per_s,
+        connects_per_identity_burst=settings.connects_per_identity_burst,
+        max_sockets_per_identity=settings.max_sockets_per_identity,
+        events_per_s=settings.rate_per_s, events_burst=settings.rate_burst)
 
 
 def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
@@ -117,13 +134,24 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     video = VideoEvents(video_service, conversations, notifier,
                         loopback_only=is_loopback_only(settings.rtc_host_addresses))
     conversations.on_closed(video.conversation_closed)
+    trips = LimitLog(metrics, clock.monotonic)
+    limits = ClientLimits(client_limit_settings(settings), clock.monotonic, trips)
+    open_limits = OpenLimits(settings.max_open_per_citizen, settings.max_open_per_address, trips)
+    conversations.on_closed(open_limits.closed)
+    abuse = AbuseService(conversations=conversations, evidence=evidence, clock=clock,
+                         address_of=open_limits.address_of, block_s=settings.abuse_block_s,
+                         metrics=metrics, trips=trips)
+    surge = UrgentSurgeWatch(
+        SurgeDetector(settings.urgent_surge_threshold, settings.urgent_surge_window_s),
+        clock, metrics, urgent_surge_alarm(server))
     parts = NamespaceParts(
         server=server, connections=connections, tokens=tokens, conversations=conversations,
-        events=events, video=video, metrics=metrics, monotonic=clock.monotonic,
-        rate_per_s=settings.rate_per_s, rate_burst=settings.rate_burst)
+        events=events, video=video, metrics=metrics, monotonic=clock.monotonic, limits=limits)
     CitizenNamespace(parts, AnonymousQuota(settings.anonymous_per_ip,
-                                           settings.anonymous_window_s)).register()
-    AgentNamespace(parts, routing).register()
+                                           settings.anonymous_window_s),
+                     abuse, open_limits, surge).register()
+    AgentNamespace(parts, routing, abuse).register()
+    metrics.watch_abuse(abuse.blocked_counts, surge.in_window, limits.sizes)
     metrics.watch(router, connections.count, clock.monotonic)
     metrics.watch_video(video_service.stats)
     metrics.watch_transport(server.stats)

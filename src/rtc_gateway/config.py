@@ -23,8 +23,21 @@ class Settings:
     agent_token_ttl_s: float = 12 * 3600
     agent_grace_s: float = 30.0
     rate_per_s: float = 20.0
-    """Sustained client events per second per connection."""
+    """Sustained client events per second per identity, shared by all its sockets."""
     rate_burst: float = 60.0
+    connects_per_address_per_s: float = 5.0
+    connects_per_address_burst: float = 50.0
+    """Namespace connects per address (IPv6: per /64), checked before any token work."""
+    connects_per_identity_per_s: float = 0.5
+    connects_per_identity_burst: float = 10.0
+    max_sockets_per_identity: int = 10
+    max_open_per_address: int = 20
+    """Open conversations (urgent included) one address may hold at once."""
+    abuse_block_s: float = 3600.0
+    """How long a source reported abusive stays blocked."""
+    urgent_surge_threshold: int = 20
+    urgent_surge_window_s: float = 60.0
+    """Supervisors are alarmed when this many urgent openings fall within the window."""
     anonymous_per_ip: int = 30
     anonymous_window_s: float = 600.0
     max_packet_bytes: int = 64 * 1024
@@ -74,13 +87,14 @@ def _convert(name: str, raw: str) -> Any:
     if name == "data_dir":
         return Path(raw)
     if name in ("port", "anonymous_per_ip", "max_packet_bytes", "max_buffered_bytes",
-                "max_open_per_citizen", "evidence_backlog"):
+                "max_open_per_citizen", "evidence_backlog", "max_sockets_per_identity",
+                "max_open_per_address", "urgent_surge_threshold"):
         return int(raw)
     if name in ("cors_origins", "rtc_host_addresses"):
         return tuple(origin.strip() for origin in raw.split(",") if origin.strip())
     if name == "ice_servers":
         return tuple(json.loads(raw))
-    if name.endswith("_s") or name in ("rate_per_s", "rate_burst"):
+    if name.endswith(("_s", "_burst")):
         return float(raw)
     return raw
 

@@ -62,6 +62,11 @@ class RunningGateway:
 
 StartGateway = Callable[..., Awaitable[RunningGateway]]
 
+REAL_ADDRESS_LIMITS = {name: getattr(Settings(), name) for name in (
+    "anonymous_per_ip", "connects_per_address_burst", "max_open_per_address")}
+"""Every test client comes from 127.0.0.1, so the fixture raises the per-address limits;
+tests of those limits put their real defaults back."""
+
 
 @pytest.fixture
 async def start_gateway(tmp_path: Path) -> AsyncIterator[StartGateway]:
@@ -71,7 +76,8 @@ async def start_gateway(tmp_path: Path) -> AsyncIterator[StartGateway]:
         settings = replace(
             Settings(data_dir=data_dir or tmp_path / "data", agent_grace_s=0.5,
                      queue_update_interval_s=0.02, checkpoint_interval_s=0,
-                     anonymous_per_ip=1000, rtc_host_addresses=("127.0.0.1",)),
+                     anonymous_per_ip=1000, connects_per_address_burst=1000.0,
+                     max_open_per_address=1000, rtc_host_addresses=("127.0.0.1",)),
             **overrides)
         gateway = build_gateway(settings)
         runner = web.AppRunner(gateway.app, handle_signals=False, access_log=None,

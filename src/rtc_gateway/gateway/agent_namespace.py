@@ -15,6 +15,7 @@ from rtc_gateway.gateway.rooms import AGENT_NAMESPACE, STAFF_ROOM, SUPERVISORS_R
 from rtc_gateway.gateway.wire import agent_session_wire
 from rtc_gateway.realtime.connection import ClientInfo
 from rtc_gateway.realtime.server import Greeting
+from rtc_gateway.services.abuse import AbuseService
 from rtc_gateway.services.routing import RoutingService, TransferTarget
 
 
@@ -22,22 +23,26 @@ class AgentNamespace(Namespace):
     name = AGENT_NAMESPACE
     may_start_video = True
 
-    def __init__(self, parts: NamespaceParts, routing: RoutingService) -> None:
+    def __init__(self, parts: NamespaceParts, routing: RoutingService,
+                 abuse: AbuseService) -> None:
         super().__init__(parts)
         self._routing = routing
+        self._abuse = abuse
 
     def add_routes(self, dispatcher: EventDispatcher) -> None:
         dispatcher.route("agent:status", schemas.AgentStatus, self.status)
         dispatcher.route("conversation:transfer", schemas.Transfer, self.transfer)
+        dispatcher.route("conversation:report_abuse", schemas.ReportAbuse, self.report_abuse)
 
     async def connect(self, sid: str, client: ClientInfo, auth: Any) -> Greeting:
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
+            self.parts.limits.admit_address(client.remote)
             profile = self.parts.tokens.verify_agent(token)
+            self.parts.limits.admit_identity(self.name, profile.agent_id)
         except DomainError as error:
             raise refuse(error) from None
-        self.parts.connections.add(Connection(
-            sid, self.name, Actor(profile.role, profile.agent_id), self.new_bucket(), profile))
+        self.add_connection(sid, Actor(profile.role, profile.agent_id), client, profile)
         server = self.parts.server
         server.enter_room(sid, agent_room(profile.agent_id))
         server.enter_room(sid, STAFF_ROOM)
@@ -62,6 +67,12 @@ class AgentNamespace(Namespace):
         conversation = self.parts.conversations.get_for(connection.actor,
                                                         payload.conversation_id)
         await self._routing.transfer(connection.actor, conversation, _target(payload.to))
+        return ok(conversation=self.parts.events.view(conversation, connection.actor.role))
+
+
+    async def report_abuse(self, connection: Connection, payload: schemas.ReportAbuse) -> Ack:
+        conversation = await self._abuse.report(connection.actor, payload.conversation_id,
+                                                payload.reason)
         return ok(conversation=self.parts.events.view(conversation, connection.actor.role))
 
 

@@ -2,12 +2,14 @@
 
 from typing import Any
 
-from rtc_gateway.domain.conversation import Location
+from rtc_gateway.domain.addresses import address_key
+from rtc_gateway.domain.conversation import Conversation, Location
 from rtc_gateway.domain.errors import BadRequest, DomainError, RateLimited, Unauthorized
 from rtc_gateway.domain.forces import AUTO, Force
 from rtc_gateway.domain.priority import Priority
 from rtc_gateway.domain.roles import Actor, Role
 from rtc_gateway.domain.timestamps import format_utc
+from rtc_gateway.domain.topics import DISCREET_ALERT
 from rtc_gateway.gateway import schemas
 from rtc_gateway.gateway.acks import Ack, ok
 from rtc_gateway.gateway.anonymous_quota import AnonymousQuota
@@ -18,7 +20,10 @@ from rtc_gateway.gateway.rooms import CITIZEN_NAMESPACE, citizen_room
 from rtc_gateway.realtime.connection import ClientInfo
 from rtc_gateway.realtime.server import Greeting
 from rtc_gateway.security.tokens import IssuedToken, new_citizen_id
+from rtc_gateway.services.abuse import AbuseService
 from rtc_gateway.services.conversations import OpenRequest
+from rtc_gateway.services.open_limits import OpenLimits
+from rtc_gateway.services.urgent_surge import UrgentSurgeWatch
 
 
 def parse_service(value: str | None) -> Force | None:
@@ -40,20 +45,24 @@ def parse_priority(value: str | None) -> Priority:
 class CitizenNamespace(Namespace):
     name = CITIZEN_NAMESPACE
 
-    def __init__(self, parts: NamespaceParts, quota: AnonymousQuota) -> None:
+    def __init__(self, parts: NamespaceParts, quota: AnonymousQuota, abuse: AbuseService,
+                 open_limits: OpenLimits, surge: UrgentSurgeWatch) -> None:
         super().__init__(parts)
         self._quota = quota
+        self._abuse = abuse
+        self._open_limits = open_limits
+        self._surge = surge
 
     def add_routes(self, dispatcher: EventDispatcher) -> None:
         dispatcher.route("conversation:open", schemas.OpenConversation, self.open, cost=3.0)
 
     async def connect(self, sid: str, client: ClientInfo, auth: Any) -> Greeting:
         try:
+            self.parts.limits.admit_address(client.remote)
             issued = self._identify(auth, client)
         except DomainError as error:
             raise refuse(error) from None
-        self.parts.connections.add(Connection(
-            sid, self.name, Actor(Role.CITIZEN, issued.subject), self.new_bucket()))
+        self.add_connection(sid, Actor(Role.CITIZEN, issued.subject), client)
         self.parts.server.enter_room(sid, citizen_room(issued.subject))
         return "session", {
             "citizen_id": issued.subject,
@@ -66,14 +75,35 @@ class CitizenNamespace(Namespace):
         tokens = self.parts.tokens
         token = auth.get("token") if isinstance(auth, dict) else None
         if token is not None:
-            return tokens.mint_citizen(tokens.verify_citizen(token))
+            citizen_id = tokens.verify_citizen(token)
+            self._abuse.check_identity(citizen_id)
+            self.parts.limits.admit_identity(self.name, citizen_id)
+            return tokens.mint_citizen(citizen_id)
         if auth not in (None, {}) and not isinstance(auth, dict):
             raise Unauthorized("auth must be an object")
-        if not self._quota.try_issue(client.remote, self.parts.monotonic()):
+        self._abuse.check_new_identity(client.remote)
+        if not self._quota.try_issue(address_key(client.remote), self.parts.monotonic()):
             raise RateLimited("too many new sessions from this address")
         return tokens.mint_citizen(new_citizen_id())
 
     async def open(self, connection: Connection, payload: schemas.OpenConversation) -> Ack:
+        actor = connection.actor
+        self._abuse.check_open(actor.id, connection.remote,
+                               discreet=payload.discreet or payload.topic == DISCREET_ALERT)
+        place = self._open_limits.reserve(
+            actor.id, connection.remote,
+            already_open=len(self.parts.conversations.list_for(actor)))
+        try:
+            conversation = await self._open(connection, payload)
+        except BaseException:
+            self._open_limits.release(place)
+            raise
+        self._open_limits.confirm(place, conversation)
+        self._surge.opened(conversation)
+        return ok(conversation=self.parts.events.view(conversation, Role.CITIZEN))
+
+    async def _open(self, connection: Connection,
+                    payload: schemas.OpenConversation) -> Conversation:
         request = OpenRequest(
             topic=payload.topic,
             service=parse_service(payload.service),
@@ -85,6 +115,5 @@ class CitizenNamespace(Namespace):
             text=payload.text,
             client_msg_id=payload.client_msg_id,
         )
-        conversation = await self.parts.conversations.open(connection.actor, request,
-                                                           origin=connection.sid)
-        return ok(conversation=self.parts.events.view(conversation, Role.CITIZEN))
+        return await self.parts.conversations.open(connection.actor, request,
+                                                   origin=connection.sid)

@@ -1,4 +1,4 @@
-"""Who is behind each Socket.IO connection, and its rate-limit bucket."""
+"""Who is behind each Socket.IO connection, and its rate-limit bucket (its identity's)."""
 
 from dataclasses import dataclass
 
@@ -15,6 +15,8 @@ class Connection:
     bucket: TokenBucket
     profile: AgentProfile | None = None
     """Set for staff connections (agents, supervisors, reviewers)."""
+    remote: str = ""
+    """The client's address, as the transport saw it at connect."""
 
 
 class ConnectionRegistry:

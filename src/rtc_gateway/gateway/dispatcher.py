@@ -1,5 +1,8 @@
 """One entry point per namespace for every client event: rate limit, parse, call, answer.
 
+The rate limit is the identity's bucket, shared by all its connections (see
+``services/client_limits.py``): the check costs what a per-connection one did.
+
 Every event gets an acknowledgement object; no payload can crash the handler or close
 the connection. Events are registered with their schema, so a reader finds what an
 event accepts next to the code that serves it.
@@ -39,11 +42,13 @@ class Route:
 
 class EventDispatcher:
     def __init__(self, namespace: str, connections: ConnectionRegistry,
-                 metrics: GatewayMetrics, monotonic: Callable[[], float]) -> None:
+                 metrics: GatewayMetrics, monotonic: Callable[[], float],
+                 budget_spent: Callable[[str], None] = lambda _identity: None) -> None:
         self.namespace = namespace
         self._connections = connections
         self._metrics = metrics
         self._monotonic = monotonic
+        self._budget_spent = budget_spent
         self._routes: dict[str, Route] = {}
 
     def route(self, event: str, schema: type[Any], handler: Handler, *,
@@ -68,6 +73,7 @@ class EventDispatcher:
         if route is None:
             return failure("bad_request", "unknown event")
         if not connection.bucket.try_take(self._monotonic(), route.cost):
+            self._budget_spent(connection.actor.id)
             return failure("rate_limited", "too many events; slow down")
         if len(args) > 1:
             return failure("bad_request", "expected a single payload object")

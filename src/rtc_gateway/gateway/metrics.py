@@ -145,6 +145,33 @@ class _EvidenceState(Collector):
                                 value=stats.get("waiting", 0))
 
 
+class _AbuseState(Collector):
+    """Active blocks, urgent openings in the surge window and the size of the limit
+    tables (bounded: idle entries are forgotten), read at scrape time."""
+
+    def __init__(self, blocks: Callable[[], dict[str, int]], urgent_in_window: Callable[[], int],
+                 tables: Callable[[], dict[str, int]]) -> None:
+        self._blocks = blocks
+        self._urgent_in_window = urgent_in_window
+        self._tables = tables
+
+    def collect(self) -> Iterator[Metric]:
+        blocks = GaugeMetricFamily("rtc_abuse_blocks", "Sources blocked after abuse",
+                                   labels=["kind"])
+        for kind, count in sorted(self._blocks().items()):
+            blocks.add_metric([kind], count)
+        yield blocks
+        yield GaugeMetricFamily("rtc_urgent_openings_in_window",
+                                "Urgent openings within the surge window",
+                                value=self._urgent_in_window())
+        tables = GaugeMetricFamily("rtc_limit_table_entries",
+                                   "Entries in the per-address and per-identity limit tables",
+                                   labels=["table"])
+        for table, size in sorted(self._tables().items()):
+            tables.add_metric([table], size)
+        yield tables
+
+
 class GatewayMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -162,6 +189,14 @@ class GatewayMetrics:
         self._opened = Counter(
             "rtc_conversations_opened", "Conversations opened", ["priority"],
             registry=self.registry)
+        self._limits = Counter(
+            "rtc_limit_refusals", "Connects, events and openings refused by a limit",
+            ["limit"], registry=self.registry)
+        self._abuse_reports = Counter(
+            "rtc_abuse_reports", "Conversations reported abusive", registry=self.registry)
+        self._urgent_surges = Counter(
+            "rtc_urgent_surges", "Surges of urgent openings supervisors were alarmed of",
+            registry=self.registry)
 
     def watch(self, router: Router, connections: Callable[[str], int],
               clock: Callable[[], float]) -> None:
@@ -176,6 +211,11 @@ class GatewayMetrics:
     def watch_evidence(self, stats: Callable[[], dict[str, int]]) -> None:
         self.registry.register(_EvidenceState(stats))
 
+    def watch_abuse(self, blocks: Callable[[], dict[str, int]],
+                    urgent_in_window: Callable[[], int],
+                    tables: Callable[[], dict[str, int]]) -> None:
+        self.registry.register(_AbuseState(blocks, urgent_in_window, tables))
+
     def assignment_waited(self, seconds: float, priority: str) -> None:
         self._assignment_wait.labels(priority).observe(seconds)
 
@@ -187,6 +227,15 @@ class GatewayMetrics:
 
     def rejected(self, code: str) -> None:
         self._rejected.labels(code).inc()
+
+    def limit_tripped(self, limit: str) -> None:
+        self._limits.labels(limit).inc()
+
+    def abuse_reported(self) -> None:
+        self._abuse_reports.inc()
+
+    def urgent_surge(self) -> None:
+        self._urgent_surges.inc()
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

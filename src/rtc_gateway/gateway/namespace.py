@@ -4,8 +4,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.errors import DomainError
-from rtc_gateway.domain.rate_limit import TokenBucket
+from rtc_gateway.domain.roles import Actor
 from rtc_gateway.gateway.acks import Ack, failure
 from rtc_gateway.gateway.connections import Connection, ConnectionRegistry
 from rtc_gateway.gateway.conversation_events import ConversationEvents
@@ -15,6 +16,7 @@ from rtc_gateway.gateway.video_events import VideoEvents
 from rtc_gateway.realtime.connection import ClientInfo
 from rtc_gateway.realtime.server import ConnectRefused, Greeting, RealtimeServer
 from rtc_gateway.security.tokens import TokenAuthority
+from rtc_gateway.services.client_limits import ClientLimits
 from rtc_gateway.services.conversations import ConversationService
 
 
@@ -28,8 +30,7 @@ class NamespaceParts:
     video: VideoEvents
     metrics: GatewayMetrics
     monotonic: Callable[[], float]
-    rate_per_s: float
-    rate_burst: float
+    limits: ClientLimits
 
 
 def refuse(error: DomainError) -> ConnectRefused:
@@ -51,7 +52,7 @@ class Namespace:
     def __init__(self, parts: NamespaceParts) -> None:
         self.parts = parts
         self.dispatcher = EventDispatcher(self.name, parts.connections, parts.metrics,
-                                          parts.monotonic)
+                                          parts.monotonic, parts.limits.event_budget_spent)
 
     def register(self) -> None:
         self.parts.events.register(self.dispatcher)
@@ -62,9 +63,13 @@ class Namespace:
     def add_routes(self, dispatcher: EventDispatcher) -> None:
         """Events only this namespace serves."""
 
-    def new_bucket(self) -> TokenBucket:
-        return TokenBucket.full(self.parts.rate_per_s, self.parts.rate_burst,
-                                self.parts.monotonic())
+    def add_connection(self, sid: str, actor: Actor, client: ClientInfo,
+                       profile: AgentProfile | None = None) -> Connection:
+        """Register an admitted socket, with its identity's shared event bucket."""
+        bucket = self.parts.limits.connected(self.name, actor.id)
+        connection = Connection(sid, self.name, actor, bucket, profile, remote=client.remote)
+        self.parts.connections.add(connection)
+        return connection
 
     async def connect(self, sid: str, client: ClientInfo, auth: Any) -> Greeting | None:
         raise NotImplementedError
@@ -76,6 +81,7 @@ class Namespace:
         """Unreadable packets are answered, and charged like events."""
         connection = self.parts.connections.get(sid)
         if connection is not None and not connection.bucket.try_take(self.parts.monotonic()):
+            self.parts.limits.event_budget_spent(connection.actor.id)
             self.parts.metrics.rejected("rate_limited")
             return failure("rate_limited", "too many events; slow down")
         self.parts.metrics.rejected("bad_request")
@@ -84,6 +90,7 @@ class Namespace:
     async def disconnect(self, sid: str, reason: str) -> None:
         connection = self.parts.connections.remove(sid)
         if connection is not None:
+            self.parts.limits.disconnected(self.name, connection.actor.id)
             await self.connection_lost(connection)
             await self.parts.video.disconnected(connection)
 

@@ -61,6 +61,11 @@ class ConversationRef(msgspec.Struct):
     conversation_id: Id
 
 
+class ReportAbuse(msgspec.Struct):
+    conversation_id: Id
+    reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+
+
 class AgentStatus(msgspec.Struct):
     status: str
 

@@ -27,6 +27,7 @@ class RecordKind:
     VIDEO_STARTED = "video.started"
     VIDEO_ENDED = "video.ended"
     EXPORTED = "export"
+    ABUSE_REPORTED = "abuse.reported"
 
 
 class EvidenceEntry(msgspec.Struct, frozen=True, gc=False):

@@ -254,11 +254,13 @@ class ConversationService:
             conversations = self._store.of_agent(actor.id)
         return sorted(conversations, key=lambda c: (c.priority.rank, c.opened_at))
 
-    async def close(self, actor: Actor, conversation_id: str) -> tuple[Conversation, str]:
+    async def close(self, actor: Actor, conversation_id: str,
+                    reason: str | None = None) -> tuple[Conversation, str]:
+        """``reason`` defaults to ``closed_by_<role>``."""
         conversation = self.get_for(actor, conversation_id)
         if not conversation.is_open:
             raise Conflict("conversation is already closed")
-        reason = f"closed_by_{actor.role.value}"
+        reason = reason or f"closed_by_{actor.role.value}"
         agent_id = conversation.agent_id
         if conversation.assigned_at_s is not None:
             self._handling_times.add(self._clock.monotonic() - conversation.assigned_at_s)

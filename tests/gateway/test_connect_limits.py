@@ -1,0 +1,92 @@
+"""One event budget per identity, whatever its sockets and reconnects; connects limited
+per address and per identity before any token work; a cap on sockets per identity."""
+
+import asyncio
+import time
+from typing import Any
+
+from tests.gateway.conftest import REAL_ADDRESS_LIMITS, RunningGateway, StartGateway
+from tests.gateway.sources import ClientFrom, connect_error, connect_outcome
+from tests.support.sio_client import RecordingClient
+
+
+async def typing_storm(clients: list[RecordingClient], per_client: int) -> list[Any]:
+    return await asyncio.gather(*(c.call("typing", {"conversation_id": "cv_x",
+                                                    "typing": True})
+                                  for c in clients for _ in range(per_client)))
+
+
+def accepted(acks: list[Any]) -> int:
+    """Events that passed the budget (they then fail on the unknown conversation)."""
+    return sum(1 for ack in acks if ack["ok"] or ack["error"]["code"] != "rate_limited")
+
+
+async def test_sockets_of_one_identity_share_one_budget(start_gateway: StartGateway) -> None:
+    gw = await start_gateway(rate_per_s=2.0, rate_burst=10.0)
+    first = await gw.citizen()
+    token = first.received("session")[0]["token"]
+    sockets = [first] + [await gw.citizen(token=token) for _ in range(4)]
+    started = time.monotonic()
+    acks = await typing_storm(sockets, 20)
+    elapsed = time.monotonic() - started
+    assert accepted(acks) <= 20 + 1 + 4 * (elapsed + 0.2), "typing costs 0.5: burst 20, 4/s"
+    other = await gw.citizen()
+    assert accepted(await typing_storm([other], 5)) == 5, "another identity is unaffected"
+
+
+async def test_the_budget_survives_reconnecting(start_gateway: StartGateway) -> None:
+    gw = await start_gateway(rate_per_s=1.0, rate_burst=10.0)
+    citizen = await gw.citizen()
+    token = citizen.received("session")[0]["token"]
+    spent = 0
+    for _ in range(4):
+        spent += accepted(await typing_storm([citizen], 10))
+        await citizen.disconnect()
+        citizen = await gw.citizen(token=token)
+    assert spent <= 2 * 10 + 4, spent
+
+
+async def test_sockets_per_identity_are_capped(gw: RunningGateway) -> None:
+    first = await gw.citizen()
+    token = first.received("session")[0]["token"]
+    others = [await gw.citizen(token=token) for _ in range(9)]
+    refused = await connect_error(RecordingClient(gw.url, "/citizen"), {"token": token})
+    assert refused["code"] == "rate_limited"
+    await others[0].disconnect()
+    gw.clients.remove(others[0])
+    await asyncio.sleep(0.1)
+    assert (await gw.citizen(token=token)).received("session")
+
+
+async def test_reconnect_cycling_of_one_identity_is_limited(gw: RunningGateway) -> None:
+    first = await gw.citizen()
+    token = first.received("session")[0]["token"]
+    await first.disconnect()
+    codes = [await connect_outcome(gw.url, "/citizen", {"token": token}) for _ in range(15)]
+    assert "rate_limited" in codes, codes
+    assert codes.index("rate_limited") >= 5, "a few reconnects in a row are normal"
+    other = await gw.citizen()
+    assert other.received("session"), "other identities connect as usual"
+
+
+async def test_connects_per_address_are_limited_before_verifying(
+        start_gateway: StartGateway) -> None:
+    gw = await start_gateway(**REAL_ADDRESS_LIMITS)
+    verified = 0
+    tokens = gw.gateway.tokens
+    real_verify = tokens.verify_citizen
+
+    def counting_verify(token: object) -> str:
+        nonlocal verified
+        verified += 1
+        return real_verify(token)
+
+    tokens.verify_citizen = counting_verify  # type: ignore[method-assign]
+    codes = [await connect_outcome(gw.url, "/citizen", {"token": "forged.token.value"})
+             for _ in range(70)]
+    assert "rate_limited" in codes and codes[:40] == ["unauthorized"] * 40, codes
+    assert verified == codes.count("unauthorized") < 70
+    elsewhere = ClientFrom(gw.url, "/citizen", "127.0.0.2")
+    gw.clients.append(elsewhere)
+    await elsewhere.connect()
+    assert (await elsewhere.wait_for("session"))["citizen_id"]
