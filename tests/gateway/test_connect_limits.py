@@ -2,11 +2,15 @@
 per address and per identity before any token work; a cap on sockets per identity."""
 
 import asyncio
+import logging
 import time
 from typing import Any
 
+import pytest
+
 from tests.gateway.conftest import REAL_ADDRESS_LIMITS, RunningGateway, StartGateway
 from tests.gateway.sources import ClientFrom, connect_error, connect_outcome
+from tests.gateway.test_urgent_surge import scrape
 from tests.support.sio_client import RecordingClient
 
 
@@ -70,7 +74,7 @@ async def test_reconnect_cycling_of_one_identity_is_limited(gw: RunningGateway) 
 
 
 async def test_connects_per_address_are_limited_before_verifying(
-        start_gateway: StartGateway) -> None:
+        start_gateway: StartGateway, caplog: pytest.LogCaptureFixture) -> None:
     gw = await start_gateway(**REAL_ADDRESS_LIMITS)
     verified = 0
     tokens = gw.gateway.tokens
@@ -82,11 +86,29 @@ async def test_connects_per_address_are_limited_before_verifying(
         return real_verify(token)
 
     tokens.verify_citizen = counting_verify  # type: ignore[method-assign]
-    codes = [await connect_outcome(gw.url, "/citizen", {"token": "forged.token.value"})
-             for _ in range(70)]
+    with caplog.at_level(logging.INFO):
+        codes = [await connect_outcome(gw.url, "/citizen", {"token": "forged.token.value"})
+                 for _ in range(70)]
     assert "rate_limited" in codes and codes[:40] == ["unauthorized"] * 40, codes
     assert verified == codes.count("unauthorized") < 70
+    tripped = [r for r in caplog.records if r.getMessage() == "limit tripped"]
+    assert len(tripped) == 1, "one line per limit every 10 s, however many refusals"
+    assert tripped[0].__dict__["limit"] == "connects_per_address"
+    assert tripped[0].__dict__["address"] == "127.0.0.1"
+    assert all("forged.token.value" not in str(r.__dict__) for r in caplog.records)
+    metrics = await scrape(gw.url)
+    assert metrics['rtc_limit_refusals_total{limit="connects_per_address"}'] == \
+        codes.count("rate_limited")
     elsewhere = ClientFrom(gw.url, "/citizen", "127.0.0.2")
     gw.clients.append(elsewhere)
     await elsewhere.connect()
     assert (await elsewhere.wait_for("session"))["citizen_id"]
+
+
+async def test_staff_connects_are_limited_too(gw: RunningGateway) -> None:
+    token = gw.agent_token("a1")
+    officers = [await RecordingClient(gw.url, "/agent").connect({"token": token})
+                for _ in range(10)]
+    gw.clients.extend(officers)
+    assert await connect_outcome(gw.url, "/agent", {"token": token}) == "rate_limited"
+    assert await connect_outcome(gw.url, "/agent", {"token": gw.agent_token("a2")}) == "ok"
