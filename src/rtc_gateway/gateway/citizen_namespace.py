@@ -83,6 +83,7 @@ class CitizenNamespace(Namespace):
             raise Unauthorized("auth must be an object")
         self._abuse.check_new_identity(client.remote)
         if not self._quota.try_issue(address_key(client.remote), self.parts.monotonic()):
+            self.parts.limits.anonymous_quota_spent(client.remote)
             raise RateLimited("too many new sessions from this address")
         return tokens.mint_citizen(new_citizen_id())
 

@@ -78,6 +78,9 @@ class ClientLimits:
     def event_budget_spent(self, identity: str) -> None:
         self._trips.tripped("events_per_identity", identity=identity)
 
+    def anonymous_quota_spent(self, remote: str) -> None:
+        self._trips.tripped("anonymous_per_address", address=address_key(remote))
+
     def sizes(self) -> dict[str, int]:
         """Entries per table, to show that memory stays bounded."""
         return {"address_connects": len(self._address_connects),
