@@ -43,11 +43,12 @@ async def test_the_budget_survives_reconnecting(start_gateway: StartGateway) -> 
     citizen = await gw.citizen()
     token = citizen.received("session")[0]["token"]
     spent = 0
+    started = time.monotonic()
     for _ in range(4):
         spent += accepted(await typing_storm([citizen], 10))
         await citizen.disconnect()
         citizen = await gw.citizen(token=token)
-    assert spent <= 2 * 10 + 4, spent
+    assert spent <= 2 * 10 + 2 * (time.monotonic() - started) + 1, spent
 
 
 async def test_sockets_per_identity_are_capped(gw: RunningGateway) -> None:
@@ -66,7 +67,7 @@ async def test_reconnect_cycling_of_one_identity_is_limited(gw: RunningGateway) 
     first = await gw.citizen()
     token = first.received("session")[0]["token"]
     await first.disconnect()
-    codes = [await connect_outcome(gw.url, "/citizen", {"token": token}) for _ in range(15)]
+    codes = [await connect_outcome(gw.url, "/citizen", {"token": token}) for _ in range(20)]
     assert "rate_limited" in codes, codes
     assert codes.index("rate_limited") >= 5, "a few reconnects in a row are normal"
     other = await gw.citizen()
@@ -75,7 +76,7 @@ async def test_reconnect_cycling_of_one_identity_is_limited(gw: RunningGateway) 
 
 async def test_connects_per_address_are_limited_before_verifying(
         start_gateway: StartGateway, caplog: pytest.LogCaptureFixture) -> None:
-    gw = await start_gateway(**REAL_ADDRESS_LIMITS)
+    gw = await start_gateway(**{**REAL_ADDRESS_LIMITS, "connects_per_address_per_s": 0.5})
     verified = 0
     tokens = gw.gateway.tokens
     real_verify = tokens.verify_citizen
