@@ -9,6 +9,7 @@ import pytest
 from tests.gateway.conftest import RunningGateway, StartGateway
 from tests.gateway.sources import ClientFrom, connect_error
 from tests.gateway.test_chat import assigned_pair, open_conversation
+from tests.gateway.test_urgent_surge import scrape
 from tests.support.sio_client import RecordingClient
 
 SECRET_TEXT = "texte injurieux 4242"
@@ -33,14 +34,15 @@ async def test_reporting_abuse_closes_blocks_and_logs_evidence(
     assert refused["error"]["code"] == "forbidden"
     again = await connect_error(RecordingClient(gw.url, "/citizen"), {"token": token})
     assert again["code"] == "forbidden" and "abuse" in again["message"]
-    fresh = await connect_error(RecordingClient(gw.url, "/citizen"), None)
-    assert fresh["code"] == "rate_limited" and "abuse" in fresh["message"]
 
-    alert = await neighbour.ok("conversation:open", {"topic": "discreet_alert"})
-    assert alert["conversation"]["status"] == "queued", \
-        "someone else behind the blocked address still raises a discreet alert"
-    ordinary = await neighbour.call("conversation:open", {"topic": "general"})
-    assert ordinary["error"]["code"] == "rate_limited"
+    newcomer = await gw.citizen()
+    for citizen in (neighbour, newcomer):
+        ordinary = await citizen.call("conversation:open", {"topic": "general"})
+        assert ordinary["error"]["code"] == "rate_limited"
+        assert "discreet" in ordinary["error"]["message"]
+        alert = await citizen.ok("conversation:open", {"topic": "discreet_alert"})
+        assert alert["conversation"]["status"] == "queued", \
+            "someone else behind the blocked address still raises a discreet alert"
     elsewhere = ClientFrom(gw.url, "/citizen", "127.0.0.2")
     gw.clients.append(elsewhere)
     await elsewhere.connect()
@@ -58,6 +60,12 @@ async def test_reporting_abuse_closes_blocks_and_logs_evidence(
     assert logged and logged[0].__dict__["conversation_id"] == cid
     assert all(SECRET_TEXT not in r.getMessage() and SECRET_TEXT not in str(r.__dict__)
                for r in caplog.records)
+    metrics = await scrape(gw.url)
+    assert metrics["rtc_abuse_reports_total"] == 1
+    assert metrics['rtc_abuse_blocks{kind="identity"}'] == 1
+    assert metrics['rtc_abuse_blocks{kind="address"}'] == 1
+    assert metrics['rtc_limit_refusals_total{limit="blocked_identity"}'] == 2
+    assert metrics['rtc_limit_refusals_total{limit="blocked_address"}'] == 2
 
 
 async def test_only_the_assigned_agent_or_a_supervisor_reports(gw: RunningGateway) -> None:

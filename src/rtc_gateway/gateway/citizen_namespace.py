@@ -81,7 +81,6 @@ class CitizenNamespace(Namespace):
             return tokens.mint_citizen(citizen_id)
         if auth not in (None, {}) and not isinstance(auth, dict):
             raise Unauthorized("auth must be an object")
-        self._abuse.check_new_identity(client.remote)
         if not self._quota.try_issue(address_key(client.remote), self.parts.monotonic()):
             self.parts.limits.anonymous_quota_spent(client.remote)
             raise RateLimited("too many new sessions from this address")

@@ -1,11 +1,12 @@
 """Abuse: an officer marks a conversation abusive; its source is blocked for a while.
 
 The source is the conversation's citizen identity and the address it was opened from.
-A blocked identity can neither connect nor open. From a blocked address no new
-anonymous identity is made and nothing but a discreet alert is opened: people who share
-the address (a carrier-grade NAT, a household) must still be able to raise the alarm,
-and their alerts stay under the per-address cap. Blocks live in memory and end with
-their time (or a restart); the report itself is an evidence record.
+A blocked identity can neither connect nor open. From a blocked address nothing but a
+discreet alert is opened, by any identity, new ones included: people who share the
+address (a household, a carrier-grade NAT) must still be able to raise the alarm even
+if they never used the service before (a victim living with the abuser), and their
+alerts stay under the per-address cap and the anonymous quota. Blocks live in memory
+and end with their time (or a restart); the report itself is an evidence record.
 """
 
 import logging
@@ -61,14 +62,6 @@ class AbuseService:
         if until is not None:
             self._trips.tripped("blocked_identity", identity=citizen_id)
             raise Forbidden(f"this identity is blocked after abuse until {self._wall(until)}")
-
-    def check_new_identity(self, remote: str) -> None:
-        address = address_key(remote)
-        until = self.addresses.blocked_until(address, self._clock.monotonic())
-        if until is not None:
-            self._trips.tripped("blocked_address", address=address)
-            raise RateLimited("new sessions from this address are suspended after abuse "
-                              f"until {self._wall(until)}")
 
     def check_open(self, citizen_id: str, remote: str, discreet: bool) -> None:
         self.check_identity(citizen_id)
