@@ -79,6 +79,9 @@ def test_nobody_online_is_said_plainly_with_emergency_numbers_and_alternatives(
         assert REFERENCE.match(reference), reference
         expect(citizen.locator("#alternatives")).to_be_hidden()
         screenshot(citizen, "citizen-nobody-online-phone")
+        citizen.set_viewport_size(DESKTOP)
+        screenshot(citizen, "citizen-nobody-online-desktop")
+        citizen.set_viewport_size(PHONE)
 
         alternatives = citizen.locator("#alternatives")
         expect(alternatives).to_be_visible(timeout=10_000)
@@ -121,6 +124,8 @@ def test_estimate_counts_down_from_measured_handling_time(pages: Pages, screensh
     expect(waiting.locator("#waiting-staffing")).to_be_hidden()
     first_reading = int(re.findall(r"\d+", estimate.inner_text())[0])
     screenshot(waiting, "citizen-estimate-desktop")
+    waiting.set_viewport_size(PHONE)
+    screenshot(waiting, "citizen-estimate-phone")
     time.sleep(2.2)
     second_reading = int(re.findall(r"\d+", estimate.inner_text())[0])
     assert second_reading < first_reading, (first_reading, second_reading)
@@ -140,6 +145,9 @@ def test_refused_connection_disables_explains_where_tapped_and_retries(
         expect(refused.locator("#start-button")).to_have_attribute("aria-disabled", "true")
         expect(refused.locator("#discreet")).to_have_attribute("aria-disabled", "true")
         screenshot(refused, "citizen-refused-phone")
+        refused.set_viewport_size(DESKTOP)
+        screenshot(refused, "citizen-refused-desktop")
+        refused.set_viewport_size(PHONE)
 
         # A finger on a greyed button still lands (Playwright waits for enabled ones).
         refused.locator("#discreet").click(force=True)
@@ -185,6 +193,8 @@ def test_call_start_and_end_are_lines_in_both_conversations(
     assert citizen_lines.all_inner_texts() == agent_lines.all_inner_texts()
     screenshot(citizen, "citizen-call-lines-phone")
     screenshot(agent, "agent-call-lines-desktop")
+    citizen.set_viewport_size(DESKTOP)
+    screenshot(citizen, "citizen-call-lines-desktop")
     citizen.reload()
     expect(citizen.locator("#messages li.msg--system")).to_have_count(2)
 

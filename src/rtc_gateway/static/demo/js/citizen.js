@@ -321,9 +321,9 @@ function describeStatus(conversation) {
     if (conversation.discreet) return `Vous échangez avec ${agent.display_name}.`;
     return `Vous échangez avec ${agent.display_name} — ${serviceLabel(agent.service)}.`;
   }
-  const parts = ["En attente d'un agent."];
-  if (Number.isInteger(conversation.position)) parts.push(`Position dans la file : ${conversation.position}.`);
-  return parts.join(" ");
+  // The heading already says "En attente d'un agent".
+  if (Number.isInteger(conversation.position)) return `Position dans la file : ${conversation.position}.`;
+  return "Votre demande est dans la file.";
 }
 
 // ---- waiting: who is there, an honest estimate that counts down, the alternatives ----
@@ -387,6 +387,7 @@ byId("keep-open").addEventListener("click", () => {
 function showNotice(text) {
   ui.notice.textContent = text;
   ui.notice.hidden = !text;
+  if (text) ui.notice.scrollIntoView({ block: "nearest" });
 }
 
 // ---- opening a conversation ----
