@@ -45,3 +45,15 @@ def test_abuse_limits_are_read_from_the_environment() -> None:
             settings.max_sockets_per_identity, settings.urgent_surge_threshold,
             settings.abuse_block_s) == (7, 12.5, 3, 9, 60.0)
     assert from_environment({}).max_open_per_address == 20
+
+
+def test_citizen_page_settings_have_defaults_and_refuse_a_script_address() -> None:
+    settings = from_environment({})
+    assert settings.quick_exit_url.startswith("https://")
+    assert settings.waiting_alternatives_after_s == 120.0
+    custom = from_environment({"RTC_GATEWAY_QUICK_EXIT_URL": "https://example.org/",
+                               "RTC_GATEWAY_WAITING_ALTERNATIVES_AFTER_S": "30"})
+    assert (custom.quick_exit_url, custom.waiting_alternatives_after_s) == (
+        "https://example.org/", 30.0)
+    with pytest.raises(ValueError, match="quick_exit_url"):
+        from_environment({"RTC_GATEWAY_QUICK_EXIT_URL": "javascript:alert(1)"})

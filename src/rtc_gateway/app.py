@@ -19,6 +19,7 @@ from rtc_gateway.gateway.agent_namespace import AgentNamespace
 from rtc_gateway.gateway.anonymous_quota import AnonymousQuota
 from rtc_gateway.gateway.candidate_filter import is_loopback_only
 from rtc_gateway.gateway.citizen_namespace import CitizenNamespace
+from rtc_gateway.gateway.client_config import ClientConfig, add_client_routes
 from rtc_gateway.gateway.connections import ConnectionRegistry
 from rtc_gateway.gateway.conversation_events import ConversationEvents
 from rtc_gateway.gateway.export_route import export_handler
@@ -160,6 +161,8 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
 
     app = web.Application(client_max_size=settings.max_packet_bytes)
     server.attach(app)
+    add_client_routes(app, ClientConfig(settings.serializer, settings.quick_exit_url,
+                                        settings.waiting_alternatives_after_s))
     add_routes(app, metrics)
     if isinstance(evidence, SqliteEvidenceLog):
         app.router.add_post("/api/v1/conversations/{conversation_id}/export",

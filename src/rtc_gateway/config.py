@@ -63,6 +63,11 @@ class Settings:
     rtc_host_addresses: tuple[str, ...] = ()
     """Addresses the gateway's WebRTC peers offer as host candidates; empty: all local ones."""
     video_empty_room_timeout_s: float = 60.0
+    quick_exit_url: str = "https://www.google.fr/search?q=meteo"
+    """Where the citizen page's *Quitter* button goes (it replaces the page, leaving no
+    history entry); an ordinary, harmless site."""
+    waiting_alternatives_after_s: float = 120.0
+    """After this long in the queue the citizen page offers 17/112, SMS 114 or a call-back."""
     log_level: str = "INFO"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -115,6 +120,8 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
         raise ValueError("evidence must be sqlite or memory")
     if settings.evidence_writer not in ("process", "thread"):
         raise ValueError("evidence_writer must be process or thread")
+    if not settings.quick_exit_url.startswith(("https://", "http://")):
+        raise ValueError("quick_exit_url must be an http(s) address")
     if settings.queue_updates_per_s <= 0:
         raise ValueError("queue_updates_per_s must be positive")
     return settings

@@ -10,7 +10,7 @@ from rtc_gateway.domain.priority import Priority
 from rtc_gateway.domain.rate_limit import TokenBucket
 from rtc_gateway.domain.roles import Actor, Role
 from rtc_gateway.domain.timestamps import format_utc, parse_utc
-from rtc_gateway.domain.wait_estimate import DEFAULT_HANDLING_S, HandlingTimes, estimate_wait_s
+from rtc_gateway.domain.wait_estimate import HandlingTimes, estimate_wait_s
 from rtc_gateway.domain.zones import distance_km, force_for_location, load_default_zones
 
 NOW = datetime(2026, 11, 30, 0, 37, 22, 123456, tzinfo=UTC)
@@ -36,12 +36,13 @@ def test_zones_police_in_cities_gendarmerie_elsewhere() -> None:
 
 def test_wait_estimate_uses_recent_handling_times() -> None:
     times = HandlingTimes(window=3)
-    assert times.mean() == DEFAULT_HANDLING_S
+    assert times.mean() is None, "no figure before any conversation was handled"
     for seconds in (100, 200, 300, 600):
         times.add(seconds)
     assert times.mean() == 366.6666666666667
     assert estimate_wait_s(position=3, serving_slots=2, mean_handling_s=100) == 150
-    assert estimate_wait_s(position=1, serving_slots=0, mean_handling_s=100) == 90
+    assert estimate_wait_s(position=1, serving_slots=0, mean_handling_s=100) is None
+    assert estimate_wait_s(position=1, serving_slots=2, mean_handling_s=None) is None
     assert estimate_wait_s(position=1, serving_slots=4, mean_handling_s=9) == 5
     assert estimate_wait_s(position=1, serving_slots=10, mean_handling_s=23) == 5
     assert estimate_wait_s(position=7, serving_slots=1, mean_handling_s=100) == 720

@@ -26,7 +26,9 @@ async def test_citizen_is_queued_then_routed_with_history(gw: RunningGateway) ->
     conversation = await open_conversation(citizen, text="Bonjour, on m'a volé mon vélo",
                                            client_msg_id="m1")
     assert conversation["status"] == "queued"
-    assert conversation["position"] == 1 and conversation["estimated_wait_s"] > 0
+    assert conversation["position"] == 1
+    assert conversation["estimated_wait_s"] is None, "nobody online: no made-up figure"
+    assert conversation["no_agent_since"] is not None
     queued = await citizen.wait_for("conversation:queued")
     assert queued["conversation_id"] == conversation["id"]
 

@@ -1,6 +1,6 @@
 """What waiting citizens are told about their place, and how often."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
@@ -9,33 +9,47 @@ from rtc_gateway.domain.conversation import Conversation
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.priority import Priority
 from rtc_gateway.domain.routing import Router
-from rtc_gateway.domain.wait_estimate import HandlingTimes, estimate_wait_s
-from rtc_gateway.ports.clock import SystemClock
+from rtc_gateway.domain.wait_estimate import HandlingTimes, QueuePlace, estimate_wait_s
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
+
+START = datetime(2026, 12, 1, 22, 0, tzinfo=UTC)
+
+
+class SteppedClock:
+    """Wall time that moves only when a test says so."""
+
+    def __init__(self) -> None:
+        self.at = START
+
+    def now(self) -> datetime:
+        return self.at
+
+    def monotonic(self) -> float:
+        return (self.at - START).total_seconds()
 
 
 def broadcaster_with(waiting: int, *, service: Force | None = Force.POLICE,
                      interval_s: float = 0.2, updates_per_s: float = 2000.0
-                     ) -> tuple[QueueBroadcaster, list[tuple[str, int, int]]]:
+                     ) -> tuple[QueueBroadcaster, list[tuple[str, QueuePlace]]]:
     router, store = Router(), MemoryConversationStore()
     for number in range(waiting):
         conversation = Conversation(f"c{number}", f"citizen{number}", "general", service,
-                                    Priority.NORMAL, False, "fr", datetime.now(UTC))
+                                    Priority.NORMAL, False, "fr", START)
         store.add(conversation)
         router.enqueue(conversation.id, service=service, topic="general", language="fr",
                        priority=Priority.NORMAL, now=float(number))
-    told: list[tuple[str, int, int]] = []
+    told: list[tuple[str, QueuePlace]] = []
 
     class Notifier:
         def __getattr__(self, name: str) -> Any:
             async def record(*args: Any) -> None:
                 if name == "queued":
-                    conversation, position, estimate = args
-                    told.append((conversation.id, position, estimate))
+                    conversation, place = args
+                    told.append((conversation.id, place))
             return record
 
     notifier: Any = Notifier()
-    broadcaster = QueueBroadcaster(router, store, notifier, SystemClock(), HandlingTimes(),
+    broadcaster = QueueBroadcaster(router, store, notifier, SteppedClock(), HandlingTimes(),
                                    interval_s, updates_per_s)
     return broadcaster, told
 
@@ -52,17 +66,44 @@ def test_a_long_queue_is_told_within_the_update_budget() -> None:
 
 async def test_each_citizen_is_told_its_place_once_then_only_when_it_moves() -> None:
     broadcaster, told = broadcaster_with(4, service=None)
+    broadcaster.handling_times.add(240)
     broadcaster.router.agent_online(
         AgentProfile("a", "a", Force.POLICE, max_chats=3), Presence.AVAILABLE, 0.0)
     slots = broadcaster.router.serving_slots(None)
-    mean = broadcaster.handling_times.mean()
     await broadcaster.flush()
-    assert told == [(f"c{n}", n + 1, estimate_wait_s(n + 1, slots, mean)) for n in range(4)]
-    assert [broadcaster.position_of(broadcaster.store.get(f"c{n}"))  # type: ignore[arg-type]
-            for n in range(4)] == [(position, estimate) for _, position, estimate in told]
+    assert told == [(f"c{n}", QueuePlace(n + 1, estimate_wait_s(n + 1, slots, 240.0)))
+                    for n in range(4)]
+    assert [broadcaster.place_of(broadcaster.store.get(f"c{n}"))  # type: ignore[arg-type]
+            for n in range(4)] == [place for _, place in told]
     told.clear()
     await broadcaster.flush()
     assert told == [], "nothing moved"
     broadcaster.router.dequeue("c0")
     await broadcaster.flush()
-    assert [(cid, position) for cid, position, _ in told] == [("c1", 1), ("c2", 2), ("c3", 3)]
+    assert [(cid, place.position) for cid, place in told] == [("c1", 1), ("c2", 2), ("c3", 3)]
+
+
+async def test_with_nobody_available_the_estimate_is_unknown_and_dated() -> None:
+    broadcaster, told = broadcaster_with(1)
+    broadcaster.handling_times.add(240)
+    await broadcaster.flush()
+    assert told == [("c0", QueuePlace(1, None, START))], "nobody since the gateway started"
+
+    clock: Any = broadcaster.clock
+    clock.at = START + timedelta(minutes=5)
+    broadcaster.router.agent_online(
+        AgentProfile("a", "a", Force.GENDARMERIE, max_chats=2), Presence.AVAILABLE, 0.0)
+    told.clear()
+    await broadcaster.flush()
+    assert told == [], "a gendarme changes nothing for a police conversation"
+
+    police = broadcaster.router.agent_online(
+        AgentProfile("p", "p", Force.POLICE, max_chats=2), Presence.AVAILABLE, 0.0)
+    await broadcaster.flush()
+    assert told == [("c0", QueuePlace(1, 120, None))]
+
+    told.clear()
+    clock.at = START + timedelta(minutes=9)
+    police.presence = Presence.AWAY
+    await broadcaster.flush()
+    assert told == [("c0", QueuePlace(1, None, START + timedelta(minutes=9)))]

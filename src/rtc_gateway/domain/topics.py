@@ -25,7 +25,9 @@ TOPICS: tuple[Topic, ...] = (
           Priority.URGENT),
     Topic("online_scam", "Escroquerie en ligne (THESEE)",
           "Piratage de messagerie, chantage, rançongiciel, arnaque sentimentale ou à "
-          "la petite annonce, fraude sur un site de vente."),
+          "la petite annonce, fraude sur un site de vente. THESEE est le service en ligne "
+          "du ministère de l'Intérieur pour porter plainte ou signaler une escroquerie "
+          "sur Internet sans se déplacer."),
     Topic("property", "Vol, cambriolage, dégradation",
           "Atteintes aux biens : pré-plainte et conseils."),
     Topic("cyber", "Sécurité numérique", "Conseils de prévention pour vos comptes et appareils."),

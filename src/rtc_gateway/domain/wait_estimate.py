@@ -1,10 +1,8 @@
-"""Estimated wait from recent handling times rather than a constant."""
+"""Estimated wait from recent handling times, or none when there is nothing to base it on."""
 
 from collections import deque
 from dataclasses import dataclass, field
-
-DEFAULT_HANDLING_S = 300.0
-"""Assumed handling time of a conversation before any has been closed."""
+from datetime import datetime
 
 
 @dataclass(slots=True)
@@ -19,21 +17,34 @@ class HandlingTimes:
         while len(self.durations) > self.window:
             self.durations.popleft()
 
-    def mean(self) -> float:
+    def mean(self) -> float | None:
+        """``None`` before any conversation was closed: no figure is made up."""
         if not self.durations:
-            return DEFAULT_HANDLING_S
+            return None
         return sum(self.durations) / len(self.durations)
 
 
-def estimate_wait_s(position: int, serving_slots: int, mean_handling_s: float) -> int:
+@dataclass(frozen=True, slots=True)
+class QueuePlace:
+    """What a waiting citizen is told about its place in line."""
+
+    position: int
+    estimated_wait_s: int | None
+    """``None`` when unknown: nobody can serve the conversation, or no history yet."""
+    no_agent_since: datetime | None = None
+    """Since when no agent of the requested force has been available; ``None`` while one is."""
+
+
+def estimate_wait_s(position: int, serving_slots: int, mean_handling_s: float | None) -> int | None:
     """Seconds until a conversation at ``position`` (1 = next) is likely taken.
 
     Each of ``serving_slots`` (free or busy chat slots of present agents) frees up on
-    average once per ``mean_handling_s``; with no slot at all, the wait is one full
-    handling time per position.
+    average once per ``mean_handling_s``. With no slot at all, or no handling time
+    measured yet, there is no honest figure: ``None``.
     """
-    slots = max(1, serving_slots)
-    return rounded_for_people(position * mean_handling_s / slots)
+    if serving_slots <= 0 or mean_handling_s is None:
+        return None
+    return rounded_for_people(position * mean_handling_s / serving_slots)
 
 
 def rounded_for_people(seconds: float) -> int:

@@ -27,12 +27,10 @@ class ConversationEvents:
         dispatcher.route("conversation:close", schemas.ConversationRef, self.close)
 
     def view(self, conversation: Conversation, actor_role: Role) -> dict[str, Any]:
-        place = self._conversations.queue_place(conversation)
         return conversation_wire(
             conversation,
             agent=self._routing.profile_of(conversation.agent_id),
-            position=place.position if place else None,
-            estimated_wait_s=place.estimated_wait_s if place else None,
+            place=self._conversations.queue_place(conversation),
             staff_view=actor_role is not Role.CITIZEN,
         )
 

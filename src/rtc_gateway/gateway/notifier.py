@@ -7,6 +7,7 @@ from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.conversation import Conversation
 from rtc_gateway.domain.message import Message
 from rtc_gateway.domain.routing import QueueStat
+from rtc_gateway.domain.wait_estimate import QueuePlace
 from rtc_gateway.gateway.rooms import (
     AGENT_NAMESPACE,
     CITIZEN_NAMESPACE,
@@ -20,6 +21,7 @@ from rtc_gateway.gateway.wire import (
     agent_public,
     conversation_wire,
     message_wire,
+    queue_place_wire,
     queue_stat_wire,
 )
 from rtc_gateway.ports.notifier import AgentOverview
@@ -67,13 +69,9 @@ class SocketNotifier:
         self._to_citizen(conversation, "message:read", data, origin)
         self._to_agent(conversation.agent_id, "message:read", data, origin)
 
-    async def queued(self, conversation: Conversation, position: int,
-                     estimated_wait_s: int) -> None:
+    async def queued(self, conversation: Conversation, place: QueuePlace) -> None:
         self._to_citizen(conversation, "conversation:queued", {
-            "conversation_id": conversation.id,
-            "position": position,
-            "estimated_wait_s": estimated_wait_s,
-        })
+            "conversation_id": conversation.id, **queue_place_wire(place)})
 
     async def assigned(self, conversation: Conversation, agent: AgentProfile,
                        messages: Sequence[Message]) -> None:

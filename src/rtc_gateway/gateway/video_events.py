@@ -4,10 +4,12 @@ Authorization is the conversation's: whoever may act on the conversation (its ci
 its agent, a supervisor) may take part in its video room; only staff may start one.
 """
 
+import logging
+from collections.abc import Mapping
 from typing import Any
 
 from rtc_gateway.domain.conversation import Conversation
-from rtc_gateway.domain.errors import Forbidden, NotFound
+from rtc_gateway.domain.errors import Forbidden, NotFound, Unavailable
 from rtc_gateway.domain.roles import Actor, Role
 from rtc_gateway.gateway import schemas
 from rtc_gateway.gateway.acks import Ack, ok
@@ -18,7 +20,29 @@ from rtc_gateway.gateway.notifier import SocketNotifier
 from rtc_gateway.services.conversations import ConversationService
 from rtc_gateway.services.video_rooms import Participant, RoomEnded, VideoRoomService
 
+log = logging.getLogger(__name__)
+
 VIDEO_ROLES = {Role.CITIZEN: "citizen", Role.AGENT: "agent", Role.SUPERVISOR: "supervisor"}
+CALL_STARTED = ("Appel vidéo proposé par l'agent. L'appel est enregistré (image et son) "
+                "et conservé comme preuve.")
+"""System lines in the conversation: both sides, and the evidence log, keep a trace of
+every call. The interface speaks French, so do these lines."""
+
+
+def call_ended_text(recording: Mapping[str, Any]) -> str:
+    duration = recording.get("duration_s")
+    if isinstance(duration, (int, float)) and duration > 0:
+        return (f"Appel vidéo terminé ({spoken_duration(duration)}). "
+                "L'enregistrement est conservé comme preuve.")
+    return "Appel vidéo terminé. Rien n'a été enregistré."
+
+
+def spoken_duration(seconds: float) -> str:
+    total = max(1, round(seconds))
+    minutes, rest = divmod(total, 60)
+    if minutes == 0:
+        return f"{rest} s"
+    return f"{minutes} min {rest:02d} s" if rest else f"{minutes} min"
 
 
 def participant_of(actor: Actor) -> Participant:
@@ -55,8 +79,11 @@ class VideoEvents:
         conversation = self._conversations.get_for(connection.actor, payload.conversation_id)
         if not conversation.is_open:
             raise NotFound("conversation is closed")
+        already = self._video.room_for_conversation(conversation.id)
         room = await self._video.start(conversation.id, participant_of(connection.actor))
         self._audience[room.room_id] = (conversation.citizen_id, connection.actor.id)
+        if already is None:
+            await self._say(conversation.id, CALL_STARTED)
         citizen = Participant("citizen", conversation.citizen_id)
         await self._notifier.video_invite(conversation.citizen_id, {
             "conversation_id": conversation.id,
@@ -130,6 +157,14 @@ class VideoEvents:
             "recording": dict(ended.recording),
             "reason": ended.reason,
         })
+        await self._say(ended.conversation_id, call_ended_text(ended.recording))
+
+    async def _say(self, conversation_id: str, text: str) -> None:
+        """The call goes on (or has ended) even if its line could not be recorded."""
+        try:
+            await self._conversations.post_system(conversation_id, text)
+        except Unavailable:
+            log.warning("call line not recorded", extra={"conversation_id": conversation_id})
 
     def _authorize(self, connection: Connection, room_id: str) -> Participant:
         room = self._video.room(room_id)

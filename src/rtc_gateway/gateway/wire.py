@@ -5,8 +5,10 @@ from typing import Any
 from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.conversation import Conversation
 from rtc_gateway.domain.message import Message
+from rtc_gateway.domain.reference import conversation_reference
 from rtc_gateway.domain.routing import QueueStat
 from rtc_gateway.domain.timestamps import format_utc
+from rtc_gateway.domain.wait_estimate import QueuePlace
 from rtc_gateway.ports.notifier import AgentOverview
 
 _last_spelled: tuple[Message | None, dict[str, Any]] = (None, {})
@@ -37,13 +39,21 @@ def agent_public(profile: AgentProfile) -> dict[str, str]:
     return {"display_name": profile.display_name, "service": profile.service.value}
 
 
+def queue_place_wire(place: QueuePlace) -> dict[str, Any]:
+    return {
+        "position": place.position,
+        "estimated_wait_s": place.estimated_wait_s,
+        "no_agent_since": format_utc(place.no_agent_since) if place.no_agent_since else None,
+    }
+
+
 def conversation_wire(conversation: Conversation, *, agent: AgentProfile | None = None,
-                      position: int | None = None,
-                      estimated_wait_s: int | None = None,
+                      place: QueuePlace | None = None,
                       staff_view: bool = False) -> dict[str, Any]:
     """``staff_view`` adds what officers need and citizens already know: who and where."""
     wire: dict[str, Any] = {
         "id": conversation.id,
+        "reference": conversation_reference(conversation.id),
         "status": conversation.status.value,
         "topic": conversation.topic,
         "service": conversation.service.value if conversation.service else "auto",
@@ -53,9 +63,8 @@ def conversation_wire(conversation: Conversation, *, agent: AgentProfile | None 
         "opened_at": format_utc(conversation.opened_at),
         "last_seq": conversation.last_seq,
     }
-    if position is not None:
-        wire["position"] = position
-        wire["estimated_wait_s"] = estimated_wait_s
+    if place is not None:
+        wire.update(queue_place_wire(place))
     if agent is not None:
         wire["agent"] = agent_public(agent)
     if staff_view:

@@ -8,6 +8,7 @@ from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.conversation import Conversation
 from rtc_gateway.domain.message import Message
 from rtc_gateway.domain.routing import QueueStat
+from rtc_gateway.domain.wait_estimate import QueuePlace
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +30,7 @@ class Notifier(Protocol):
     async def read(self, conversation: Conversation, seq: int, reader: str,
                    origin: str | None) -> None: ...
 
-    async def queued(self, conversation: Conversation, position: int,
-                     estimated_wait_s: int) -> None: ...
+    async def queued(self, conversation: Conversation, place: QueuePlace) -> None: ...
 
     async def assigned(self, conversation: Conversation, agent: AgentProfile,
                        messages: Sequence[Message]) -> None:

@@ -20,7 +20,7 @@ from rtc_gateway.domain.message import Message, Sender
 from rtc_gateway.domain.priority import Priority
 from rtc_gateway.domain.roles import Actor, Role
 from rtc_gateway.domain.topics import DISCREET_ALERT, TOPICS_BY_ID
-from rtc_gateway.domain.wait_estimate import HandlingTimes
+from rtc_gateway.domain.wait_estimate import HandlingTimes, QueuePlace
 from rtc_gateway.domain.zones import PoliceZone, force_for_location
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.conversation_store import ConversationStore
@@ -44,12 +44,6 @@ class OpenRequest:
     location: Location | None = None
     text: str | None = None
     client_msg_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class QueuePlace:
-    position: int
-    estimated_wait_s: int
 
 
 class ConversationService:
@@ -106,7 +100,7 @@ class ConversationService:
     def queue_place(self, conversation: Conversation) -> QueuePlace | None:
         if conversation.status is not Status.QUEUED:
             return None
-        return QueuePlace(*self._broadcaster.position_of(conversation))
+        return self._broadcaster.place_of(conversation)
 
     def restore(self, conversation: Conversation) -> None:
         """Take back a conversation rebuilt from the evidence log after a restart."""
@@ -173,6 +167,16 @@ class ConversationService:
         message, written = self._queue_message(conversation, actor, client_msg_id, text)
         await self._deliver(conversation, message, written, origin)
         self._metrics.message_relayed(self._clock.monotonic() - started)
+        return message
+
+    async def post_system(self, conversation_id: str, text: str) -> Message | None:
+        """A line from the gateway itself (a call started or ended), recorded and shown
+        to both sides like any message; ``None`` when the conversation is no longer open."""
+        conversation = self._store.get(conversation_id)
+        if conversation is None or not conversation.is_open:
+            return None
+        message, written = self._queue_message(conversation, Actor.system(), None, text)
+        await self._deliver(conversation, message, written, None)
         return message
 
     def _queue_message(self, conversation: Conversation, actor: Actor,
@@ -308,6 +312,8 @@ class ConversationService:
 
 
 def _sender_of(actor: Actor) -> Sender:
+    if actor.role is Role.SYSTEM:
+        return Sender.SYSTEM
     return Sender.CITIZEN if actor.role is Role.CITIZEN else Sender.AGENT
 
 

@@ -6,16 +6,21 @@ While the queue drains every waiting citizen's place moves at each pass, so a lo
 queue stretches the interval to stay within ``updates_per_s``: during a surge the event
 loop keeps relaying messages and assigning, and each citizen still sees its current
 place within ``waiting / updates_per_s`` seconds.
+
+Each force's staffing is watched too: from the moment no agent of a force is
+available, its waiting citizens are told since when (``no_agent_since``), and their
+estimate is unknown rather than made up.
 """
 
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from rtc_gateway.domain.conversation import Conversation
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.routing import QueueStat, Router
-from rtc_gateway.domain.wait_estimate import HandlingTimes, estimate_wait_s
+from rtc_gateway.domain.wait_estimate import HandlingTimes, QueuePlace, estimate_wait_s
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.conversation_store import ConversationStore
 from rtc_gateway.ports.notifier import AgentOverview, Notifier
@@ -30,16 +35,31 @@ class QueueBroadcaster:
     handling_times: HandlingTimes
     interval_s: float = 0.2
     updates_per_s: float = 2000.0
-    _told: dict[str, tuple[int, int]] = field(default_factory=dict)
+    _told: dict[str, QueuePlace] = field(default_factory=dict)
+    _no_agent_since: dict[Force | None, datetime] = field(default_factory=dict)
     _last_stats: list[QueueStat] | None = None
     _last_overview: list[AgentOverview] | None = None
     _pending: asyncio.Task[None] | None = None
 
-    def position_of(self, conversation: Conversation) -> tuple[int, int]:
-        """(position, estimated wait in seconds) of one waiting conversation."""
+    def __post_init__(self) -> None:
+        started = self.clock.now()
+        self._no_agent_since = {service: started for service in (None, *Force)}
+
+    def place_of(self, conversation: Conversation) -> QueuePlace:
+        """Position, estimated wait and staffing of one waiting conversation."""
         position = self.router.position(conversation.id) or 1
-        slots = self.router.serving_slots(conversation.service)
-        return position, estimate_wait_s(position, slots, self.handling_times.mean())
+        slots = self._watch_staffing(conversation.service)
+        return QueuePlace(position, estimate_wait_s(position, slots, self.handling_times.mean()),
+                          self._no_agent_since.get(conversation.service))
+
+    def _watch_staffing(self, service: Force | None) -> int:
+        """Serving slots for ``service``; notes when the last available agent left."""
+        slots = self.router.serving_slots(service)
+        if slots:
+            self._no_agent_since.pop(service, None)
+        else:
+            self._no_agent_since.setdefault(service, self.clock.now())
+        return slots
 
     def changed(self) -> None:
         if self._pending is None or self._pending.done():
@@ -71,16 +91,19 @@ class QueueBroadcaster:
         for conversation_id in list(self._told):
             if conversation_id not in positions:
                 del self._told[conversation_id]
-        slots = {service: self.router.serving_slots(service) for service in (None, *Force)}
+        slots = {service: self._watch_staffing(service) for service in (None, *Force)}
         mean_handling_s = self.handling_times.mean()
         for conversation_id, position in positions.items():
             conversation = self.store.get(conversation_id)
             if conversation is None:
                 continue
-            estimate = estimate_wait_s(position, slots[conversation.service], mean_handling_s)
-            if self._told.get(conversation_id) != (position, estimate):
-                self._told[conversation_id] = (position, estimate)
-                await self.notifier.queued(conversation, position, estimate)
+            service = conversation.service
+            place = QueuePlace(position,
+                               estimate_wait_s(position, slots[service], mean_handling_s),
+                               self._no_agent_since.get(service))
+            if self._told.get(conversation_id) != place:
+                self._told[conversation_id] = place
+                await self.notifier.queued(conversation, place)
 
     async def _tell_staff(self) -> None:
         stats = self.router.queue_stats(self.clock.monotonic())

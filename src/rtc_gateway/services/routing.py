@@ -219,8 +219,7 @@ class RoutingService:
         self.enqueue(conversation, returning=True)
         if previous is not None:
             await self._notifier.transferred_away(conversation, previous)
-        position, estimate = self._broadcaster.position_of(conversation)
-        await self._notifier.queued(conversation, position, estimate)
+        await self._notifier.queued(conversation, self._broadcaster.place_of(conversation))
         await self._evidence.append(self._entry(
             conversation, RecordKind.REQUEUED, Actor.system(),
             {"reason": reason, "previous_agent_id": previous}))
@@ -256,8 +255,7 @@ class RoutingService:
             if handed is not None:
                 await _logged_if_failed(handed, "assignment")
             return
-        position, estimate = self._broadcaster.position_of(conversation)
-        await self._notifier.queued(conversation, position, estimate)
+        await self._notifier.queued(conversation, self._broadcaster.place_of(conversation))
         await written
         await self.assign_waiting()
 

@@ -1,11 +1,12 @@
 // One conversation's message list: ordered by seq, each seq shown once, with delivery marks on
-// the messages this side sent (sending → recorded → read).
+// the messages this side sent (sending → recorded → read). "Recorded" reads "reçu": the
+// gateway has the message (in its evidence log), which says nothing of a complaint.
 
 import { el, formatClock } from "./dom.js";
 
 const MARK_TEXT = {
   sending: "envoi…",
-  recorded: "enregistré",
+  recorded: "reçu",
   read: "lu",
 };
 

@@ -1,8 +1,9 @@
 // Citizen page: open a conversation, chat with the officer, keep the identity and the history
 // across reloads and network drops, raise a discreet alert, join a video call, leave quickly.
 
-import { byId, el, formatDuration, loadTopics, newId, serviceLabel } from "./dom.js";
-import { bindStatus, connect, request } from "./connection.js";
+import { byId, el, formatClock, formatDuration, loadTopics, newId, secondsSince, serviceLabel } from "./dom.js";
+import { bindStatus, connect, request, RequestError } from "./connection.js";
+import { errorText } from "./errors.js";
 import { ChatLog } from "./chat-log.js";
 import {
   acknowledgeRead,
@@ -15,8 +16,19 @@ import {
 import { VideoCall } from "./video-call.js";
 
 const TOKEN_KEY = "rtc-gateway.citizen.token";
-const NEUTRAL_SITE = "https://www.google.fr/search?q=meteo";
 const LOCATION_TIMEOUT_MS = 5000;
+const RETRY_FIRST_S = 2;
+const RETRY_MAX_S = 60;
+/** Used until GET /api/v1/client-config answers (same values as the gateway's defaults). */
+const DEFAULT_CONFIG = {
+  quick_exit_url: "https://www.google.fr/search?q=meteo",
+  waiting_alternatives_after_s: 120,
+};
+const HEADINGS = {
+  queued: "En attente d'un agent",
+  assigned: "Conversation en cours",
+  closed: "Conversation terminée",
+};
 const CLOSE_REASONS = {
   closed_by_citizen: "Vous avez terminé la conversation.",
   closed_by_agent: "L'agent a terminé la conversation.",
@@ -25,6 +37,17 @@ const CLOSE_REASONS = {
 
 const ui = {
   notice: byId("notice"),
+  title: byId("chat-title"),
+  reference: byId("chat-reference"),
+  closedReference: byId("closed-reference"),
+  startError: byId("start-error"),
+  discreetError: byId("discreet-error"),
+  waiting: byId("waiting"),
+  staffing: byId("waiting-staffing"),
+  estimate: byId("waiting-estimate"),
+  emergency: byId("emergency-line"),
+  alternatives: byId("alternatives"),
+  keptOpen: byId("kept-open"),
   start: byId("start"),
   startForm: byId("start-form"),
   startButton: byId("start-button"),
@@ -52,6 +75,10 @@ const state = {
   conversation: null,
   invite: null,
   call: null,
+  config: { ...DEFAULT_CONFIG },
+  estimate: null,
+  refused: null,
+  keptOpen: false,
 };
 
 const log = new ChatLog(ui.messages, "citizen", { citizen: "Vous", agent: "Agent", system: "" });
@@ -62,6 +89,20 @@ const socket = connect("/citizen", () => {
   return token ? { token } : {};
 });
 bindStatus(socket, byId("connection"));
+loadConfig();
+
+async function loadConfig() {
+  try {
+    const response = await fetch("/api/v1/client-config", { headers: { Accept: "application/json" } });
+    const config = response.ok ? await response.json() : {};
+    if (/^https?:\/\//.test(config.quick_exit_url ?? "")) state.config.quick_exit_url = config.quick_exit_url;
+    if (Number.isFinite(config.waiting_alternatives_after_s)) {
+      state.config.waiting_alternatives_after_s = config.waiting_alternatives_after_s;
+    }
+  } catch {
+    // Keep the defaults: the page works the same, with the documented destination.
+  }
+}
 
 // ---- connection lifecycle ----
 
@@ -70,19 +111,89 @@ socket.on("session", (session) => {
 });
 
 socket.on("connect", () => {
-  restore().catch((error) => showNotice(`Impossible de récupérer la conversation : ${error.message}`));
+  endRefusal();
+  restore().catch((error) => showNotice(`Impossible de récupérer la conversation : ${describe(error)}`));
 });
 
 socket.on("connect_error", (error) => {
   if (socket.active) return;
-  if (error?.data?.code === "unauthorized" && localStorage.getItem(TOKEN_KEY)) {
+  const code = error?.data?.code ?? "unavailable";
+  if (code === "unauthorized" && localStorage.getItem(TOKEN_KEY)) {
     // The stored identity expired: start again as a new anonymous citizen.
     localStorage.removeItem(TOKEN_KEY);
     socket.connect();
     return;
   }
-  showNotice("Connexion refusée par le serveur.");
+  refused(code);
 });
+
+// ---- refused connection: nothing that needs the server stays enabled; retry with back-off ----
+
+function refused(code) {
+  const attempt = (state.refused?.attempt ?? 0) + 1;
+  const delay = Math.min(RETRY_MAX_S, RETRY_FIRST_S * 2 ** (attempt - 1));
+  clearInterval(state.refused?.timer);
+  const retryAt = Date.now() + delay * 1000;
+  state.refused = { attempt, code, retryAt, timer: setInterval(tickRefusal, 1000) };
+  setServerActionsEnabled(false);
+  tickRefusal();
+}
+
+function tickRefusal() {
+  const refusal = state.refused;
+  if (!refusal) return;
+  const left = Math.max(0, Math.ceil((refusal.retryAt - Date.now()) / 1000));
+  const reason = refusal.code === "rate_limited"
+    ? "Le service reçoit trop de nouvelles connexions depuis votre réseau."
+    : `Connexion refusée. ${errorText(refusal.code)}`;
+  const text = left > 0
+    ? `${reason} Nouvel essai automatique dans ${left} s. En cas de danger immédiat, appelez le 17 ou le 112 (SMS au 114).`
+    : `${reason} Nouvel essai en cours…`;
+  refusal.text = text;
+  showError(ui.startError, text);
+  showError(ui.discreetError, text);
+  if (left === 0 && !socket.connected && !socket.active) {
+    refusal.retryAt = Infinity;
+    socket.connect();
+  }
+}
+
+function endRefusal() {
+  if (!state.refused) return;
+  clearInterval(state.refused.timer);
+  state.refused = null;
+  showError(ui.startError, "");
+  showError(ui.discreetError, "");
+  setServerActionsEnabled(true);
+}
+
+/**
+ * Controls that need the server are marked disabled (aria-disabled, greyed) rather than made
+ * inert: a tap on one still answers, with the reason shown right next to it.
+ */
+function setServerActionsEnabled(enabled) {
+  for (const control of [ui.startButton, ui.discreet]) control.setAttribute("aria-disabled", String(!enabled));
+}
+
+function isBlocked(control) {
+  return control.getAttribute("aria-disabled") === "true";
+}
+
+/** When the connection is refused, say so next to the control just used, in view. */
+function explainBlocked(errorNode) {
+  showError(errorNode, state.refused?.text ?? errorText("offline"), { reveal: true });
+}
+
+/** An error next to the control that was used; `reveal` scrolls it into view (a phone scrolls). */
+function showError(node, text, { reveal = false } = {}) {
+  node.textContent = text;
+  node.hidden = !text;
+  if (text && reveal) node.scrollIntoView({ block: "center" });
+}
+
+function describe(error) {
+  return error instanceof RequestError ? error.message : errorText("internal");
+}
 
 /** After a (re)connect: find our open conversation and fetch what we missed. */
 async function restore() {
@@ -108,7 +219,12 @@ async function catchUp() {
 
 socket.on("conversation:queued", (event) => {
   if (!isCurrent(event.conversation_id)) return;
-  updateConversation({ status: "queued", position: event.position, estimated_wait_s: event.estimated_wait_s });
+  updateConversation({
+    status: "queued",
+    position: event.position,
+    estimated_wait_s: event.estimated_wait_s,
+    no_agent_since: event.no_agent_since,
+  });
 });
 
 socket.on("conversation:assigned", (event) => {
@@ -164,6 +280,8 @@ function isCurrent(conversationId) {
 function showConversation(conversation) {
   log.clear();
   state.conversation = { ...conversation };
+  state.estimate = null;
+  state.keptOpen = false;
   ui.start.hidden = true;
   ui.conversation.hidden = false;
   renderConversation();
@@ -179,7 +297,13 @@ function renderConversation() {
   const conversation = state.conversation;
   ui.status.textContent = describeStatus(conversation);
   ui.conversation.dataset.status = conversation.status;
+  ui.title.textContent = HEADINGS[conversation.status] ?? HEADINGS.assigned;
+  ui.reference.textContent = conversation.reference ?? "";
   const closed = conversation.status === "closed";
+  ui.closedReference.textContent = conversation.reference
+    ? `Notez sa référence, ${conversation.reference}, si vous devez en reparler à un agent.`
+    : "";
+  renderWaiting();
   ui.composer.hidden = closed;
   ui.close.hidden = closed;
   ui.closedActions.hidden = !closed;
@@ -197,17 +321,73 @@ function describeStatus(conversation) {
     if (conversation.discreet) return `Vous échangez avec ${agent.display_name}.`;
     return `Vous échangez avec ${agent.display_name} — ${serviceLabel(agent.service)}.`;
   }
-  const parts = ["En attente d'un agent."];
-  if (Number.isInteger(conversation.position)) parts.push(`Position dans la file : ${conversation.position}.`);
-  if (Number.isFinite(conversation.estimated_wait_s)) {
-    parts.push(`Attente estimée : ${formatDuration(conversation.estimated_wait_s)}.`);
-  }
-  return parts.join(" ");
+  // The heading already says "En attente d'un agent".
+  if (Number.isInteger(conversation.position)) return `Position dans la file : ${conversation.position}.`;
+  return "Votre demande est dans la file.";
 }
+
+// ---- waiting: who is there, an honest estimate that counts down, the alternatives ----
+
+function renderWaiting() {
+  const conversation = state.conversation;
+  const waiting = conversation?.status === "queued";
+  ui.waiting.hidden = !waiting;
+  if (!waiting) {
+    state.estimate = null;
+    return;
+  }
+  const seconds = Number.isFinite(conversation.estimated_wait_s) ? conversation.estimated_wait_s : null;
+  if (state.estimate?.seconds !== seconds) state.estimate = { seconds, at: Date.now() };
+  const since = conversation.no_agent_since;
+  ui.staffing.hidden = !since;
+  if (since) {
+    const who = conversation.discreet || !["police", "gendarmerie"].includes(conversation.service)
+      ? "Aucun agent n'est disponible"
+      : `Aucun agent de la ${serviceLabel(conversation.service)} n'est disponible`;
+    ui.staffing.textContent =
+      `${who} pour le moment (personne depuis ${formatClock(since)}). Votre demande reste en file : elle sera prise dès qu'un agent sera disponible.`;
+  }
+  // A discreet conversation names no force and no danger: someone may be reading over the shoulder.
+  ui.emergency.textContent = conversation.discreet
+    ? "Par téléphone : 17 ou 112. Par SMS : 114."
+    : "En cas de danger immédiat, appelez le 17 ou le 112. Si vous ne pouvez pas parler, envoyez un SMS au 114.";
+  tickWaiting();
+}
+
+function tickWaiting() {
+  const conversation = state.conversation;
+  if (conversation?.status !== "queued") return;
+  const estimate = state.estimate;
+  if (!estimate || estimate.seconds === null) {
+    ui.estimate.textContent = "Attente estimée : inconnue.";
+  } else {
+    const left = Math.ceil(estimate.seconds - (Date.now() - estimate.at) / 1000);
+    ui.estimate.textContent = left > 0
+      ? `Attente estimée : environ ${formatDuration(left)}.`
+      : "Attente estimée dépassée : vous restez en file, un agent vous répondra dès que possible.";
+  }
+  const waited = secondsSince(conversation.opened_at);
+  const offer = waited >= state.config.waiting_alternatives_after_s;
+  ui.alternatives.hidden = !offer || state.keptOpen;
+  ui.keptOpen.hidden = !state.keptOpen;
+}
+
+setInterval(tickWaiting, 1000);
+
+byId("keep-open").addEventListener("click", () => {
+  state.keptOpen = true;
+  const reference = state.conversation?.reference;
+  ui.keptOpen.textContent =
+    "Votre demande reste ouverte et garde sa place dans la file. Un agent vous répondra dès que possible : " +
+    "vous pouvez fermer cette page et revenir plus tard sur ce même appareil" +
+    (reference ? ` (référence ${reference}).` : ".");
+  tickWaiting();
+});
 
 function showNotice(text) {
   ui.notice.textContent = text;
   ui.notice.hidden = !text;
+  if (text) ui.notice.scrollIntoView({ block: "nearest" });
 }
 
 // ---- opening a conversation ----
@@ -233,17 +413,32 @@ function currentPosition() {
   });
 }
 
-async function openConversation(payload) {
+async function openConversation(payload, errorNode) {
   showNotice("");
-  ui.startButton.disabled = true;
-  ui.discreet.disabled = true;
+  showError(ui.startError, "");
+  showError(ui.discreetError, "");
+  if (!socket.connected) {
+    showError(errorNode, `La conversation n'a pas pu être ouverte. ${errorText("offline")}`, { reveal: true });
+    return;
+  }
   try {
     const reply = await request(socket, "conversation:open", { language: "fr", ...payload });
     showConversation(reply.conversation);
     await catchUp();
   } catch (error) {
-    showNotice(`La conversation n'a pas pu être ouverte : ${error.message}`);
+    showError(errorNode, `La conversation n'a pas pu être ouverte. ${describe(error)}`, { reveal: true });
+  }
+}
+
+async function openingOnce(open) {
+  if (state.opening) return;
+  state.opening = true;
+  ui.startButton.disabled = true;
+  ui.discreet.disabled = true;
+  try {
+    await open();
   } finally {
+    state.opening = false;
     ui.startButton.disabled = false;
     ui.discreet.disabled = false;
   }
@@ -251,9 +446,13 @@ async function openConversation(payload) {
 
 ui.startForm.addEventListener("submit", async (event) => {
   event.preventDefault();
+  if (isBlocked(ui.startButton)) {
+    explainBlocked(ui.startError);
+    return;
+  }
   const topic = ui.topic.value;
   if (!topic) {
-    showNotice("Choisissez le motif de votre demande.");
+    showError(ui.startError, "Choisissez le motif de votre demande.", { reveal: true });
     ui.topic.focus();
     return;
   }
@@ -265,16 +464,22 @@ ui.startForm.addEventListener("submit", async (event) => {
   }
   const text = ui.firstMessage.value.trim();
   if (text) Object.assign(payload, { text, client_msg_id: newId() });
-  await openConversation(payload);
-  ui.firstMessage.value = "";
+  await openingOnce(() => openConversation(payload, ui.startError));
+  if (state.conversation) ui.firstMessage.value = "";
 });
 
 ui.discreet.addEventListener("click", async () => {
-  ui.discreet.disabled = true;  // asking for the position can take seconds: no second alert
-  const payload = { topic: "discreet_alert", discreet: true, priority: "urgent" };
-  const location = await currentPosition();
-  if (location) Object.assign(payload, { service: "auto", location });
-  await openConversation(payload);
+  if (isBlocked(ui.discreet)) {
+    explainBlocked(ui.discreetError);
+    return;
+  }
+  // Asking for the position can take seconds: a second tap raises no second alert.
+  await openingOnce(async () => {
+    const payload = { topic: "discreet_alert", discreet: true, priority: "urgent" };
+    const location = await currentPosition();
+    if (location) Object.assign(payload, { service: "auto", location });
+    await openConversation(payload, ui.discreetError);
+  });
 });
 
 bindComposer(ui.composer, ui.input, {
@@ -291,7 +496,7 @@ ui.close.addEventListener("click", async () => {
     const reply = await request(socket, "conversation:close", { conversation_id: state.conversation.id });
     updateConversation(reply.conversation ?? { status: "closed" });
   } catch (error) {
-    showNotice(`Impossible de terminer la conversation : ${error.message}`);
+    showNotice(`Impossible de terminer la conversation. ${describe(error)}`);
   }
 });
 
@@ -326,7 +531,9 @@ byId("video-accept").addEventListener("click", async () => {
     ui.videoState.textContent = "Appel en cours.";
   } catch (error) {
     endCall(true);
-    ui.videoState.textContent = `L'appel n'a pas pu démarrer : ${error.message}`;
+    ui.videoState.textContent = error instanceof RequestError
+      ? `L'appel n'a pas pu démarrer. ${error.message}`
+      : "L'appel n'a pas pu démarrer : caméra ou micro indisponible, ou connexion impossible.";
   }
 });
 
@@ -366,7 +573,7 @@ byId("quick-exit").addEventListener("click", () => {
     sessionStorage.clear();
     document.title = "";
     document.body.replaceChildren();
-    location.replace(NEUTRAL_SITE);
+    location.replace(state.config.quick_exit_url);
   }
 });
 

@@ -1,11 +1,15 @@
 // Socket.IO connection to one gateway namespace, with acknowledged requests and a status badge.
-// `io` is the global defined by vendor/socket.io.min.js.
+// `io` is the global defined by vendor/socket.io-client.js, the client build the gateway
+// picks for its serializer (JSON or msgpack).
+
+import { errorText } from "./errors.js";
 
 const ACK_TIMEOUT_MS = 10000;
 
 export class RequestError extends Error {
-  constructor(code, message) {
-    super(message || code);
+  /** `message` is always the French text for `code`, whatever the server said. */
+  constructor(code) {
+    super(errorText(code));
     this.code = code;
   }
 }
@@ -28,12 +32,9 @@ export async function request(socket, event, payload = {}) {
   try {
     reply = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload);
   } catch {
-    throw new RequestError("timeout", "Le serveur ne répond pas.");
+    throw new RequestError("timeout");
   }
-  if (!reply || reply.ok !== true) {
-    const error = reply?.error ?? {};
-    throw new RequestError(error.code ?? "internal", error.message ?? "Erreur inconnue.");
-  }
+  if (!reply || reply.ok !== true) throw new RequestError(reply?.error?.code ?? "internal");
   return reply;
 }
 

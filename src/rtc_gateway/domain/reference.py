@@ -1,0 +1,21 @@
+"""A short reference a person can read out on the phone, derived from a conversation id."""
+
+import hashlib
+
+ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+"""32 symbols with no 0/O, 1/I to confuse when read aloud or copied by hand."""
+
+
+def conversation_reference(conversation_id: str) -> str:
+    """``"K7QD-9XMF"``: 40 bits of the id's SHA-256, in two groups of four.
+
+    Stable (the same id always gives the same reference) and shown to both sides; the
+    id stays the key, the reference is what a citizen quotes to an officer.
+    """
+    value = int.from_bytes(hashlib.sha256(conversation_id.encode()).digest()[:5], "big")
+    symbols = []
+    for _ in range(8):
+        value, index = divmod(value, 32)
+        symbols.append(ALPHABET[index])
+    text = "".join(reversed(symbols))
+    return f"{text[:4]}-{text[4:]}"
