@@ -117,6 +117,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     video = VideoEvents(video_service, conversations, notifier,
                         loopback_only=is_loopback_only(settings.rtc_host_addresses))
     conversations.on_closed(video.conversation_closed)
+    routing.on_officer_released(video.officer_released)
     parts = NamespaceParts(
         server=server, connections=connections, tokens=tokens, conversations=conversations,
         events=events, video=video, metrics=metrics, monotonic=clock.monotonic,

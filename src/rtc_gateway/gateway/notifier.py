@@ -107,6 +107,9 @@ class SocketNotifier:
     async def video_invite(self, citizen_id: str, data: dict[str, Any]) -> None:
         self._to_citizen_id(citizen_id, "video:invite", data)
 
+    async def video_left(self, agent_id: str, data: dict[str, Any]) -> None:
+        self._to_agent(agent_id, "video:left", data)
+
     async def video_ended(self, citizen_ids: Iterable[str], staff_ids: Iterable[str],
                           data: dict[str, Any]) -> None:
         for citizen_id in sorted(set(citizen_ids)):
