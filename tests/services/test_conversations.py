@@ -87,8 +87,8 @@ async def test_a_failed_write_leaves_no_gap_and_the_retry_succeeds() -> None:
     retried = await service.post(CITIZEN, conversation.id, "m2", "deux", origin=None)
     assert retried.seq == 2
     assert message_seqs(log.records) == [1, 2]
-    resumed = await service.resume(CITIZEN, conversation.id, 0)
-    assert [m.text for m in resumed[1]] == ["un", "deux"]
+    _, durable = service.messages_of(CITIZEN, conversation.id)
+    assert [m.text for m in durable] == ["un", "deux"]
 
 
 async def test_messages_queued_behind_a_failed_one_fail_too_and_no_gap_remains(

@@ -7,6 +7,7 @@ from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.conversation import Conversation
 from rtc_gateway.domain.message import Message
 from rtc_gateway.domain.routing import QueueStat
+from rtc_gateway.gateway.history import HistoryPager
 from rtc_gateway.gateway.rooms import (
     AGENT_NAMESPACE,
     CITIZEN_NAMESPACE,
@@ -29,8 +30,9 @@ from rtc_gateway.realtime.server import RealtimeServer
 class SocketNotifier:
     """Emits write to the recipients' sockets at once; the coroutines never wait."""
 
-    def __init__(self, server: RealtimeServer) -> None:
+    def __init__(self, server: RealtimeServer, pages: HistoryPager) -> None:
         self._server = server
+        self._pages = pages
 
     def _to_citizen(self, conversation: Conversation, event: str, data: Any,
                     skip: str | None = None) -> None:
@@ -77,9 +79,11 @@ class SocketNotifier:
 
     async def assigned(self, conversation: Conversation, agent: AgentProfile,
                        messages: Sequence[Message]) -> None:
+        latest = self._pages.before(messages)
         self._to_agent(agent.agent_id, "conversation:assigned", {
             "conversation": conversation_wire(conversation, agent=agent, staff_view=True),
-            "messages": [message_wire(m) for m in messages],
+            "messages": latest.messages,
+            "has_more": latest.has_more,
         })
         self._to_citizen(conversation, "conversation:assigned", {
             "conversation_id": conversation.id,

@@ -9,7 +9,7 @@ once its record is durable.
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from rtc_gateway.domain.access import may_act_on
@@ -287,12 +287,12 @@ class ConversationService:
         if conversation.is_open:
             await self._notifier.typing(conversation, _sender_of(actor).value, typing, origin)
 
-    async def resume(self, actor: Actor, conversation_id: str,
-                     after_seq: int) -> tuple[Conversation, list[Message]]:
-        """Every durable message after ``after_seq``, replayed from the evidence log."""
+    def messages_of(self, actor: Actor,
+                    conversation_id: str) -> tuple[Conversation, Sequence[Message]]:
+        """The conversation and its durable messages in seq order: the evidence log's,
+        kept in memory while it is open (rebuilt from the log after a restart)."""
         conversation = self.get_for(actor, conversation_id)
-        records = await self._evidence.messages_after(conversation.id, after_seq)
-        return conversation, [message_from_record(record) for record in records]
+        return conversation, conversation.messages
 
     def list_for(self, actor: Actor) -> list[Conversation]:
         if actor.role is Role.CITIZEN:
