@@ -1,4 +1,4 @@
-"""Conversation use cases: open, post, read, typing, resume, list, close.
+"""Conversation use cases: open, post, read, typing, history, list, close.
 
 Ordering: a message's ``seq`` is taken and its evidence record queued in one
 synchronous step, so the log holds each conversation's messages in seq order however
