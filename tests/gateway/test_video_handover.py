@@ -110,3 +110,20 @@ async def test_leaving_is_always_allowed_and_ends_a_room_nobody_is_in(
     await officer.ok("video:leave", {"room_id": room_id})
     await officer.wait_for("video:ended")
     assert await officer.ok("video:leave", {"room_id": room_id}) == {"ok": True}
+
+
+async def test_a_room_only_the_transferred_officer_was_in_ends_and_is_logged(
+        gw: RunningGateway) -> None:
+    citizen, officer, cid = await assigned_pair(gw)
+    room_id = (await officer.ok("video:start", {"conversation_id": cid}))["room_id"]
+    await officer.ok("video:join", {"room_id": room_id})
+    await officer.ok("conversation:transfer", {"conversation_id": cid,
+                                               "to": {"service": "gendarmerie"}})
+    ended = await citizen.wait_for("video:ended")
+    assert ended["room_id"] == room_id and ended["reason"] == "transferred"
+    assert (await officer.wait_for("video:left"))["room_id"] == room_id
+    assert gw.gateway.video.room(room_id) is None
+    records = await gw.gateway.evidence.conversation_records(cid)
+    assert [r.data["reason"] for r in records if r.kind == "video.ended"] == ["transferred"]
+    await asyncio.sleep(0.2)
+    assert officer.received("video:ended") == []

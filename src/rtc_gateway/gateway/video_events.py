@@ -112,14 +112,16 @@ class VideoEvents:
 
     async def officer_released(self, conversation: Conversation, agent_id: str,
                                reason: str) -> None:
-        """The officer no longer holds the conversation: out of its video room at once."""
+        """The officer no longer holds the conversation: out of its video room at once
+        (told with ``video:left``; the room's ``video:ended`` is no longer its business)."""
+        room = self._video.room_for_conversation(conversation.id)
+        audience = self._audience.get(room.room_id) if room is not None else None
+        if room is not None and audience is not None and audience[1] == agent_id:
+            self._audience[room.room_id] = (audience[0], None)
         room_id = await self._video.remove(conversation.id, Participant("agent", agent_id),
                                            reason)
         if room_id is None:
             return
-        audience = self._audience.get(room_id)
-        if audience is not None and audience[1] == agent_id:
-            self._audience[room_id] = (audience[0], None)
         await self._notifier.video_left(agent_id, {
             "conversation_id": conversation.id, "room_id": room_id, "reason": reason})
 
