@@ -23,6 +23,7 @@ from rtc_gateway.gateway.client_config import ClientConfig, add_client_routes
 from rtc_gateway.gateway.connections import ConnectionRegistry
 from rtc_gateway.gateway.conversation_events import ConversationEvents
 from rtc_gateway.gateway.export_route import export_handler
+from rtc_gateway.gateway.history import HistoryPager
 from rtc_gateway.gateway.http_routes import add_routes
 from rtc_gateway.gateway.metrics import GatewayMetrics
 from rtc_gateway.gateway.namespace import NamespaceParts
@@ -108,7 +109,8 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     tokens = TokenAuthority(load_or_create_private_key(settings.token_key_path), clock,
                             settings.citizen_token_ttl_s)
     server = create_socket_server(settings)
-    notifier = SocketNotifier(server)
+    pages = HistoryPager.for_frames_of(settings.max_packet_bytes)
+    notifier = SocketNotifier(server, pages)
     metrics = GatewayMetrics()
     connections = ConnectionRegistry()
     router = Router()
@@ -124,7 +126,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         store=store, evidence=evidence, routing=routing, broadcaster=broadcaster,
         notifier=notifier, clock=clock, metrics=metrics, handling_times=handling_times,
         zones=load_default_zones(), max_open_per_citizen=settings.max_open_per_citizen)
-    events = ConversationEvents(conversations, routing)
+    events = ConversationEvents(conversations, routing, pages)
     video_service = VideoRoomService(
         evidence=evidence, recordings_dir=settings.recordings_dir,
         ice_servers=[ice_server_config(server) for server in settings.ice_servers],
@@ -145,6 +147,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     surge = UrgentSurgeWatch(
         SurgeDetector(settings.urgent_surge_threshold, settings.urgent_surge_window_s),
         clock, metrics, urgent_surge_alarm(server))
+    routing.on_officer_released(video.officer_released)
     parts = NamespaceParts(
         server=server, connections=connections, tokens=tokens, conversations=conversations,
         events=events, video=video, metrics=metrics, monotonic=clock.monotonic, limits=limits)

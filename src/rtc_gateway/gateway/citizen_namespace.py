@@ -90,6 +90,10 @@ class CitizenNamespace(Namespace):
         actor = connection.actor
         self._abuse.check_open(actor.id, connection.remote,
                                discreet=payload.discreet or payload.topic == DISCREET_ALERT)
+        if payload.client_msg_id is not None and \
+                await self.parts.conversations.opened_with(actor, payload.client_msg_id):
+            conversation = await self._open(connection, payload)
+            return ok(conversation=self.parts.events.view(conversation, Role.CITIZEN))
         place = self._open_limits.reserve(
             actor.id, connection.remote,
             already_open=len(self.parts.conversations.list_for(actor)))

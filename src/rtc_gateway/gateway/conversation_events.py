@@ -8,21 +8,25 @@ from rtc_gateway.gateway import schemas
 from rtc_gateway.gateway.acks import Ack, ok
 from rtc_gateway.gateway.connections import Connection
 from rtc_gateway.gateway.dispatcher import EventDispatcher
+from rtc_gateway.gateway.history import HistoryPager
 from rtc_gateway.gateway.wire import conversation_wire, message_wire
 from rtc_gateway.services.conversations import ConversationService
 from rtc_gateway.services.routing import RoutingService
 
 
 class ConversationEvents:
-    def __init__(self, conversations: ConversationService, routing: RoutingService) -> None:
+    def __init__(self, conversations: ConversationService, routing: RoutingService,
+                 pages: HistoryPager) -> None:
         self._conversations = conversations
         self._routing = routing
+        self._pages = pages
 
     def register(self, dispatcher: EventDispatcher) -> None:
         dispatcher.route("message:send", schemas.SendMessage, self.send)
         dispatcher.route("message:read", schemas.ReadUpTo, self.read)
         dispatcher.route("typing", schemas.Typing, self.typing, cost=0.5)
         dispatcher.route("conversation:resume", schemas.Resume, self.resume, cost=2.0)
+        dispatcher.route("conversation:history", schemas.History, self.history, cost=2.0)
         dispatcher.route("conversation:list", schemas.Empty, self.list, cost=2.0)
         dispatcher.route("conversation:close", schemas.ConversationRef, self.close)
 
@@ -51,10 +55,17 @@ class ConversationEvents:
         return ok()
 
     async def resume(self, connection: Connection, payload: schemas.Resume) -> Ack:
-        conversation, messages = await self._conversations.resume(
-            connection.actor, payload.conversation_id, payload.after_seq)
+        conversation, messages = self._conversations.messages_of(
+            connection.actor, payload.conversation_id)
+        page = self._pages.after(messages, payload.after_seq, payload.limit)
         return ok(conversation=self.view(conversation, connection.actor.role),
-                  messages=[message_wire(m) for m in messages])
+                  messages=page.messages, has_more=page.has_more)
+
+    async def history(self, connection: Connection, payload: schemas.History) -> Ack:
+        _, messages = self._conversations.messages_of(connection.actor,
+                                                      payload.conversation_id)
+        page = self._pages.before(messages, payload.before_seq, payload.limit)
+        return ok(messages=page.messages, has_more=page.has_more)
 
     async def list(self, connection: Connection, payload: schemas.Empty) -> Ack:
         conversations = self._conversations.list_for(connection.actor)

@@ -8,6 +8,7 @@ from rtc_gateway.domain.conversation import Conversation
 from rtc_gateway.domain.message import Message
 from rtc_gateway.domain.routing import QueueStat
 from rtc_gateway.domain.wait_estimate import QueuePlace
+from rtc_gateway.gateway.history import HistoryPager
 from rtc_gateway.gateway.rooms import (
     AGENT_NAMESPACE,
     CITIZEN_NAMESPACE,
@@ -31,8 +32,9 @@ from rtc_gateway.realtime.server import RealtimeServer
 class SocketNotifier:
     """Emits write to the recipients' sockets at once; the coroutines never wait."""
 
-    def __init__(self, server: RealtimeServer) -> None:
+    def __init__(self, server: RealtimeServer, pages: HistoryPager) -> None:
         self._server = server
+        self._pages = pages
 
     def _to_citizen(self, conversation: Conversation, event: str, data: Any,
                     skip: str | None = None) -> None:
@@ -75,9 +77,11 @@ class SocketNotifier:
 
     async def assigned(self, conversation: Conversation, agent: AgentProfile,
                        messages: Sequence[Message]) -> None:
+        latest = self._pages.before(messages)
         self._to_agent(agent.agent_id, "conversation:assigned", {
             "conversation": conversation_wire(conversation, agent=agent, staff_view=True),
-            "messages": [message_wire(m) for m in messages],
+            "messages": latest.messages,
+            "has_more": latest.has_more,
         })
         self._to_citizen(conversation, "conversation:assigned", {
             "conversation_id": conversation.id,
@@ -104,6 +108,9 @@ class SocketNotifier:
 
     async def video_invite(self, citizen_id: str, data: dict[str, Any]) -> None:
         self._to_citizen_id(citizen_id, "video:invite", data)
+
+    async def video_left(self, agent_id: str, data: dict[str, Any]) -> None:
+        self._to_agent(agent_id, "video:left", data)
 
     async def video_ended(self, citizen_ids: Iterable[str], staff_ids: Iterable[str],
                           data: dict[str, Any]) -> None:

@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +65,23 @@ class RoutingService:
         self._assigning: asyncio.Task[None] | None = None
         self._assign_again = False
         self._background: set[asyncio.Task[None]] = set()
+        self._release_listeners: list[Callable[[Conversation, str, str], Awaitable[None]]] = []
+
+    def on_officer_released(
+            self, listener: Callable[[Conversation, str, str], Awaitable[None]]) -> None:
+        """Run ``listener(conversation, agent_id, reason)`` once an officer no longer holds
+        a conversation that stays open (transfer, re-queue), before the caller is answered
+        (e.g. to take that officer out of its video room)."""
+        self._release_listeners.append(listener)
+
+    async def _officer_released(self, conversation: Conversation, agent_id: str,
+                                reason: str) -> None:
+        for listener in self._release_listeners:
+            try:
+                await listener(conversation, agent_id, reason)
+            except Exception:
+                log.exception("officer release listener failed",
+                              extra={"conversation_id": conversation.id, "agent_id": agent_id})
 
     # --- agents -------------------------------------------------------------
 
@@ -219,6 +236,7 @@ class RoutingService:
         self.enqueue(conversation, returning=True)
         if previous is not None:
             await self._notifier.transferred_away(conversation, previous)
+            await self._officer_released(conversation, previous, reason)
         await self._notifier.queued(conversation, self._broadcaster.place_of(conversation))
         await self._evidence.append(self._entry(
             conversation, RecordKind.REQUEUED, Actor.system(),
@@ -249,6 +267,7 @@ class RoutingService:
             conversation, RecordKind.TRANSFERRED, actor,
             {"from_agent_id": previous, "to": _target_data(target)}))
         await self._notifier.transferred_away(conversation, previous)
+        await self._officer_released(conversation, previous, "transferred")
         if named is not None:
             handed = await self._apply(named)
             await written

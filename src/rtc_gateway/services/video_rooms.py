@@ -4,8 +4,11 @@ The gateway authorizes callers (the conversation's citizen, its agent, superviso
 before calling in; this service still refuses unknown rooms, roles outside
 citizen/agent/supervisor and signalling from someone who has not joined.
 
-A room ends when the participant who started it leaves, when every participant has
-left, when its conversation is closed, when nobody has been connected for
+An officer who no longer holds the conversation (transferred, re-queued) is taken out
+of its room at once: its peer is closed and its recording segment finished, and the
+room goes on for the others (the next officer or a supervisor may join) or ends when
+nobody is left. A room ends when the participant who started it leaves, when every
+participant has left, when its conversation is closed, when nobody has been connected for
 ``empty_room_timeout_s``, or at shutdown. Then each recorded segment is hashed, a
 ``manifest.sha256`` (``sha256sum`` format) lists them, a ``video.ended`` evidence entry
 is appended and ``on_room_ended`` is called.
@@ -13,6 +16,7 @@ is appended and ``on_room_ended`` is called.
 
 import asyncio
 import hashlib
+import logging
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +36,8 @@ from rtc_gateway.rtc.leg import Leg
 from rtc_gateway.rtc.room import ROLES, Participant, Segment, VideoRoom
 
 __all__ = ["Participant", "RoomEnded", "VideoRoom", "VideoRoomService"]
+
+log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.sha256"
 
@@ -211,6 +217,28 @@ class VideoRoomService:
             await self._end(room, reason="left", actor=participant)
         elif not room.legs():
             self._arm_empty_timer(room)
+
+    async def remove(self, conversation_id: str, participant: Participant,
+                     reason: str) -> str | None:
+        """Take someone who may no longer take part out of the conversation's room now.
+
+        Returns the room's id, or ``None`` when the participant was in no room of it.
+        """
+        room = self.room_for_conversation(conversation_id)
+        if room is None or room.ended or not room.is_member(participant):
+            return None
+        async with self._locks[room.room_id]:
+            leg = room.remove(participant)
+            if leg is not None:
+                await self._detach(room, leg)
+        log.info("video participant removed", extra={
+            "room_id": room.room_id, "conversation_id": conversation_id,
+            "role": participant.role, "user_id": participant.user_id, "reason": reason})
+        if not room.members:
+            await self._end(room, reason=reason, actor=None)
+        elif not room.legs():
+            self._arm_empty_timer(room)
+        return room.room_id
 
     async def disconnect(self, participant: Participant) -> None:
         """The participant's socket dropped: close its peers but keep its place."""

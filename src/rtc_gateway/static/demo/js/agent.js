@@ -207,6 +207,7 @@ function onAssigned(event) {
   const pane = ensurePane(conversation);
   pane.update(conversation);
   pane.addMessages(event.messages);
+  if (event.has_more) pane.catchUp().catch(() => undefined);
   if (!state.selected) select(pane);
   renderList();
 }
