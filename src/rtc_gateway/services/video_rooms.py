@@ -13,6 +13,7 @@ is appended and ``on_room_ended`` is called.
 
 import asyncio
 import hashlib
+import logging
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from rtc_gateway.rtc.leg import Leg
 from rtc_gateway.rtc.room import ROLES, Participant, Segment, VideoRoom
 
 __all__ = ["Participant", "RoomEnded", "VideoRoom", "VideoRoomService"]
+
+log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.sha256"
 
@@ -141,6 +144,8 @@ class VideoRoomService:
                 data={"room_id": room_id},
             )
         )
+        log.info("video room started", extra={"room_id": room_id,
+                                               "conversation_id": conversation_id})
         self._arm_empty_timer(room)
         return room
 
@@ -310,6 +315,10 @@ class VideoRoomService:
                 },
             )
         )
+        log.info("video room ended", extra={
+            "room_id": room.room_id, "conversation_id": room.conversation_id, "reason": reason,
+            "duration_s": round((self._clock.now() - room.started_at).total_seconds(), 3),
+            "recording_bytes": ended.recording["bytes"]})
         await self._on_room_ended(ended)
 
     async def _seal(self, room: VideoRoom, reason: str) -> RoomEnded:
