@@ -58,7 +58,7 @@ async def test_export_then_verify_then_export_again_with_consistency(tmp_path: P
     assert out.strip() == str(first)
     code, out, err = await cli("verify", str(first))
     assert code == 0, err
-    assert "recordings: 2 file(s) verified" in out
+    assert "recordings: 2 files verified" in out
     assert "exported" in out and "by operator op-9, reason: PV 2026/0042" in out
     code, _, err = await cli(
         *export_args(tmp_path, "conv-1", second),
@@ -137,7 +137,7 @@ async def test_rotate_key_command_and_bundle_across_rotations(tmp_path: Path) ->
     assert code == 0, err
     code, out, err = await cli("verify", str(bundle), "--trusted-key", first_key)
     assert code == 0, err
-    assert "(2 rotation(s))" in out
+    assert "(2 rotations)" in out
     code, _, err = await cli("verify", str(bundle), "--trusted-key", _other_key())
     assert code == 1
     assert "not the trusted key" in err
