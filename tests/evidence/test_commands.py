@@ -111,7 +111,8 @@ async def test_erased_texts_keep_the_bundle_verifiable(tmp_path: Path) -> None:
     assert result.ok, result.fault
     assert len(result.erased) == 5
     with zipfile.ZipFile(out) as archive:
-        assert "text erased at the end of its retention" in archive.read("transcript.html").decode()
+        assert "texte effacé à la fin de sa durée de conservation" in archive.read(
+            "transcript.html").decode()
 
 
 async def test_erase_expired_command(tmp_path: Path) -> None:

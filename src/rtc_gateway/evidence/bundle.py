@@ -11,6 +11,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +21,9 @@ from rtc_gateway.evidence import bundle_format as layout
 from rtc_gateway.evidence.bundle_zip import BundleWriter
 from rtc_gateway.evidence.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint_body
 from rtc_gateway.evidence.key_rotation import follow_chain
-from rtc_gateway.evidence.records import format_at
 from rtc_gateway.evidence.signed_note import NoteError, parse_note
-from rtc_gateway.evidence.transcript import (
-    TranscriptHeader,
-    line_of,
-    render_html,
-    render_pdf,
-)
+from rtc_gateway.evidence.transcript import TranscriptHeader, render_html, render_pdf
+from rtc_gateway.evidence.transcript_wording import actor_label, line_of, officer_names
 from rtc_gateway.ports.evidence_log import EvidenceEntry, RecordKind
 
 README_TEXT = """Evidence bundle of one conversation of the rtc-gateway evidence log.
@@ -258,22 +254,25 @@ def _add_transcripts(
     files: dict[str, bytes],
     parsed: list[tuple[StoredRecord, dict[str, Any]]],
     checkpoint: Checkpoint,
-    exported_at: Any,
+    exported_at: datetime,
     actor_role: str,
     actor_id: str,
     reason: str,
 ) -> None:
+    records = [record for _, record in parsed]
+    names = officer_names(records)
     header = TranscriptHeader(
-        conversation_id=str(parsed[0][1]["conversation"]),
+        conversation_id=str(records[0]["conversation"]),
         origin=checkpoint.origin,
         checkpoint_size=checkpoint.size,
         checkpoint_root_b64=base64.b64encode(checkpoint.root).decode(),
-        exported_at=format_at(exported_at),
-        exported_by=f"{actor_role} {actor_id}",
+        exported_at=exported_at,
+        exported_by=actor_label({"role": actor_role, "id": actor_id}, names),
         reason=reason,
     )
     lines = [
-        line_of(record, stored.text, record["text_sha256"] is not None and stored.text is None)
+        line_of(record, stored.text, record["text_sha256"] is not None and stored.text is None,
+                names)
         for stored, record in parsed
     ]
     files[layout.TRANSCRIPT_HTML] = render_html(header, lines).encode("utf-8")
