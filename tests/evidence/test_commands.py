@@ -287,3 +287,13 @@ async def test_one_message_and_one_record_read_as_such(tmp_path: Path) -> None:
     code, out, err = await cli("erase-expired", "--data-dir", str(tmp_path),
                                "--older-than-days", "0")
     assert (code, out.strip()) == (0, "erased the text of 1 record")
+
+
+async def test_an_unreadable_consistency_checkpoint_is_a_usage_error(tmp_path: Path) -> None:
+    log = await _populated(tmp_path, ManualClock())
+    await log.close()
+    code, out, err = await cli(*export_args(tmp_path, "conv-1", tmp_path / "x.zip"),
+                               "--consistency-from", str(tmp_path / "held.note"))
+    assert (code, out) == (2, "")
+    assert "cannot read the checkpoint" in err and "Traceback" not in err
+    assert not (tmp_path / "x.zip").exists()

@@ -83,13 +83,14 @@ async def find_conversations(
     log = open_log(data_dir)
     await log.start()
     try:
+        still_open = set(await log.open_conversation_ids()) if status else set()
         found: list[ConversationSummary] = []
         for conversation_id in reversed(await log.opened_conversation_ids(since)):
-            summary = summarise(await log.conversation_records(conversation_id))
-            if status is None or summary.status == status:
-                found.append(summary)
-                if len(found) == limit:
-                    break
+            if status is not None and (conversation_id in still_open) != (status == OPEN):
+                continue
+            found.append(summarise(await log.conversation_records(conversation_id)))
+            if len(found) == limit:
+                break
         return found
     finally:
         await log.close()
