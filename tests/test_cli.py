@@ -95,6 +95,19 @@ def test_other_failures_are_messages_too(tmp_path: Path) -> None:
     assert "Traceback" not in run.err
 
 
+def test_a_bad_log_level_and_an_unusable_data_directory_are_messages(tmp_path: Path) -> None:
+    run = run_cli("serve", "--data-dir", str(tmp_path), env={"RTC_GATEWAY_LOG_LEVEL": "loud"})
+    assert run.code == 2
+    assert "configuration: RTC_GATEWAY_LOG_LEVEL 'loud' is not a level (DEBUG" in run.err
+    assert "Traceback" not in run.err
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("")
+    run = run_cli(*AGENT, "--data-dir", str(not_a_directory / "data"))
+    assert run.code == 1, run
+    assert run.err.startswith("rtc-gateway token: Not a directory: ")
+    assert "Traceback" not in run.err
+
+
 def test_serve_on_a_port_in_use_says_so_and_exits_1(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

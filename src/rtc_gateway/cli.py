@@ -34,7 +34,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = settings_of(host=args.host, port=args.port, data_dir=args.data_dir,
                            serializer=args.serializer, evidence=args.evidence)
-    configure_logging(settings.log_level)
+    try:
+        configure_logging(settings.log_level)
+    except ValueError as error:
+        raise CommandError(
+            f"configuration: RTC_GATEWAY_LOG_LEVEL {settings.log_level!r} is not a level"
+            " (DEBUG, INFO, WARNING, ERROR)") from error
     try:
         run(settings)
     except CannotListen as error:
@@ -110,6 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as error:
         print(f"rtc-gateway {args.command}: {error}", file=sys.stderr)
         return error.exit_code
+    except OSError as error:
+        where = f": {error.filename}" if error.filename else ""
+        print(f"rtc-gateway {args.command}: {error.strerror or error}{where}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
     return result
