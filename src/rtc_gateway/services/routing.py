@@ -213,8 +213,8 @@ class RoutingService:
         self._broadcaster.changed()
         record = self._evidence.append(self._entry(
             conversation, RecordKind.ASSIGNED, Actor.system(),
-            {"agent_id": slot.profile.agent_id, "service": slot.profile.service.value,
-             "waited_ms": round(waited * 1000)}))
+            {"agent_id": slot.profile.agent_id, "agent_name": slot.profile.display_name,
+             "service": slot.profile.service.value, "waited_ms": round(waited * 1000)}))
         await self._notifier.assigned(conversation, slot.profile, list(conversation.messages))
         return record
 

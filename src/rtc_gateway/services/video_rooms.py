@@ -147,6 +147,8 @@ class VideoRoomService:
                 data={"room_id": room_id},
             )
         )
+        log.info("video room started", extra={"room_id": room_id,
+                                               "conversation_id": conversation_id})
         self._arm_empty_timer(room)
         return room
 
@@ -338,6 +340,10 @@ class VideoRoomService:
                 },
             )
         )
+        log.info("video room ended", extra={
+            "room_id": room.room_id, "conversation_id": room.conversation_id, "reason": reason,
+            "duration_s": round((self._clock.now() - room.started_at).total_seconds(), 3),
+            "recording_bytes": ended.recording["bytes"]})
         await self._on_room_ended(ended)
 
     async def _seal(self, room: VideoRoom, reason: str) -> RoomEnded:

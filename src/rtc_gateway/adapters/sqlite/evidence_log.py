@@ -216,7 +216,15 @@ class SqliteEvidenceLog:
         )
         return [str(row[0]) for row in rows]
 
-    # -- read helpers for export and audit ---------------------------------------
+    # -- read helpers for export, audit and the command line ---------------------
+
+    async def opened_conversation_ids(self, since: datetime | None = None) -> list[str]:
+        """Conversations opened at or after ``since`` (all without it), oldest first."""
+        rows = await self._read(
+            "SELECT conversation_id FROM records WHERE kind = ? AND at >= ? ORDER BY idx",
+            (RecordKind.CONVERSATION_OPENED, format_utc(since) if since else ""),
+        )
+        return [str(row[0]) for row in rows]
 
     @property
     def clock(self) -> Clock:
