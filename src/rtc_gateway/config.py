@@ -50,6 +50,8 @@ class Settings:
     rtc_host_addresses: tuple[str, ...] = ()
     """Addresses the gateway's WebRTC peers offer as host candidates; empty: all local ones."""
     video_empty_room_timeout_s: float = 60.0
+    urgent_wait_alert_s: float = 60.0
+    """An urgent conversation queued this long raises ``supervision:alert`` to supervisors."""
     log_level: str = "INFO"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -101,6 +103,8 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
         raise ValueError("evidence must be sqlite or memory")
     if settings.evidence_writer not in ("process", "thread"):
         raise ValueError("evidence_writer must be process or thread")
+    if settings.urgent_wait_alert_s <= 0:
+        raise ValueError("urgent_wait_alert_s must be positive")
     if settings.queue_updates_per_s <= 0:
         raise ValueError("queue_updates_per_s must be positive")
     return settings

@@ -19,6 +19,7 @@ from rtc_gateway.realtime.connection import ClientInfo
 from rtc_gateway.realtime.server import Greeting
 from rtc_gateway.security.tokens import IssuedToken, new_citizen_id
 from rtc_gateway.services.conversations import OpenRequest
+from rtc_gateway.services.presence import PresenceService
 
 
 def parse_service(value: str | None) -> Force | None:
@@ -40,9 +41,11 @@ def parse_priority(value: str | None) -> Priority:
 class CitizenNamespace(Namespace):
     name = CITIZEN_NAMESPACE
 
-    def __init__(self, parts: NamespaceParts, quota: AnonymousQuota) -> None:
+    def __init__(self, parts: NamespaceParts, quota: AnonymousQuota,
+                 presence: PresenceService | None = None) -> None:
         super().__init__(parts)
         self._quota = quota
+        self._presence = presence
 
     def add_routes(self, dispatcher: EventDispatcher) -> None:
         dispatcher.route("conversation:open", schemas.OpenConversation, self.open, cost=3.0)
@@ -55,11 +58,17 @@ class CitizenNamespace(Namespace):
         self.parts.connections.add(Connection(
             sid, self.name, Actor(Role.CITIZEN, issued.subject), self.new_bucket()))
         self.parts.server.enter_room(sid, citizen_room(issued.subject))
+        if self._presence is not None:
+            await self._presence.connected(issued.subject)
         return "session", {
             "citizen_id": issued.subject,
             "token": issued.token,
             "expires_at": format_utc(issued.expires_at),
         }
+
+    async def connection_lost(self, connection: Connection) -> None:
+        if self._presence is not None:
+            await self._presence.disconnected(connection.actor.id)
 
     def _identify(self, auth: Any, client: ClientInfo) -> IssuedToken:
         """Resume the identity of a valid token, or create an anonymous one."""

@@ -1,14 +1,21 @@
 """Domain objects as the contract spells them on the wire."""
 
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache
 from typing import Any
 
 from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.conversation import Conversation
 from rtc_gateway.domain.message import Message
+from rtc_gateway.domain.places import nearest_place
 from rtc_gateway.domain.routing import QueueStat
 from rtc_gateway.domain.timestamps import format_utc
+from rtc_gateway.domain.zones import PoliceZone, load_default_zones
 from rtc_gateway.ports.notifier import AgentOverview
 
+_zones: "Callable[[], tuple[PoliceZone, ...]]" = cache(load_default_zones)
+"""The shipped areas, read once: a staff view names the one nearest a position."""
 _last_spelled: tuple[Message | None, dict[str, Any]] = (None, {})
 
 
@@ -40,7 +47,9 @@ def agent_public(profile: AgentProfile) -> dict[str, str]:
 def conversation_wire(conversation: Conversation, *, agent: AgentProfile | None = None,
                       position: int | None = None,
                       estimated_wait_s: int | None = None,
-                      staff_view: bool = False) -> dict[str, Any]:
+                      staff_view: bool = False,
+                      citizen_presence: dict[str, Any] | None = None,
+                      waiting_since: datetime | None = None) -> dict[str, Any]:
     """``staff_view`` adds what officers need and citizens already know: who and where."""
     wire: dict[str, Any] = {
         "id": conversation.id,
@@ -65,6 +74,15 @@ def conversation_wire(conversation: Conversation, *, agent: AgentProfile | None 
         if conversation.location is not None:
             wire["location"] = {"lat": conversation.location.lat,
                                 "lon": conversation.location.lon}
+            place = nearest_place(conversation.location, _zones())
+            if place is not None:
+                wire["place"] = {"name": place.name,
+                                 "distance_km": round(place.distance_km, 1),
+                                 "inside": place.inside}
+        if citizen_presence is not None:
+            wire["citizen_presence"] = citizen_presence
+        if waiting_since is not None:
+            wire["waiting_since"] = format_utc(waiting_since)
     return wire
 
 

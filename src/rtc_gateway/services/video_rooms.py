@@ -4,7 +4,8 @@ The gateway authorizes callers (the conversation's citizen, its agent, superviso
 before calling in; this service still refuses unknown rooms, roles outside
 citizen/agent/supervisor and signalling from someone who has not joined.
 
-A room ends when the participant who started it leaves, when every participant has
+A room ends when the participant who started it or the citizen leaves (the call is
+between them: nobody is left waiting on a frozen frame), when every participant has
 left, when its conversation is closed, when nobody has been connected for
 ``empty_room_timeout_s``, or at shutdown. Then each recorded segment is hashed, a
 ``manifest.sha256`` (``sha256sum`` format) lists them, a ``video.ended`` evidence entry
@@ -207,7 +208,7 @@ class VideoRoomService:
             leg = room.remove(participant)
             if leg is not None:
                 await self._detach(room, leg)
-        if participant == room.started_by or not room.members:
+        if participant == room.started_by or participant.role == "citizen" or not room.members:
             await self._end(room, reason="left", actor=participant)
         elif not room.legs():
             self._arm_empty_timer(room)
