@@ -280,6 +280,7 @@ def test_supervisor_is_alerted_of_an_urgent_wait_and_sees_queued_and_held(
         screenshot(supervisor, "supervisor-urgent-wait-phone")
         alert.get_by_role("button", name="Vu").click()
         expect(supervisor).to_have_title("Console des agents")
+        expect(alert).to_have_count(0)
     finally:
         pages.close()
     assert pages.watch.unexpected_errors() == []

@@ -1,8 +1,9 @@
 """The conversation index read from the SQLite evidence database (read-only queries).
 
-Each ``conversation.opened`` record holds topic, force and priority; the
-``conversations`` table says whether a ``closed`` record followed. Conditions on the
-id, the close and the date are SQL; the topic is checked on the decoded record.
+A conversation's chain starts with its ``conversation.opened`` record (topic, force,
+priority); the ``conversations`` table, one row per conversation, says whether a
+``closed`` record followed. Conditions on the id, the close and the date are SQL; the
+topic is checked on the decoded record; message 1 is looked up only for the results.
 """
 
 import asyncio
@@ -37,12 +38,11 @@ class SqliteConversationIndex:
                 self._connection = None
 
     def _search(self, query: IndexQuery) -> list[IndexedConversation]:
-        sql = ["SELECT r.conversation_id, r.record, c.closed, first.text",
-               "FROM records r JOIN conversations c ON c.conversation_id = r.conversation_id",
-               "LEFT JOIN records first ON first.conversation_id = r.conversation_id",
-               "  AND first.kind = ? AND first.seq = 1",
+        sql = ["SELECT r.conversation_id, r.record, c.closed",
+               "FROM conversations c JOIN records r ON r.conversation_id = c.conversation_id",
+               "  AND r.conversation_index = 1",
                "WHERE r.kind = ?"]
-        params: list[Any] = [RecordKind.MESSAGE, RecordKind.CONVERSATION_OPENED]
+        params: list[Any] = [RecordKind.CONVERSATION_OPENED]
         if query.id_prefix:
             escaped = query.id_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             sql.append("AND r.conversation_id LIKE ? ESCAPE '\\'")
@@ -61,7 +61,7 @@ class SqliteConversationIndex:
         with self._lock:
             rows = self._reader().execute(" ".join(sql), params).fetchall()
         found: list[IndexedConversation] = []
-        for conversation_id, blob, closed, first_text in rows:
+        for conversation_id, blob, closed in rows:
             data = json.loads(blob)
             topic = data["data"].get("topic", "")
             if query.topic is not None and topic != query.topic:
@@ -71,10 +71,19 @@ class SqliteConversationIndex:
                 service=data["data"].get("service"),
                 priority=data["data"].get("priority", "normal"),
                 discreet=bool(data["data"].get("discreet", False)),
-                opened_at=parse_utc(data["at"]), closed=bool(closed), first_text=first_text))
+                opened_at=parse_utc(data["at"]), closed=bool(closed),
+                first_text=self._first_text(conversation_id)))
             if len(found) >= query.limit:
                 break
         return found
+
+    def _first_text(self, conversation_id: str) -> str | None:
+        """Text of message 1 (``None``: no message yet, or its text erased)."""
+        with self._lock:
+            row = self._reader().execute(
+                "SELECT text FROM records WHERE conversation_id = ? AND kind = ? AND seq = 1",
+                (conversation_id, RecordKind.MESSAGE)).fetchone()
+        return None if row is None else row[0]
 
     def _reader(self) -> sqlite3.Connection:
         if self._connection is None:

@@ -379,9 +379,21 @@ function renderAgents(agents) {
 
 // ---- start ----
 
+/** An urgent-wait banner goes once its conversation is taken or closed. */
+function dropAnsweredAlerts() {
+  for (const banner of [...ui.alerts.children]) {
+    const pane = state.panes.get(banner.dataset.conversationId);
+    if (pane && !pane.queued) {
+      banner.remove();
+      attention.settle(`wait:${pane.id}`);
+    }
+  }
+}
+
 setInterval(() => {
   if (state.panes.size) renderList();
   renderQueues();
+  dropAnsweredAlerts();
 }, REFRESH_MS);
 
 document.addEventListener("visibilitychange", () => {
