@@ -230,6 +230,8 @@ def test_reviewer_is_told_the_review_desk_is_not_built(pages: Pages, screenshot:
     expect(page.locator("#reviewer-desk")).to_be_visible()
     expect(page.locator("#reviewer-desk")).to_contain_text("pas encore disponible")
     expect(page.locator("#console")).to_be_hidden()
+    page.wait_for_timeout(1500)
+    expect(page.locator("#notice")).to_be_hidden()
     screenshot(page, "reviewer-desk-phone")
 
 

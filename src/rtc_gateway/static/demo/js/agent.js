@@ -105,7 +105,9 @@ function signIn(token) {
     showNotice("Jeton refusé : vérifiez-le ou demandez-en un nouveau.");
     ui.token.focus();
   });
-  socket.on("connect", () => onConnect().catch((error) => showNotice(error.message)));
+  socket.on("connect", () => onConnect().catch((error) => {
+    if (state.session?.role !== "reviewer") showNotice(error.message);
+  }));
   socket.on("agent:session", showSession);
   socket.on("conversation:assigned", onAssigned);
   socket.on("message", (message) => state.panes.get(message.conversation_id)?.receive(message));
@@ -175,6 +177,7 @@ function isSupervisor() {
 
 /** After every (re)connect: restore availability, then reload our conversations. */
 async function onConnect() {
+  if (state.session?.role === "reviewer") return;
   if (state.wanted === "available") await setStatus("available");
   await reloadConversations();
 }
