@@ -29,6 +29,18 @@ async def test_officer_sees_the_citizen_leave_and_come_back(gw: RunningGateway) 
     assert back["conversation_id"] == cid
 
 
+async def test_supervisors_see_a_waiting_citizen_leave(gw: RunningGateway) -> None:
+    supervisor = await gw.agent("s1", role="supervisor", available=False)
+    citizen = await gw.citizen()
+    waiting = await open_conversation(citizen)
+    await citizen.disconnect()
+    left = await supervisor.wait_for("citizen:presence")
+    assert left["conversation_id"] == waiting["id"] and left["connected"] is False
+    agent = await gw.agent("a1")
+    assigned = await agent.wait_for("conversation:assigned")
+    assert assigned["conversation"]["citizen_presence"]["connected"] is False
+
+
 async def test_a_second_tab_closing_does_not_count_as_leaving(gw: RunningGateway) -> None:
     citizen, agent, _ = await assigned_pair(gw)
     token = citizen.received("session")[0]["token"]

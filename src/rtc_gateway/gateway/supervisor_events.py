@@ -66,11 +66,12 @@ class StaffNotices:
 
     async def citizen_presence(self, conversation: Conversation,
                                presence: CitizenPresence) -> None:
-        if conversation.agent_id is None:
-            return
-        self._server.emit("citizen:presence", {
-            "conversation_id": conversation.id, **presence_wire(presence),
-        }, room=agent_room(conversation.agent_id), namespace=AGENT_NAMESPACE)
+        data = {"conversation_id": conversation.id, **presence_wire(presence)}
+        if conversation.agent_id is not None:
+            self._server.emit("citizen:presence", data, room=agent_room(conversation.agent_id),
+                              namespace=AGENT_NAMESPACE)
+        self._server.emit("citizen:presence", data, room=SUPERVISORS_ROOM,
+                          namespace=AGENT_NAMESPACE)
 
     async def urgent_wait(self, alert: UrgentWait) -> None:
         conversation = alert.conversation

@@ -1,8 +1,9 @@
 """Whether a conversation's citizen is still connected, and since when.
 
 A citizen may have several tabs or devices: it counts as connected while at least one
-``/citizen`` connection of its identity is open. Each change is told to the officers
-holding that citizen's open conversations, so a quick exit or a closed tab is seen.
+``/citizen`` connection of its identity is open. Each change is told for every open
+conversation of the citizen (to its officer and to supervisors), so a quick exit or a
+closed tab is seen.
 """
 
 from collections.abc import Awaitable, Callable
@@ -64,5 +65,5 @@ class PresenceService:
         else:
             self._last.pop(citizen_id, None)
         for conversation in conversations:
-            if conversation.is_open and conversation.agent_id is not None:
+            if conversation.is_open:
                 await self._listener(conversation, presence)
