@@ -7,8 +7,10 @@ from typing import Any
 
 from aiohttp import web
 
+from rtc_gateway.adapters.memory.conversation_index import MemoryConversationIndex
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
+from rtc_gateway.adapters.sqlite.conversation_index import SqliteConversationIndex
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.config import Settings
 from rtc_gateway.domain.routing import Router
@@ -28,8 +30,15 @@ from rtc_gateway.gateway.http_routes import add_routes
 from rtc_gateway.gateway.metrics import GatewayMetrics
 from rtc_gateway.gateway.namespace import NamespaceParts
 from rtc_gateway.gateway.notifier import SocketNotifier
+from rtc_gateway.gateway.presence_wire import presence_wire
 from rtc_gateway.gateway.socket_server import create_socket_server
 from rtc_gateway.gateway.supervisor_alerts import urgent_surge_alarm
+from rtc_gateway.gateway.supervisor_events import (
+    StaffNotices,
+    SupervisorEvents,
+    UrgentAlertMetrics,
+)
+from rtc_gateway.gateway.transfer_notice import TransferNotice
 from rtc_gateway.gateway.video_events import VideoEvents
 from rtc_gateway.ports.clock import Clock, SystemClock
 from rtc_gateway.realtime.server import RealtimeServer
@@ -38,13 +47,16 @@ from rtc_gateway.security.keys import load_or_create_private_key
 from rtc_gateway.security.tokens import TokenAuthority
 from rtc_gateway.services.abuse import AbuseService
 from rtc_gateway.services.client_limits import ClientLimits, ClientLimitSettings
+from rtc_gateway.services.conversation_search import ConversationSearch
 from rtc_gateway.services.conversations import ConversationService
 from rtc_gateway.services.limit_log import LimitLog
 from rtc_gateway.services.open_limits import OpenLimits
+from rtc_gateway.services.presence import PresenceService
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
 from rtc_gateway.services.recovery import recover_open_conversations
 from rtc_gateway.services.routing import RoutingService
 from rtc_gateway.services.urgent_surge import UrgentSurgeWatch
+from rtc_gateway.services.urgent_watch import UrgentWaitWatch
 from rtc_gateway.services.video_rooms import VideoRoomService
 
 log = logging.getLogger(__name__)
@@ -126,7 +138,16 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         store=store, evidence=evidence, routing=routing, broadcaster=broadcaster,
         notifier=notifier, clock=clock, metrics=metrics, handling_times=handling_times,
         zones=load_default_zones(), max_open_per_citizen=settings.max_open_per_citizen)
-    events = ConversationEvents(conversations, routing, pages)
+    notices = StaffNotices(server)
+    presence = PresenceService(store, clock, notices.citizen_presence)
+    notifier.citizen_presence = lambda citizen_id: _presence_or_none(presence, citizen_id)
+    conversations.on_closed(presence.conversation_closed)
+    urgent_watch = UrgentWaitWatch(router, store, clock, notices.urgent_wait,
+                                   threshold_s=settings.urgent_wait_alert_s)
+    index: SqliteConversationIndex | MemoryConversationIndex = (
+        SqliteConversationIndex(settings.evidence_db) if isinstance(evidence, SqliteEvidenceLog)
+        else MemoryConversationIndex(evidence))
+    events = ConversationEvents(conversations, routing, pages, presence)
     video_service = VideoRoomService(
         evidence=evidence, recordings_dir=settings.recordings_dir,
         ice_servers=[ice_server_config(server) for server in settings.ice_servers],
@@ -153,8 +174,11 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         events=events, video=video, metrics=metrics, monotonic=clock.monotonic, limits=limits)
     CitizenNamespace(parts, AnonymousQuota(settings.anonymous_per_ip,
                                            settings.anonymous_window_s),
-                     abuse, open_limits, surge).register()
-    AgentNamespace(parts, routing, abuse).register()
+                     abuse, open_limits, surge, presence).register()
+    agent_namespace = AgentNamespace(parts, routing, abuse, TransferNotice(server, routing))
+    agent_namespace.register()
+    SupervisorEvents(ConversationSearch(index, store)).register(agent_namespace.dispatcher)
+    metrics.registry.register(UrgentAlertMetrics(urgent_watch))
     metrics.watch_abuse(abuse.blocked_counts, surge.in_window, limits.sizes)
     metrics.watch(router, connections.count, clock.monotonic)
     metrics.watch_video(video_service.stats)
@@ -175,10 +199,19 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
 
     async def on_startup(_: web.Application) -> None:
         await gateway.start()
+        urgent_watch.start()
 
     async def on_cleanup(_: web.Application) -> None:
+        await urgent_watch.close()
         await gateway.stop()
+        if isinstance(index, SqliteConversationIndex):
+            index.close()
 
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
     return gateway
+
+
+def _presence_or_none(presence: PresenceService, citizen_id: str) -> dict[str, Any] | None:
+    known = presence.of(citizen_id)
+    return presence_wire(known) if known is not None else None

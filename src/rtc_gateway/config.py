@@ -68,6 +68,8 @@ class Settings:
     history entry); an ordinary, harmless site."""
     waiting_alternatives_after_s: float = 120.0
     """After this long in the queue the citizen page offers 17/112, SMS 114 or a call-back."""
+    urgent_wait_alert_s: float = 60.0
+    """An urgent conversation queued this long raises ``supervision:alert`` to supervisors."""
     log_level: str = "INFO"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -122,6 +124,8 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
         raise ValueError("evidence_writer must be process or thread")
     if not settings.quick_exit_url.startswith(("https://", "http://")):
         raise ValueError("quick_exit_url must be an http(s) address")
+    if settings.urgent_wait_alert_s <= 0:
+        raise ValueError("urgent_wait_alert_s must be positive")
     if settings.queue_updates_per_s <= 0:
         raise ValueError("queue_updates_per_s must be positive")
     return settings

@@ -12,6 +12,7 @@ from rtc_gateway.gateway.connections import Connection
 from rtc_gateway.gateway.dispatcher import EventDispatcher
 from rtc_gateway.gateway.namespace import Namespace, NamespaceParts, refuse
 from rtc_gateway.gateway.rooms import AGENT_NAMESPACE, STAFF_ROOM, SUPERVISORS_ROOM, agent_room
+from rtc_gateway.gateway.transfer_notice import TransferNotice
 from rtc_gateway.gateway.wire import agent_session_wire
 from rtc_gateway.realtime.connection import ClientInfo
 from rtc_gateway.realtime.server import Greeting
@@ -24,10 +25,11 @@ class AgentNamespace(Namespace):
     may_start_video = True
 
     def __init__(self, parts: NamespaceParts, routing: RoutingService,
-                 abuse: AbuseService) -> None:
+                 abuse: AbuseService, transfer_notice: TransferNotice | None = None) -> None:
         super().__init__(parts)
         self._routing = routing
         self._abuse = abuse
+        self._transfer_notice = transfer_notice
 
     def add_routes(self, dispatcher: EventDispatcher) -> None:
         dispatcher.route("agent:status", schemas.AgentStatus, self.status)
@@ -67,7 +69,9 @@ class AgentNamespace(Namespace):
         conversation = self.parts.conversations.get_for(connection.actor,
                                                         payload.conversation_id)
         await self._routing.transfer(connection.actor, conversation, _target(payload.to))
-        return ok(conversation=self.parts.events.view(conversation, connection.actor.role))
+        warning = self._transfer_notice.after(conversation) if self._transfer_notice else None
+        view = self.parts.events.view(conversation, connection.actor.role)
+        return ok(conversation=view, **({"warning": warning} if warning else {}))
 
 
     async def report_abuse(self, connection: Connection, payload: schemas.ReportAbuse) -> Ack:

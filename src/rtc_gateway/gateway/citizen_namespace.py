@@ -23,6 +23,7 @@ from rtc_gateway.security.tokens import IssuedToken, new_citizen_id
 from rtc_gateway.services.abuse import AbuseService
 from rtc_gateway.services.conversations import OpenRequest
 from rtc_gateway.services.open_limits import OpenLimits
+from rtc_gateway.services.presence import PresenceService
 from rtc_gateway.services.urgent_surge import UrgentSurgeWatch
 
 
@@ -46,12 +47,14 @@ class CitizenNamespace(Namespace):
     name = CITIZEN_NAMESPACE
 
     def __init__(self, parts: NamespaceParts, quota: AnonymousQuota, abuse: AbuseService,
-                 open_limits: OpenLimits, surge: UrgentSurgeWatch) -> None:
+                 open_limits: OpenLimits, surge: UrgentSurgeWatch,
+                 presence: PresenceService | None = None) -> None:
         super().__init__(parts)
         self._quota = quota
         self._abuse = abuse
         self._open_limits = open_limits
         self._surge = surge
+        self._presence = presence
 
     def add_routes(self, dispatcher: EventDispatcher) -> None:
         dispatcher.route("conversation:open", schemas.OpenConversation, self.open, cost=3.0)
@@ -64,11 +67,17 @@ class CitizenNamespace(Namespace):
             raise refuse(error) from None
         self.add_connection(sid, Actor(Role.CITIZEN, issued.subject), client)
         self.parts.server.enter_room(sid, citizen_room(issued.subject))
+        if self._presence is not None:
+            await self._presence.connected(issued.subject)
         return "session", {
             "citizen_id": issued.subject,
             "token": issued.token,
             "expires_at": format_utc(issued.expires_at),
         }
+
+    async def connection_lost(self, connection: Connection) -> None:
+        if self._presence is not None:
+            await self._presence.disconnected(connection.actor.id)
 
     def _identify(self, auth: Any, client: ClientInfo) -> IssuedToken:
         """Resume the identity of a valid token, or create an anonymous one."""

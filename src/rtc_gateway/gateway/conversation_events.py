@@ -1,25 +1,32 @@
 """Events citizens and agents share: send, read, typing, resume, list, close."""
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rtc_gateway.domain.conversation import Conversation
+from rtc_gateway.domain.message import Sender
 from rtc_gateway.domain.roles import Role
 from rtc_gateway.gateway import schemas
 from rtc_gateway.gateway.acks import Ack, ok
 from rtc_gateway.gateway.connections import Connection
 from rtc_gateway.gateway.dispatcher import EventDispatcher
 from rtc_gateway.gateway.history import HistoryPager
+from rtc_gateway.gateway.presence_wire import presence_wire
 from rtc_gateway.gateway.wire import conversation_wire, message_wire
 from rtc_gateway.services.conversations import ConversationService
+from rtc_gateway.services.presence import PresenceService
 from rtc_gateway.services.routing import RoutingService
+
+FIRST_WORDS = 80
 
 
 class ConversationEvents:
     def __init__(self, conversations: ConversationService, routing: RoutingService,
-                 pages: HistoryPager) -> None:
+                 pages: HistoryPager, presence: PresenceService | None = None) -> None:
         self._conversations = conversations
         self._routing = routing
         self._pages = pages
+        self._presence = presence
 
     def register(self, dispatcher: EventDispatcher) -> None:
         dispatcher.route("message:send", schemas.SendMessage, self.send)
@@ -31,12 +38,28 @@ class ConversationEvents:
         dispatcher.route("conversation:close", schemas.ConversationRef, self.close)
 
     def view(self, conversation: Conversation, actor_role: Role) -> dict[str, Any]:
-        return conversation_wire(
+        staff_view = actor_role is not Role.CITIZEN
+        wire = conversation_wire(
             conversation,
             agent=self._routing.profile_of(conversation.agent_id),
             place=self._conversations.queue_place(conversation),
-            staff_view=actor_role is not Role.CITIZEN,
+            staff_view=staff_view,
+            **(self._staff_extras(conversation) if staff_view else {}),
         )
+        if staff_view:
+            wire["first_words"] = first_words(conversation)
+        return wire
+
+    def _staff_extras(self, conversation: Conversation) -> dict[str, Any]:
+        """The citizen's presence, and since when a waiting conversation waits."""
+        extras: dict[str, Any] = {}
+        presence = self._presence.of(conversation.citizen_id) if self._presence else None
+        if presence is not None:
+            extras["citizen_presence"] = presence_wire(presence)
+        queued_for = self._routing.queued_for_s(conversation.id)
+        if queued_for is not None:
+            extras["waiting_since"] = datetime.now(UTC) - timedelta(seconds=queued_for)
+        return extras
 
     async def send(self, connection: Connection, payload: schemas.SendMessage) -> Ack:
         message = await self._conversations.post(
@@ -75,3 +98,12 @@ class ConversationEvents:
         conversation, _reason = await self._conversations.close(
             connection.actor, payload.conversation_id)
         return ok(conversation=self.view(conversation, connection.actor.role))
+
+
+def first_words(conversation: Conversation) -> str | None:
+    """The start of the citizen's first message: what tells look-alike chats apart."""
+    for message in conversation.messages:
+        if message.sender is Sender.CITIZEN:
+            text = " ".join(message.text.split())
+            return text if len(text) <= FIRST_WORDS else text[:FIRST_WORDS].rsplit(" ", 1)[0] + "…"
+    return None

@@ -1,6 +1,6 @@
 """The services' Notifier, spoken as the contract's Socket.IO events."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from rtc_gateway.domain.agent import AgentProfile
@@ -35,6 +35,8 @@ class SocketNotifier:
     def __init__(self, server: RealtimeServer, pages: HistoryPager) -> None:
         self._server = server
         self._pages = pages
+        self.citizen_presence: Callable[[str], dict[str, Any] | None] = _unknown
+        """The presence of a citizen as staff see it, added to assignments."""
 
     def _to_citizen(self, conversation: Conversation, event: str, data: Any,
                     skip: str | None = None) -> None:
@@ -79,7 +81,9 @@ class SocketNotifier:
                        messages: Sequence[Message]) -> None:
         latest = self._pages.before(messages)
         self._to_agent(agent.agent_id, "conversation:assigned", {
-            "conversation": conversation_wire(conversation, agent=agent, staff_view=True),
+            "conversation": conversation_wire(
+                conversation, agent=agent, staff_view=True,
+                citizen_presence=self.citizen_presence(conversation.citizen_id)),
             "messages": latest.messages,
             "has_more": latest.has_more,
         })
@@ -118,3 +122,7 @@ class SocketNotifier:
             self._to_citizen_id(citizen_id, "video:ended", data)
         for staff_id in sorted(set(staff_ids)):
             self._to_agent(staff_id, "video:ended", data)
+
+
+def _unknown(citizen_id: str) -> None:
+    return None

@@ -89,6 +89,15 @@ class RoutingService:
         slot = self._router.agents.get(agent_id) if agent_id is not None else None
         return slot.profile if slot is not None else None
 
+    def queued_for_s(self, conversation_id: str) -> float | None:
+        """How long a waiting conversation has been in the queue (None: not waiting)."""
+        since = self._enqueued_at.get(conversation_id)
+        return None if since is None else max(0.0, self._clock.monotonic() - since)
+
+    def serving_slots(self, service: Force | None) -> int:
+        """Chat slots of available agents of ``service`` (0: nobody can take it now)."""
+        return self._router.serving_slots(service)
+
     def agent_connected(self, profile: AgentProfile, sid: str) -> None:
         """A new connection of an agent; a reconnect within the grace period resumes all."""
         log.info("staff connected", extra={"agent_id": profile.agent_id,

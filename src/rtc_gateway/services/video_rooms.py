@@ -7,7 +7,8 @@ citizen/agent/supervisor and signalling from someone who has not joined.
 An officer who no longer holds the conversation (transferred, re-queued) is taken out
 of its room at once: its peer is closed and its recording segment finished, and the
 room goes on for the others (the next officer or a supervisor may join) or ends when
-nobody is left. A room ends when the participant who started it leaves, when every
+nobody is left. A room ends when the participant who started it or the citizen leaves
+(the call is between them: nobody is left waiting on a frozen frame), when every
 participant has left, when its conversation is closed, when nobody has been connected for
 ``empty_room_timeout_s``, or at shutdown. Then each recorded segment is hashed, a
 ``manifest.sha256`` (``sha256sum`` format) lists them, a ``video.ended`` evidence entry
@@ -215,7 +216,7 @@ class VideoRoomService:
             leg = room.remove(participant)
             if leg is not None:
                 await self._detach(room, leg)
-        if participant == room.started_by or not room.members:
+        if participant == room.started_by or participant.role == "citizen" or not room.members:
             await self._end(room, reason="left", actor=participant)
         elif not room.legs():
             self._arm_empty_timer(room)
