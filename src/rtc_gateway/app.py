@@ -31,6 +31,7 @@ from rtc_gateway.ports.clock import Clock, SystemClock
 from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.rtc.ice import IceServerConfig
 from rtc_gateway.security.keys import load_or_create_private_key
+from rtc_gateway.security.private_files import private_dir
 from rtc_gateway.security.tokens import TokenAuthority
 from rtc_gateway.services.conversations import ConversationService
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
@@ -78,7 +79,8 @@ def ice_server_config(server: Mapping[str, Any]) -> IceServerConfig:
 
 def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     clock = clock or SystemClock()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
+    private_dir(settings.recordings_dir)
     evidence: SqliteEvidenceLog | MemoryEvidenceLog
     if settings.evidence == "memory":
         evidence = MemoryEvidenceLog()
