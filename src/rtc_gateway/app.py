@@ -88,7 +88,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         evidence = SqliteEvidenceLog(settings.evidence_db, settings.log_key_path,
                                      settings.evidence_origin, clock,
                                      settings.checkpoint_interval_s,
-                                     writer=settings.evidence_writer)
+                                     writer=settings.evidence_writer, exclusive=True)
     tokens = TokenAuthority(load_or_create_private_key(settings.token_key_path), clock,
                             settings.citizen_token_ttl_s)
     server = create_socket_server(settings)

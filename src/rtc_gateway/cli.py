@@ -12,6 +12,7 @@ from rtc_gateway.domain.roles import STAFF_ROLES, Role
 from rtc_gateway.evidence.commands import add_evidence_commands
 from rtc_gateway.logs import configure_logging
 from rtc_gateway.ports.clock import SystemClock
+from rtc_gateway.ports.evidence_log import EvidenceLogInUse
 from rtc_gateway.security.keys import load_or_create_private_key
 from rtc_gateway.security.tokens import TokenAuthority
 
@@ -26,7 +27,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = from_environment(host=args.host, port=args.port, data_dir=args.data_dir,
                                 serializer=args.serializer, evidence=args.evidence)
     configure_logging(settings.log_level)
-    run(settings)
+    try:
+        run(settings)
+    except EvidenceLogInUse as error:
+        print(f"rtc-gateway: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
