@@ -10,6 +10,7 @@ from aiohttp import web
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
+from rtc_gateway.adapters.sqlite.revocation_store import SqliteRevocationStore
 from rtc_gateway.config import Settings
 from rtc_gateway.domain.routing import Router
 from rtc_gateway.domain.wait_estimate import HandlingTimes
@@ -32,6 +33,8 @@ from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.rtc.ice import IceServerConfig
 from rtc_gateway.security.keys import load_or_create_private_key
 from rtc_gateway.security.private_files import private_dir
+from rtc_gateway.security.revocation_list import RevocationList
+from rtc_gateway.security.revocation_sync import RevocationSync
 from rtc_gateway.security.tokens import TokenAuthority
 from rtc_gateway.services.conversations import ConversationService
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
@@ -54,9 +57,11 @@ class Gateway:
     tokens: TokenAuthority
     metrics: GatewayMetrics
     video: VideoRoomService
+    revocation_sync: RevocationSync
 
     async def start(self) -> None:
         await self.evidence.start()
+        await self.revocation_sync.start()
         recovered = await recover_open_conversations(
             self.evidence, self.conversations, self.routing)
         log.info("gateway started", extra={"recovered_conversations": recovered,
@@ -67,6 +72,7 @@ class Gateway:
         await self.broadcaster.close()
         await self.routing.close()
         await self.video.close()
+        await self.revocation_sync.close()
         await self.evidence.close()
         log.info("gateway stopped")
 
@@ -89,8 +95,11 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
                                      settings.evidence_origin, clock,
                                      settings.checkpoint_interval_s,
                                      writer=settings.evidence_writer, exclusive=True)
+    revocations = RevocationList()
+    revocation_sync = RevocationSync(SqliteRevocationStore(settings.revocations_db),
+                                     revocations, clock, settings.revocation_poll_interval_s)
     tokens = TokenAuthority(load_or_create_private_key(settings.token_key_path), clock,
-                            settings.citizen_token_ttl_s)
+                            settings.citizen_token_ttl_s, revocations)
     server = create_socket_server(settings)
     notifier = SocketNotifier(server)
     metrics = GatewayMetrics()
@@ -125,7 +134,9 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         rate_per_s=settings.rate_per_s, rate_burst=settings.rate_burst)
     CitizenNamespace(parts, AnonymousQuota(settings.anonymous_per_ip,
                                            settings.anonymous_window_s)).register()
-    AgentNamespace(parts, routing).register()
+    agent_namespace = AgentNamespace(parts, routing)
+    agent_namespace.register()
+    revocation_sync.on_staff_revoked = agent_namespace.end_revoked_sessions
     metrics.watch(router, connections.count, clock.monotonic)
     metrics.watch_video(video_service.stats)
     metrics.watch_transport(server.stats)
@@ -139,7 +150,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         app.router.add_post("/api/v1/conversations/{conversation_id}/export",
                             export_handler(evidence, settings.recordings_dir, tokens))
     gateway = Gateway(settings, app, server, evidence, conversations, routing, broadcaster,
-                      tokens, metrics, video_service)
+                      tokens, metrics, video_service, revocation_sync)
 
     async def on_startup(_: web.Application) -> None:
         await gateway.start()

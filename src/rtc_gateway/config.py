@@ -50,6 +50,8 @@ class Settings:
     rtc_host_addresses: tuple[str, ...] = ()
     """Addresses the gateway's WebRTC peers offer as host candidates; empty: all local ones."""
     video_empty_room_timeout_s: float = 60.0
+    revocation_poll_interval_s: float = 1.0
+    """How often a node reads new revocations and stores the citizen tokens it minted."""
     log_level: str = "INFO"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -64,6 +66,10 @@ class Settings:
     @property
     def token_key_path(self) -> Path:
         return self.data_dir / "keys" / "token-signing.key"
+
+    @property
+    def revocations_db(self) -> Path:
+        return self.data_dir / "revocations.db"
 
     @property
     def recordings_dir(self) -> Path:

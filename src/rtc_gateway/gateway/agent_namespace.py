@@ -1,5 +1,7 @@
 """The ``/agent`` namespace: officers, supervisors and reviewers with signed tokens."""
 
+import asyncio
+import logging
 from typing import Any
 
 from rtc_gateway.domain.agent import Presence
@@ -17,6 +19,8 @@ from rtc_gateway.realtime.connection import ClientInfo
 from rtc_gateway.realtime.server import Greeting
 from rtc_gateway.services.routing import RoutingService, TransferTarget
 
+log = logging.getLogger(__name__)
+
 
 class AgentNamespace(Namespace):
     name = AGENT_NAMESPACE
@@ -25,6 +29,7 @@ class AgentNamespace(Namespace):
     def __init__(self, parts: NamespaceParts, routing: RoutingService) -> None:
         super().__init__(parts)
         self._routing = routing
+        self._ending: set[asyncio.Task[None]] = set()
 
     def add_routes(self, dispatcher: EventDispatcher) -> None:
         dispatcher.route("agent:status", schemas.AgentStatus, self.status)
@@ -33,11 +38,12 @@ class AgentNamespace(Namespace):
     async def connect(self, sid: str, client: ClientInfo, auth: Any) -> Greeting:
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
-            profile = self.parts.tokens.verify_agent(token)
+            profile, stamp = self.parts.tokens.verify_agent_stamped(token)
         except DomainError as error:
             raise refuse(error) from None
         self.parts.connections.add(Connection(
-            sid, self.name, Actor(profile.role, profile.agent_id), self.new_bucket(), profile))
+            sid, self.name, Actor(profile.role, profile.agent_id), self.new_bucket(), profile,
+            token=stamp))
         server = self.parts.server
         server.enter_room(sid, agent_room(profile.agent_id))
         server.enter_room(sid, STAFF_ROOM)
@@ -45,6 +51,18 @@ class AgentNamespace(Namespace):
             server.enter_room(sid, SUPERVISORS_ROOM)
         self._routing.agent_connected(profile, sid)
         return "agent:session", agent_session_wire(profile)
+
+    def end_revoked_sessions(self) -> None:
+        """Disconnect every live connection whose staff token was revoked since."""
+        for connection in self.parts.connections.in_namespace(self.name):
+            if connection.token is not None and self.parts.tokens.staff_revoked(
+                    connection.token):
+                log.info("staff token revoked: connection ended",
+                         extra={"agent_id": connection.actor.id})
+                task = asyncio.get_running_loop().create_task(
+                    self.parts.server.disconnect_socket(connection.sid, "token revoked"))
+                self._ending.add(task)
+                task.add_done_callback(self._ending.discard)
 
     async def connection_lost(self, connection: Connection) -> None:
         if connection.profile is not None:

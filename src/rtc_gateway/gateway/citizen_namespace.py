@@ -48,18 +48,23 @@ class CitizenNamespace(Namespace):
         dispatcher.route("conversation:open", schemas.OpenConversation, self.open, cost=3.0)
 
     async def connect(self, sid: str, client: ClientInfo, auth: Any) -> Greeting:
+        """Each connect issues a fresh token and ends the identity's older ones; its other
+        live connections (other tabs) get the fresh one too, so any of them can reconnect."""
         try:
             issued = self._identify(auth, client)
         except DomainError as error:
             raise refuse(error) from None
         self.parts.connections.add(Connection(
             sid, self.name, Actor(Role.CITIZEN, issued.subject), self.new_bucket()))
-        self.parts.server.enter_room(sid, citizen_room(issued.subject))
-        return "session", {
+        session = {
             "citizen_id": issued.subject,
             "token": issued.token,
             "expires_at": format_utc(issued.expires_at),
         }
+        self.parts.server.emit("session", session, namespace=self.name,
+                               room=citizen_room(issued.subject))
+        self.parts.server.enter_room(sid, citizen_room(issued.subject))
+        return "session", session
 
     def _identify(self, auth: Any, client: ClientInfo) -> IssuedToken:
         """Resume the identity of a valid token, or create an anonymous one."""

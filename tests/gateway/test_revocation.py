@@ -1,0 +1,148 @@
+"""Token lifecycle on a live gateway: ``rtc-gateway token revoke`` ends staff tokens at
+connect and their live connections within seconds; a newer citizen token ends the older
+ones, across restarts, and the identity's other tabs get the newer one."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.gateway.conftest import RunningGateway, StartGateway
+from tests.gateway.test_identities import connect_error
+from tests.support.gateway_process import start_gateway as start_process
+from tests.support.sio_client import RecordingClient
+
+
+def revoke(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rtc_gateway", "token", "revoke", "--data-dir", str(data_dir),
+         *args], capture_output=True, text=True, timeout=60, env=dict(os.environ))
+
+
+async def connected_agent(gw: RunningGateway, token: str) -> tuple[RecordingClient,
+                                                                   asyncio.Event]:
+    client = RecordingClient(gw.url, "/agent")
+    ended = asyncio.Event()
+    client.sio.on("disconnect", lambda *_: ended.set(), namespace="/agent")
+    await client.connect({"token": token})
+    await client.wait_for("agent:session")
+    gw.clients.append(client)
+    return client, ended
+
+
+async def test_revoking_a_staff_id_refuses_its_tokens_and_ends_live_connections(
+        start_gateway: StartGateway, tmp_path: Path) -> None:
+    gw = await start_gateway()
+    data_dir = gw.gateway.settings.data_dir
+    token = gw.agent_token("P-1")
+    colleague_token = gw.agent_token("P-2")
+    _, ended = await connected_agent(gw, token)
+    colleague, colleague_ended = await connected_agent(gw, colleague_token)
+
+    done = revoke(data_dir, "--id", "P-1")
+    assert done.returncode == 0, done.stderr
+    assert "P-1" in done.stdout and token not in done.stdout
+    started = time.monotonic()
+    await asyncio.wait_for(ended.wait(), timeout=5)
+    assert time.monotonic() - started < 3.5, "ended within about two poll intervals"
+    refused = await connect_error(gw.url, "/agent", {"token": token})
+    assert refused["code"] == "unauthorized"  # type: ignore[index]
+    assert not colleague_ended.is_set()
+    await colleague.ok("agent:status", {"status": "away"})
+    await asyncio.sleep(0.01)
+    again, _ = await connected_agent(gw, gw.agent_token("P-1"))
+    assert again.received("agent:session"), "a token minted after the revocation works"
+
+
+async def test_revoking_one_token_leaves_the_others_of_that_officer(
+        start_gateway: StartGateway) -> None:
+    gw = await start_gateway()
+    data_dir = gw.gateway.settings.data_dir
+    lost, kept = gw.agent_token("P-1"), gw.agent_token("P-1")
+    _, lost_ended = await connected_agent(gw, lost)
+    _, kept_ended = await connected_agent(gw, kept)
+    done = revoke(data_dir, "--token", lost)
+    assert done.returncode == 0, done.stderr
+    assert lost not in done.stdout + done.stderr, "the token itself is never printed"
+    await asyncio.wait_for(lost_ended.wait(), timeout=5)
+    assert not kept_ended.is_set()
+    assert (await connect_error(gw.url, "/agent", {"token": lost}))["code"] == "unauthorized"  # type: ignore[index]
+    back, _ = await connected_agent(gw, kept)
+    assert back.received("agent:session")
+
+
+@pytest.mark.parametrize("args", [[], ["--id", "P-1", "--token", "x"]],
+                         ids=["neither", "both"])
+def test_revoke_usage_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
+    assert revoke(tmp_path, *args).returncode == 2
+
+
+async def test_revoke_refuses_a_token_it_did_not_sign_with_exit_2(
+        start_gateway: StartGateway, tmp_path: Path) -> None:
+    gw = await start_gateway()
+    citizen = await gw.citizen()
+    for token in ("not-a-token", citizen.received("session")[0]["token"]):
+        done = revoke(gw.gateway.settings.data_dir, "--token", token)
+        assert done.returncode == 2 and "not a staff token" in done.stderr
+        assert "Traceback" not in done.stderr
+    assert revoke(tmp_path / "empty", "--token", "x").returncode == 2
+
+
+async def test_a_newer_citizen_token_ends_the_older_one(gw: RunningGateway) -> None:
+    first = await gw.citizen()
+    oldest = first.received("session")[0]["token"]
+    await first.disconnect()
+    second = await gw.citizen(token=oldest)
+    newest = second.received("session")[0]["token"]
+    await second.disconnect()
+    assert newest != oldest
+    refused = await connect_error(gw.url, "/citizen", {"token": oldest})
+    assert refused["code"] == "unauthorized"  # type: ignore[index]
+    back = await gw.citizen(token=newest)
+    assert back.received("session")[0]["citizen_id"] == first.received("session")[0][
+        "citizen_id"]
+
+
+async def test_another_tab_connecting_hands_the_newest_token_to_the_live_ones(
+        gw: RunningGateway) -> None:
+    tab_a = await gw.citizen()
+    first = tab_a.received("session")[0]["token"]
+    tab_b = await gw.citizen(token=first)
+    newest = tab_b.received("session")[0]["token"]
+    assert newest != first
+    pushed = await tab_a.wait_for("session", lambda s: s["token"] != first)
+    assert pushed["token"] == newest
+    assert pushed["citizen_id"] == tab_a.received("session")[0]["citizen_id"]
+    assert len(tab_b.received("session")) == 1, "the connecting tab gets its session once"
+    await tab_a.disconnect()
+    again = await gw.citizen(token=tab_a.received("session")[-1]["token"])
+    assert again.received("session")
+
+
+async def test_superseded_citizen_tokens_stay_ended_after_a_crash_and_restart(
+        tmp_path: Path) -> None:
+    process = start_process(tmp_path / "node")
+    try:
+        first = await RecordingClient(process.url, "/citizen").connect()
+        oldest = (await first.wait_for("session"))["token"]
+        await first.disconnect()
+        second = await RecordingClient(process.url, "/citizen").connect({"token": oldest})
+        newest = (await second.wait_for("session"))["token"]
+        await second.disconnect()
+        await asyncio.sleep(2.5)
+    finally:
+        process.stop(signal.SIGKILL)
+    restarted = start_process(tmp_path / "node")
+    try:
+        refused = await connect_error(restarted.url, "/citizen", {"token": oldest})
+        assert refused["code"] == "unauthorized"  # type: ignore[index]
+        back = await RecordingClient(restarted.url, "/citizen").connect({"token": newest})
+        assert (await back.wait_for("session"))["token"] != newest
+        await back.disconnect()
+    finally:
+        restarted.stop()
