@@ -99,7 +99,8 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     revocation_sync = RevocationSync(SqliteRevocationStore(settings.revocations_db),
                                      revocations, clock, settings.revocation_poll_interval_s)
     tokens = TokenAuthority(load_or_create_private_key(settings.token_key_path), clock,
-                            settings.citizen_token_ttl_s, revocations)
+                            settings.citizen_token_ttl_s, revocations,
+                            settings.citizen_token_grace_s)
     server = create_socket_server(settings)
     notifier = SocketNotifier(server)
     metrics = GatewayMetrics()

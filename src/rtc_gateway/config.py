@@ -20,6 +20,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     """Exact origins allowed besides the gateway's own; empty means same-origin only."""
     citizen_token_ttl_s: float = 7 * 24 * 3600
+    citizen_token_grace_s: float = 120.0
+    """How long the token a citizen presented stays valid after it was renewed."""
     agent_token_ttl_s: float = 12 * 3600
     agent_grace_s: float = 30.0
     rate_per_s: float = 20.0

@@ -93,19 +93,34 @@ async def test_revoke_refuses_a_token_it_did_not_sign_with_exit_2(
     assert revoke(tmp_path / "empty", "--token", "x").returncode == 2
 
 
-async def test_a_newer_citizen_token_ends_the_older_one(gw: RunningGateway) -> None:
-    first = await gw.citizen()
-    oldest = first.received("session")[0]["token"]
-    await first.disconnect()
-    second = await gw.citizen(token=oldest)
-    newest = second.received("session")[0]["token"]
-    await second.disconnect()
-    assert newest != oldest
-    refused = await connect_error(gw.url, "/citizen", {"token": oldest})
+async def session_token(gw: RunningGateway, token: str | None = None) -> str:
+    client = await gw.citizen(token=token)
+    await client.disconnect()
+    return str(client.received("session")[0]["token"])
+
+
+async def test_a_newer_citizen_token_ends_the_older_ones(gw: RunningGateway) -> None:
+    first = await session_token(gw)
+    second = await session_token(gw, first)
+    assert second != first
+    third = await session_token(gw, first)
+    assert third != second, "the token just exchanged still works: its reply may be lost"
+    refused = await connect_error(gw.url, "/citizen", {"token": second})
+    assert refused["code"] == "unauthorized", "an older token never presented is ended"  # type: ignore[index]
+    await session_token(gw, third)
+    for old in (first, second):
+        refused = await connect_error(gw.url, "/citizen", {"token": old})
+        assert refused["code"] == "unauthorized"  # type: ignore[index]
+
+
+async def test_without_grace_the_exchanged_token_ends_at_once(
+        start_gateway: StartGateway) -> None:
+    gw = await start_gateway(citizen_token_grace_s=0)
+    first = await session_token(gw)
+    newest = await session_token(gw, first)
+    refused = await connect_error(gw.url, "/citizen", {"token": first})
     assert refused["code"] == "unauthorized"  # type: ignore[index]
-    back = await gw.citizen(token=newest)
-    assert back.received("session")[0]["citizen_id"] == first.received("session")[0][
-        "citizen_id"]
+    assert await session_token(gw, newest)
 
 
 async def test_another_tab_connecting_hands_the_newest_token_to_the_live_ones(
@@ -126,7 +141,8 @@ async def test_another_tab_connecting_hands_the_newest_token_to_the_live_ones(
 
 async def test_superseded_citizen_tokens_stay_ended_after_a_crash_and_restart(
         tmp_path: Path) -> None:
-    process = start_process(tmp_path / "node")
+    no_grace = {"RTC_GATEWAY_CITIZEN_TOKEN_GRACE_S": "0"}
+    process = start_process(tmp_path / "node", env=no_grace)
     try:
         first = await RecordingClient(process.url, "/citizen").connect()
         oldest = (await first.wait_for("session"))["token"]
@@ -137,7 +153,7 @@ async def test_superseded_citizen_tokens_stay_ended_after_a_crash_and_restart(
         await asyncio.sleep(2.5)
     finally:
         process.stop(signal.SIGKILL)
-    restarted = start_process(tmp_path / "node")
+    restarted = start_process(tmp_path / "node", env=no_grace)
     try:
         refused = await connect_error(restarted.url, "/citizen", {"token": oldest})
         assert refused["code"] == "unauthorized"  # type: ignore[index]

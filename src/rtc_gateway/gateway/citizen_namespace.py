@@ -71,7 +71,7 @@ class CitizenNamespace(Namespace):
         tokens = self.parts.tokens
         token = auth.get("token") if isinstance(auth, dict) else None
         if token is not None:
-            return tokens.mint_citizen(tokens.verify_citizen(token))
+            return tokens.renew_citizen(token)
         if auth not in (None, {}) and not isinstance(auth, dict):
             raise Unauthorized("auth must be an object")
         if not self._quota.try_issue(client.remote, self.parts.monotonic()):

@@ -19,6 +19,10 @@ class EntryKind:
     """``key`` a token id (jti); the token is revoked (``value`` unused, 0)."""
     CITIZEN = "citizen"
     """``key`` a citizen id; ``value`` the generation of its newest token."""
+    CITIZEN_GRACE = "citizen-grace"
+    """``key`` a citizen id; ``value`` the generation of the token last exchanged for a
+    newer one, still accepted until ``expires_us`` (its holder may not have received
+    the newer one)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,13 +54,15 @@ def new_citizen_id() -> str:
 
 class TokenAuthority:
     def __init__(self, key: Ed25519PrivateKey, clock: Clock, citizen_ttl_s: float,
-                 revocations: RevocationList | None = None) -> None:
+                 revocations: RevocationList | None = None,
+                 citizen_grace_s: float = 120.0) -> None:
         self._key = key
         self._public_key = key.public_key()
         self._clock = clock
         self._citizen_ttl = timedelta(seconds=citizen_ttl_s)
         self.revocations = RevocationList() if revocations is None else revocations
         self._last_generation = 0
+        self._citizen_grace_us = int(citizen_grace_s * 1_000_000)
 
     def mint_citizen(self, citizen_id: str) -> IssuedToken:
         """A token for ``citizen_id``; every older token of that identity ends now."""
@@ -70,14 +72,29 @@ class TokenAuthority:
         self.revocations.citizen_issued(citizen_id, generation, _us(issued.expires_at))
         return issued
 
+    def renew_citizen(self, token: object) -> IssuedToken:
+        """A fresh token for the identity of a valid one (what each connect does)."""
+        presented = self._verify_citizen(token)
+        generation = self._next_generation()
+        issued = self._mint(presented.subject, CITIZEN_AUDIENCE, self._citizen_ttl,
+                            {"role": "citizen"}, generation)
+        self.revocations.citizen_renewed(
+            presented.subject, presented.generation, generation, _us(issued.expires_at),
+            _us(self._clock.now()) + self._citizen_grace_us)
+        return issued
+
     def verify_citizen(self, token: object) -> str:
+        return self._verify_citizen(token).subject
+
+    def _verify_citizen(self, token: object) -> TokenStamp:
         claims = self._verify(token, CITIZEN_AUDIENCE)
         if claims.get("role") != Role.CITIZEN.value:
             raise Unauthorized("not a citizen token")
         stamp = _stamp(claims)
-        if self.revocations.citizen_superseded(stamp.subject, stamp.generation):
+        if self.revocations.citizen_superseded(stamp.subject, stamp.generation,
+                                               _us(self._clock.now())):
             raise Unauthorized("token superseded by a newer one")
-        return stamp.subject
+        return stamp
 
     def mint_agent(self, profile: AgentProfile, ttl_s: float) -> IssuedToken:
         claims = {
