@@ -51,8 +51,11 @@ class RevocationSync:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-            with contextlib.suppress(Exception):
+            try:
                 await self._save()
+            except Exception as error:
+                log.warning("revocation store not updated at stop",
+                            extra={"error": type(error).__name__})
         await self._store.close()
 
     async def sync(self) -> None:
