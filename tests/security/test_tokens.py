@@ -62,6 +62,16 @@ def test_the_token_exchanged_for_a_newer_one_keeps_a_grace_until_the_newer_is_us
         tokens.verify_citizen(again.token)
 
 
+def test_a_new_anonymous_identity_records_nothing_until_renewed() -> None:
+    tokens = authority()
+    first = tokens.new_citizen()
+    assert tokens.revocations.take_unsaved() == []
+    renewed = tokens.renew_citizen(first.token)
+    assert renewed.subject == first.subject
+    assert {e.kind for e in tokens.revocations.take_unsaved()} == {
+        EntryKind.CITIZEN, EntryKind.CITIZEN_GRACE}
+
+
 def test_superseded_citizen_tokens_stay_ended_on_a_node_that_reads_the_store() -> None:
     clock = real_time()
     key = Ed25519PrivateKey.generate()

@@ -17,7 +17,7 @@ from rtc_gateway.gateway.namespace import Namespace, NamespaceParts, refuse
 from rtc_gateway.gateway.rooms import CITIZEN_NAMESPACE, citizen_room
 from rtc_gateway.realtime.connection import ClientInfo
 from rtc_gateway.realtime.server import Greeting
-from rtc_gateway.security.tokens import IssuedToken, new_citizen_id
+from rtc_gateway.security.tokens import IssuedToken
 from rtc_gateway.services.conversations import OpenRequest
 
 
@@ -76,7 +76,7 @@ class CitizenNamespace(Namespace):
             raise Unauthorized("auth must be an object")
         if not self._quota.try_issue(client.remote, self.parts.monotonic()):
             raise RateLimited("too many new sessions from this address")
-        return tokens.mint_citizen(new_citizen_id())
+        return tokens.new_citizen()
 
     async def open(self, connection: Connection, payload: schemas.OpenConversation) -> Ack:
         request = OpenRequest(

@@ -64,6 +64,12 @@ class TokenAuthority:
         self._last_generation = 0
         self._citizen_grace_us = int(citizen_grace_s * 1_000_000)
 
+    def new_citizen(self) -> IssuedToken:
+        """The first token of a new anonymous identity: it has no older token to end, so
+        nothing is recorded (an anonymous flood costs the revocation store nothing)."""
+        return self._mint(new_citizen_id(), CITIZEN_AUDIENCE, self._citizen_ttl,
+                          {"role": "citizen"})
+
     def mint_citizen(self, citizen_id: str) -> IssuedToken:
         """A token for ``citizen_id``; every older token of that identity ends now."""
         generation = self._next_generation()
