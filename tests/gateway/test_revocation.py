@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from tests.gateway.conftest import RunningGateway, StartGateway
@@ -162,3 +163,17 @@ async def test_superseded_citizen_tokens_stay_ended_after_a_crash_and_restart(
         await back.disconnect()
     finally:
         restarted.stop()
+
+
+async def test_a_revoked_supervisor_token_cannot_export(start_gateway: StartGateway) -> None:
+    gw = await start_gateway(revocation_poll_interval_s=0.2)
+    token = gw.agent_token("S-1", role="supervisor")
+    url = f"{gw.url}/api/v1/conversations/nope/export"
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, json={"reason": "PV 1"}, headers=headers) as response:
+            assert response.status == 404, "accepted before the revocation"
+        assert revoke(gw.gateway.settings.data_dir, "--id", "S-1").returncode == 0
+        await asyncio.sleep(1.0)
+        async with session.post(url, json={"reason": "PV 1"}, headers=headers) as response:
+            assert response.status == 401
