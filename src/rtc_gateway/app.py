@@ -12,6 +12,7 @@ from rtc_gateway.adapters.memory.conversation_store import MemoryConversationSto
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
 from rtc_gateway.adapters.sqlite.conversation_index import SqliteConversationIndex
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
+from rtc_gateway.adapters.sqlite.revocation_store import SqliteRevocationStore
 from rtc_gateway.config import Settings
 from rtc_gateway.domain.routing import Router
 from rtc_gateway.domain.urgent_surge import SurgeDetector
@@ -44,6 +45,9 @@ from rtc_gateway.ports.clock import Clock, SystemClock
 from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.rtc.ice import IceServerConfig
 from rtc_gateway.security.keys import load_or_create_private_key
+from rtc_gateway.security.private_files import private_dir
+from rtc_gateway.security.revocation_list import RevocationList
+from rtc_gateway.security.revocation_sync import RevocationSync
 from rtc_gateway.security.tokens import TokenAuthority
 from rtc_gateway.services.abuse import AbuseService
 from rtc_gateway.services.client_limits import ClientLimits, ClientLimitSettings
@@ -74,9 +78,11 @@ class Gateway:
     tokens: TokenAuthority
     metrics: GatewayMetrics
     video: VideoRoomService
+    revocation_sync: RevocationSync
 
     async def start(self) -> None:
         await self.evidence.start()
+        await self.revocation_sync.start()
         recovered = await recover_open_conversations(
             self.evidence, self.conversations, self.routing)
         log.info("gateway started", extra={"recovered_conversations": recovered,
@@ -87,6 +93,7 @@ class Gateway:
         await self.broadcaster.close()
         await self.routing.close()
         await self.video.close()
+        await self.revocation_sync.close()
         await self.evidence.close()
         log.info("gateway stopped")
 
@@ -95,6 +102,12 @@ def ice_server_config(server: Mapping[str, Any]) -> IceServerConfig:
     urls = server["urls"]
     return IceServerConfig(urls=(urls,) if isinstance(urls, str) else tuple(urls),
                            username=server.get("username"), credential=server.get("credential"))
+
+
+def revocation_store(settings: Settings) -> SqliteRevocationStore:
+    """Where revocations and citizen token generations are kept (the command line's
+    ``token revoke`` writes there too)."""
+    return SqliteRevocationStore(settings.revocations_db)
 
 
 def client_limit_settings(settings: Settings) -> ClientLimitSettings:
@@ -109,7 +122,8 @@ def client_limit_settings(settings: Settings) -> ClientLimitSettings:
 
 def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     clock = clock or SystemClock()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
+    private_dir(settings.recordings_dir)
     evidence: SqliteEvidenceLog | MemoryEvidenceLog
     if settings.evidence == "memory":
         evidence = MemoryEvidenceLog()
@@ -117,9 +131,13 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         evidence = SqliteEvidenceLog(settings.evidence_db, settings.log_key_path,
                                      settings.evidence_origin, clock,
                                      settings.checkpoint_interval_s,
-                                     writer=settings.evidence_writer)
+                                     writer=settings.evidence_writer, exclusive=True)
+    revocations = RevocationList()
+    revocation_sync = RevocationSync(revocation_store(settings), revocations, clock,
+                                     settings.revocation_poll_interval_s)
     tokens = TokenAuthority(load_or_create_private_key(settings.token_key_path), clock,
-                            settings.citizen_token_ttl_s)
+                            settings.citizen_token_ttl_s, revocations,
+                            settings.citizen_token_grace_s)
     server = create_socket_server(settings)
     pages = HistoryPager.for_frames_of(settings.max_packet_bytes)
     notifier = SocketNotifier(server, pages)
@@ -180,6 +198,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     SupervisorEvents(ConversationSearch(index, store)).register(agent_namespace.dispatcher)
     metrics.registry.register(UrgentAlertMetrics(urgent_watch))
     metrics.watch_abuse(abuse.blocked_counts, surge.in_window, limits.sizes)
+    revocation_sync.on_staff_revoked = agent_namespace.end_revoked_sessions
     metrics.watch(router, connections.count, clock.monotonic)
     metrics.watch_video(video_service.stats)
     metrics.watch_transport(server.stats)
@@ -195,7 +214,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         app.router.add_post("/api/v1/conversations/{conversation_id}/export",
                             export_handler(evidence, settings.recordings_dir, tokens))
     gateway = Gateway(settings, app, server, evidence, conversations, routing, broadcaster,
-                      tokens, metrics, video_service)
+                      tokens, metrics, video_service, revocation_sync)
 
     async def on_startup(_: web.Application) -> None:
         await gateway.start()

@@ -1,6 +1,7 @@
 """The ``rtc-gateway`` command line: serve, mint tokens, and the evidence tools."""
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Sequence
 
@@ -15,13 +16,16 @@ from rtc_gateway.cli_support import (
     settings_of,
 )
 from rtc_gateway.domain.agent import AgentProfile
+from rtc_gateway.domain.errors import Unauthorized
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.roles import STAFF_ROLES, Role
 from rtc_gateway.evidence.commands import add_evidence_commands
 from rtc_gateway.evidence.conversation_commands import add_conversation_commands
 from rtc_gateway.logs import configure_logging
 from rtc_gateway.ports.clock import SystemClock
-from rtc_gateway.security.keys import load_or_create_private_key
+from rtc_gateway.ports.evidence_log import EvidenceLogInUse
+from rtc_gateway.security.keys import load_or_create_private_key, load_private_key
+from rtc_gateway.security.revoke import revoke_staff, revoke_token
 from rtc_gateway.security.tokens import TokenAuthority
 
 
@@ -42,7 +46,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             " (DEBUG, INFO, WARNING, ERROR)") from error
     try:
         run(settings)
-    except CannotListen as error:
+    except (CannotListen, EvidenceLogInUse) as error:
         raise CommandError(str(error), EXIT_FAILED) from error
     return 0
 
@@ -64,6 +68,26 @@ def cmd_token_agent(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    from rtc_gateway.app import revocation_store
+
+    settings = settings_of(data_dir=args.data_dir)
+    store = revocation_store(settings)
+    if args.id is not None:
+        print(asyncio.run(revoke_staff(store, args.id, SystemClock().now())))
+        return 0
+    if not settings.token_key_path.exists():
+        raise CommandError(f"no token signing key in {settings.data_dir}")
+    authority = TokenAuthority(load_private_key(settings.token_key_path), SystemClock(),
+                               settings.citizen_token_ttl_s)
+    try:
+        print(asyncio.run(revoke_token(store, authority, args.token)))
+    except Unauthorized as error:
+        raise CommandError(
+            f"not a staff token of this data directory: {error.message}") from None
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rtc-gateway",
@@ -80,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="memory keeps no evidence: benchmarks of the relay alone")
     serve.set_defaults(handler=cmd_serve)
 
-    token = commands.add_parser("token", help="mint tokens")
+    token = commands.add_parser("token", help="mint and revoke tokens")
     token_kinds = token.add_subparsers(dest="kind", required=True)
     agent = token_kinds.add_parser("agent", help="print a signed agent token on stdout")
     add_data_dir(agent, "the token signing key, as given to serve")
@@ -93,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     agent.add_argument("--role", default="agent", choices=[r.value for r in STAFF_ROLES])
     agent.add_argument("--ttl-hours", type=_positive_hours, default=12.0)
     agent.set_defaults(handler=cmd_token_agent)
+    revoke = token_kinds.add_parser(
+        "revoke", help="revoke staff tokens; running gateways apply it within seconds")
+    add_data_dir(revoke, "the gateway whose tokens are revoked")
+    which = revoke.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", help="staff id: every token of it issued before now")
+    which.add_argument("--token", help="one staff token (by its id)")
+    revoke.set_defaults(handler=cmd_token_revoke)
 
     add_evidence_commands(commands)
     add_conversation_commands(commands)

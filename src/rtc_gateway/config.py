@@ -20,6 +20,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     """Exact origins allowed besides the gateway's own; empty means same-origin only."""
     citizen_token_ttl_s: float = 7 * 24 * 3600
+    citizen_token_grace_s: float = 120.0
+    """How long the token a citizen presented stays valid after it was renewed."""
     agent_token_ttl_s: float = 12 * 3600
     agent_grace_s: float = 30.0
     rate_per_s: float = 20.0
@@ -70,6 +72,8 @@ class Settings:
     """After this long in the queue the citizen page offers 17/112, SMS 114 or a call-back."""
     urgent_wait_alert_s: float = 60.0
     """An urgent conversation queued this long raises ``supervision:alert`` to supervisors."""
+    revocation_poll_interval_s: float = 1.0
+    """How often a node reads new revocations and stores the citizen tokens it minted."""
     log_level: str = "INFO"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -84,6 +88,10 @@ class Settings:
     @property
     def token_key_path(self) -> Path:
         return self.data_dir / "keys" / "token-signing.key"
+
+    @property
+    def revocations_db(self) -> Path:
+        return self.data_dir / "revocations.db"
 
     @property
     def recordings_dir(self) -> Path:

@@ -25,6 +25,7 @@ from rtc_gateway.evidence.signed_note import NoteError, parse_note
 from rtc_gateway.evidence.transcript import TranscriptHeader, render_html, render_pdf
 from rtc_gateway.evidence.transcript_wording import actor_label, line_of, officer_names
 from rtc_gateway.ports.evidence_log import EvidenceEntry, RecordKind
+from rtc_gateway.security.private_files import create_missing_dirs, open_private
 
 README_TEXT = """Evidence bundle of one conversation of the rtc-gateway evidence log.
 Format {format}, written by rtc-gateway {version}.
@@ -283,7 +284,7 @@ def _write_zip(
     out_path: Path, files: dict[str, bytes], media: list[Recording], recordings_dir: Path
 ) -> None:
     """Write atomically in the bundle layout; media is streamed from disk."""
-    out_path.parent.mkdir(parents=True, exist_ok=True)
+    create_missing_dirs(out_path.parent)
     tmp = out_path.with_name(out_path.name + ".partial")
     try:
         _write_members(tmp, files, media, recordings_dir)
@@ -296,7 +297,7 @@ def _write_zip(
 def _write_members(
     tmp: Path, files: dict[str, bytes], media: list[Recording], recordings_dir: Path
 ) -> None:
-    with open(tmp, "wb") as handle:
+    with open_private(tmp) as handle:
         writer = BundleWriter(handle)
         digests = {name: writer.add_bytes(name, files[name]) for name in sorted(files)}
         for recording in media:

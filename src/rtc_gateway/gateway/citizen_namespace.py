@@ -19,7 +19,7 @@ from rtc_gateway.gateway.namespace import Namespace, NamespaceParts, refuse
 from rtc_gateway.gateway.rooms import CITIZEN_NAMESPACE, citizen_room
 from rtc_gateway.realtime.connection import ClientInfo
 from rtc_gateway.realtime.server import Greeting
-from rtc_gateway.security.tokens import IssuedToken, new_citizen_id
+from rtc_gateway.security.tokens import IssuedToken
 from rtc_gateway.services.abuse import AbuseService
 from rtc_gateway.services.conversations import OpenRequest
 from rtc_gateway.services.open_limits import OpenLimits
@@ -60,40 +60,47 @@ class CitizenNamespace(Namespace):
         dispatcher.route("conversation:open", schemas.OpenConversation, self.open, cost=3.0)
 
     async def connect(self, sid: str, client: ClientInfo, auth: Any) -> Greeting:
+        """Each connect issues a fresh token and ends the identity's older ones; its other
+        live connections (other tabs) get the fresh one too, so any of them can reconnect."""
         try:
             self.parts.limits.admit_address(client.remote)
             issued = self._identify(auth, client)
         except DomainError as error:
             raise refuse(error) from None
         self.add_connection(sid, Actor(Role.CITIZEN, issued.subject), client)
-        self.parts.server.enter_room(sid, citizen_room(issued.subject))
         if self._presence is not None:
             await self._presence.connected(issued.subject)
-        return "session", {
+        session = {
             "citizen_id": issued.subject,
             "token": issued.token,
             "expires_at": format_utc(issued.expires_at),
         }
+        self.parts.server.emit("session", session, namespace=self.name,
+                               room=citizen_room(issued.subject))
+        self.parts.server.enter_room(sid, citizen_room(issued.subject))
+        return "session", session
 
     async def connection_lost(self, connection: Connection) -> None:
         if self._presence is not None:
             await self._presence.disconnected(connection.actor.id)
+
+    def _admit_citizen(self, citizen_id: str) -> None:
+        """Between the token's check and the signing of a renewed one: blocks, limits."""
+        self._abuse.check_identity(citizen_id)
+        self.parts.limits.admit_identity(self.name, citizen_id)
 
     def _identify(self, auth: Any, client: ClientInfo) -> IssuedToken:
         """Resume the identity of a valid token, or create an anonymous one."""
         tokens = self.parts.tokens
         token = auth.get("token") if isinstance(auth, dict) else None
         if token is not None:
-            citizen_id = tokens.verify_citizen(token)
-            self._abuse.check_identity(citizen_id)
-            self.parts.limits.admit_identity(self.name, citizen_id)
-            return tokens.mint_citizen(citizen_id)
+            return tokens.renew_citizen(token, admit=self._admit_citizen)
         if auth not in (None, {}) and not isinstance(auth, dict):
             raise Unauthorized("auth must be an object")
         if not self._quota.try_issue(address_key(client.remote), self.parts.monotonic()):
             self.parts.limits.anonymous_quota_spent(client.remote)
             raise RateLimited("too many new sessions from this address")
-        return tokens.mint_citizen(new_citizen_id())
+        return tokens.new_citizen()
 
     async def open(self, connection: Connection, payload: schemas.OpenConversation) -> Ack:
         actor = connection.actor

@@ -35,6 +35,7 @@ from rtc_gateway.rtc.ice import (
 )
 from rtc_gateway.rtc.leg import Leg
 from rtc_gateway.rtc.room import ROLES, Participant, Segment, VideoRoom
+from rtc_gateway.security.private_files import open_private, private_dir
 
 __all__ = ["Participant", "RoomEnded", "VideoRoom", "VideoRoomService"]
 
@@ -363,9 +364,8 @@ class VideoRoomService:
             f"{s.summary.sha256}  {s.summary.path.name}\n"
             for s in sorted(room.segments, key=lambda s: s.summary.path.name)
         ).encode()
-        room.directory.mkdir(parents=True, exist_ok=True)
-        manifest_path = room.directory / MANIFEST_NAME
-        await asyncio.to_thread(manifest_path.write_bytes, manifest)
+        private_dir(room.directory)
+        await asyncio.to_thread(_write_private, room.directory / MANIFEST_NAME, manifest)
         per_participant: dict[Participant, float] = {}
         for s in room.segments:
             per_participant[s.participant] = (
@@ -409,6 +409,11 @@ class VideoRoomService:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         return task
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    with open_private(path) as handle:
+        handle.write(content)
 
 
 def _check_role(participant: Participant) -> None:
