@@ -265,9 +265,7 @@ class RealtimeServer:
         transport.write(switching_protocols(key))
         self._taken += 1
         if upgrading is None:
-            peer = transport.get_extra_info("peername")
-            client = self._open_websocket_client(self._owned_link(transport),
-                                                 peer[0] if peer else "unknown")
+            client = self._open_websocket_client(self._owned_link(transport), head.remote)
         else:
             client = upgrading
         connection = WebSocketConnection(self, transport, client, self._max_message_bytes,
