@@ -270,7 +270,9 @@ class RealtimeServer:
             client = upgrading
         connection = WebSocketConnection(self, transport, client, self._max_message_bytes,
                                          upgrade_within_s=None if upgrading is None
-                                         else self._ping_timeout_s)
+                                         else self._ping_timeout_s,
+                                         max_buffered_bytes=self._max_buffered_bytes,
+                                         on_cut_off=self._count_cut_off)
         self._owned.add(connection)
         transport.set_protocol(connection)
         if self._shedding:
