@@ -21,6 +21,7 @@ from aiohttp import web
 
 from rtc_gateway.realtime.client_address import AddressSet, client_address
 from rtc_gateway.realtime.handshake import HeadReader, HeadRefused, RequestHead
+from rtc_gateway.realtime.websocket_connection import protocol_errors
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,8 @@ class DoorCounters:
         self.heads_timed_out = 0
 
     def stats(self) -> dict[str, int]:
-        return {"heads_refused": self.heads_refused, "heads_timed_out": self.heads_timed_out}
+        return {"heads_refused": self.heads_refused, "heads_timed_out": self.heads_timed_out,
+                "protocol_errors": protocol_errors()}
 
 
 class FrontDoor(asyncio.Protocol):

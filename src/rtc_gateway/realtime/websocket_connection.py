@@ -56,6 +56,15 @@ class MessageHost(Protocol):
         """The upgrading client switches to this WebSocket (False: it cannot)."""
 
 
+_protocol_errors = 0
+_PROTOCOL_ERRORS = frozenset({1002, 1007, 1009})
+
+
+def protocol_errors() -> int:
+    """WebSockets closed in this process for breaking RFC 6455 or a frame limit."""
+    return _protocol_errors
+
+
 _NOT_UPGRADING, _AWAITING_PROBE, _AWAITING_UPGRADE = 0, 1, 2
 _PROBE = b"2probe"
 _PROBE_ANSWER = websocket_frame(b"3probe", TEXT)
@@ -100,7 +109,8 @@ class WebSocketConnection(asyncio.Protocol):
         self._send_pongs()
         violation = self._reader.violation
         if violation is not None and not self._closed:
-            log.info("websocket protocol violation", extra={"reason": str(violation)})
+            log.info("websocket protocol violation",
+                     extra={"reason": str(violation), "code": violation.code})
             self._close(violation.code)
 
     def eof_received(self) -> bool | None:
@@ -213,6 +223,9 @@ class WebSocketConnection(asyncio.Protocol):
 
     def _close(self, code: int) -> None:
         """Only this WebSocket's client goes, and not one still on long-polling."""
+        if code in _PROTOCOL_ERRORS:
+            global _protocol_errors
+            _protocol_errors += 1
         self._send_pongs()
         self._closed = True
         if self._upgrade:
