@@ -58,9 +58,9 @@ def test_the_public_origin_is_written_as_browsers_write_it() -> None:
 
 
 async def metrics_status(gw: RunningGateway, headers: dict[str, str] | None = None) -> int:
-    async with aiohttp.ClientSession() as session:
-        async with session.get(f"{gw.url}/metrics", headers=headers or {}) as answer:
-            return answer.status
+    async with aiohttp.ClientSession() as session, \
+            session.get(f"{gw.url}/metrics", headers=headers or {}) as answer:
+        return answer.status
 
 
 async def test_metrics_answer_loopback_and_allowed_scrapers_only(

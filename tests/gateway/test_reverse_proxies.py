@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
+import socket
 import subprocess
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from tests.gateway.conftest import RunningGateway, StartGateway, free_port
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
+INSTALLED = {"nginx": Path(NGINX).exists(), "haproxy": Path(HAPROXY).exists()}
 
 
 def nginx_config(directory: Path, port: int, upstream: int) -> Path:
@@ -84,12 +87,10 @@ def running(command: list[str], port: int) -> Iterator[None]:
     try:
         for _ in range(100):
             with contextlib.suppress(OSError):
-                import socket
                 with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                     break
             if process.poll() is not None:
                 raise RuntimeError(process.stderr.read().decode() if process.stderr else "")
-            import time
             time.sleep(0.05)
         yield
     finally:
@@ -103,7 +104,7 @@ def running(command: list[str], port: int) -> Iterator[None]:
 @contextlib.asynccontextmanager
 async def proxy(kind: str, directory: Path, upstream: int) -> AsyncIterator[str]:
     binary = NGINX if kind == "nginx" else HAPROXY
-    if not Path(binary).exists():
+    if not INSTALLED[kind]:
         pytest.skip(f"{kind} is not installed (scripts/test.sh installs it)")
     port = free_port()
     if kind == "nginx":
