@@ -81,14 +81,21 @@ backend gateway
     return config
 
 
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+    except OSError:
+        return False
+    return True
+
+
 @contextlib.contextmanager
 def running(command: list[str], port: int) -> Iterator[None]:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         for _ in range(100):
-            with contextlib.suppress(OSError):
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
+            if listening(port):
+                break
             if process.poll() is not None:
                 raise RuntimeError(process.stderr.read().decode() if process.stderr else "")
             time.sleep(0.05)
@@ -103,7 +110,6 @@ def running(command: list[str], port: int) -> Iterator[None]:
 
 @contextlib.asynccontextmanager
 async def proxy(kind: str, directory: Path, upstream: int) -> AsyncIterator[str]:
-    binary = NGINX if kind == "nginx" else HAPROXY
     if not INSTALLED[kind]:
         pytest.skip(f"{kind} is not installed (scripts/test.sh installs it)")
     port = free_port()
