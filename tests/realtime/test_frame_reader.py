@@ -136,3 +136,10 @@ def test_a_message_in_too_many_fragments_is_refused_as_too_big() -> None:
 ])
 def test_a_close_frame_is_answered_as_rfc_6455_says(payload: bytes, answer: int) -> None:
     assert close_answer(payload) == answer
+
+
+@pytest.mark.parametrize("size", [0, 1, 3, 4, 5, 125, 4000, 65537])
+def test_the_c_masking_is_the_python_masking(size: int) -> None:
+    from rtc_gateway.realtime.frame_reader import _unmask_in_python
+    payload, mask = os.urandom(size), os.urandom(4)
+    assert unmask(mask, payload) == _unmask_in_python(mask, payload)
