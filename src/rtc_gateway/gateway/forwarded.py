@@ -19,13 +19,11 @@ def forwarded_for(request: web.Request) -> str | None:
 def client_address_middleware(trusted: AddressSet) -> Middleware:
     @web.middleware
     async def resolve(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if trusted:
-            forwarded = forwarded_for(request)
-            peer = request.remote
-            if forwarded is not None and peer is not None:
-                remote = client_address(peer, forwarded, trusted)
-                if remote != peer:
-                    request = request.clone(remote=remote)
+        peer = request.remote
+        if peer is not None:
+            remote = client_address(peer, forwarded_for(request) if trusted else None, trusted)
+            if remote != peer:  # resolved, or an IPv4-mapped address written as IPv4
+                request = request.clone(remote=remote)
         return await handler(request)
 
     return resolve
