@@ -6,7 +6,11 @@ reader queue for as long as it lives (about 13 KB of an idle connection's 16). T
 over here, it keeps only what the realtime server needs. aiohttp still serves every
 other request, including a WebSocket opened on a connection that carried HTTP
 requests before (some clients reuse their long-polling connection to upgrade), and
-answers every request the realtime server does not take, refusals included.
+answers every request the realtime server does not take, its refusals included.
+
+The first head of every connection, whatever its path, is read here in full, within
+``RTC_GATEWAY_HEAD_TIMEOUT_S``, by llhttp (``handshake.py``); a head it refuses gets a
+400 here and never reaches aiohttp or the realtime server.
 """
 
 from __future__ import annotations
