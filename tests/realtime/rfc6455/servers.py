@@ -1,4 +1,4 @@
-"""Three WebSocket echo servers, each in its own thread and event loop: the gateway's own
+"""Three WebSocket echo servers, each in its own process: the gateway's own
 WebSocket layer (front door, handshake, frame reader, connection, link), and aiohttp's and
 websockets' as references. All get the same message size limit and no compression."""
 
@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-import threading
+import subprocess
+import sys
+import time
 from collections.abc import Awaitable, Callable, Iterator
 
 from aiohttp import WSMsgType, web
@@ -129,26 +131,41 @@ def free_port() -> int:
         return port
 
 
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+    except OSError:
+        return False
+    return True
+
+
 @contextlib.contextmanager
 def serving(name: str) -> Iterator[int]:
-    """The echo server ``name`` on a free port, in a thread of its own."""
+    """The echo server ``name`` on a free port, in a process of its own (threads running
+    beside pytest's traceback formatting can trip CPython 3.11's AST recursion check)."""
     port = free_port()
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    stopper: list[Callable[[], Awaitable[None]]] = []
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        stopper.append(loop.run_until_complete(SERVERS[name](port)))
-        started.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=run, daemon=True, name=f"echo-{name}")
-    thread.start()
-    assert started.wait(10), f"{name} did not start"
+    process = subprocess.Popen([sys.executable, "-m", "tests.realtime.rfc6455.servers", name,
+                                str(port)], stderr=subprocess.DEVNULL)
     try:
+        for _ in range(200):
+            if _listening(port):
+                break
+            assert process.poll() is None, f"{name} exited"
+            time.sleep(0.05)
         yield port
     finally:
-        asyncio.run_coroutine_threadsafe(stopper[0](), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def _serve_forever(name: str, port: int) -> None:
+    await SERVERS[name](port)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(_serve_forever(sys.argv[1], int(sys.argv[2])))
