@@ -26,6 +26,7 @@ from rtc_gateway.gateway.client_config import ClientConfig, add_client_routes
 from rtc_gateway.gateway.connections import ConnectionRegistry
 from rtc_gateway.gateway.conversation_events import ConversationEvents
 from rtc_gateway.gateway.export_route import export_handler
+from rtc_gateway.gateway.forwarded import client_address_middleware
 from rtc_gateway.gateway.history import HistoryPager
 from rtc_gateway.gateway.http_routes import add_routes
 from rtc_gateway.gateway.metrics import GatewayMetrics
@@ -42,6 +43,7 @@ from rtc_gateway.gateway.supervisor_events import (
 from rtc_gateway.gateway.transfer_notice import TransferNotice
 from rtc_gateway.gateway.video_events import VideoEvents
 from rtc_gateway.ports.clock import Clock, SystemClock
+from rtc_gateway.realtime.client_address import AddressSet
 from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.rtc.ice import IceServerConfig
 from rtc_gateway.security.keys import load_or_create_private_key
@@ -205,11 +207,13 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     metrics.watch_evidence(evidence.stats)
     evidence.watch_backlog(settings.evidence_backlog, server.shed_load)
 
-    app = web.Application(client_max_size=settings.max_packet_bytes)
+    trusted_proxies = AddressSet(settings.trusted_proxies)
+    app = web.Application(client_max_size=settings.max_packet_bytes,
+                          middlewares=[client_address_middleware(trusted_proxies)])
     server.attach(app)
     add_client_routes(app, ClientConfig(settings.serializer, settings.quick_exit_url,
                                         settings.waiting_alternatives_after_s))
-    add_routes(app, metrics)
+    add_routes(app, metrics, AddressSet(settings.metrics_allow), trusted_proxies)
     if isinstance(evidence, SqliteEvidenceLog):
         app.router.add_post("/api/v1/conversations/{conversation_id}/export",
                             export_handler(evidence, settings.recordings_dir, tokens))

@@ -18,7 +18,16 @@ class Settings:
     serializer: str = "json"
     """``json`` (default) or ``msgpack`` (socket.io-msgpack-parser); one per server."""
     cors_origins: tuple[str, ...] = ()
-    """Exact origins allowed besides the gateway's own; empty means same-origin only."""
+    """Exact origins allowed besides the gateway's own (``public_url``'s)."""
+    public_url: str | None = None
+    """The gateway's external base URL; its origin is always allowed. Unset: pages from
+    loopback origins (``http://localhost:*``, ``http://127.0.0.1:*``) are, for development."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or CIDR blocks of reverse proxies whose ``X-Forwarded-For`` is believed."""
+    metrics_allow: tuple[str, ...] = ()
+    """Addresses or CIDR blocks that may read ``/metrics`` besides loopback."""
+    head_timeout_s: float = 10.0
+    """Time a connection has to send a whole request head (and between requests)."""
     citizen_token_ttl_s: float = 7 * 24 * 3600
     citizen_token_grace_s: float = 120.0
     """How long the token a citizen presented stays valid after it was renewed."""
@@ -105,7 +114,7 @@ def _convert(name: str, raw: str) -> Any:
                 "max_open_per_citizen", "evidence_backlog", "max_sockets_per_identity",
                 "max_open_per_address", "urgent_surge_threshold"):
         return int(raw)
-    if name in ("cors_origins", "rtc_host_addresses"):
+    if name in ("cors_origins", "rtc_host_addresses", "trusted_proxies", "metrics_allow"):
         return tuple(origin.strip() for origin in raw.split(",") if origin.strip())
     if name == "ice_servers":
         return tuple(json.loads(raw))
