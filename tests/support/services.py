@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -44,9 +45,9 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], what: str,
     raise RuntimeError(f"{what} did not listen on port {port} within {timeout_s} s")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: subprocess.Popen[bytes], how: int = signal.SIGTERM) -> None:
     if process.poll() is None:
-        process.terminate()
+        process.send_signal(how)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -89,14 +90,19 @@ def _postgres_binary(name: str) -> str:
 
 
 def _as_postgres_user() -> tuple[list[str], int | None]:
-    """The command prefix and uid that run the cluster: ``postgres`` when we are root."""
+    """The command prefix and uid that run the cluster: ``postgres`` when we are root.
+
+    ``setpriv`` execs the server itself (no process in between), so stopping the process
+    we started stops the server.
+    """
     if os.geteuid() != 0:
         return [], None
     try:
         user = pwd.getpwnam("postgres")
     except KeyError as error:
         raise ServiceUnavailable("running as root and there is no postgres user") from error
-    return ["runuser", "-u", "postgres", "--"], user.pw_uid
+    return (["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--init-groups",
+             "--"], user.pw_uid)
 
 
 def _wait_until_ready(port: int, process: subprocess.Popen[bytes],
@@ -114,33 +120,62 @@ def _wait_until_ready(port: int, process: subprocess.Popen[bytes],
     raise RuntimeError(f"postgres on port {port} was not ready within {timeout_s} s")
 
 
+class PostgresCluster:
+    """A private cluster that a test may stop and start again (an outage), same port."""
+
+    def __init__(self, folder: Path) -> None:
+        self._initdb = _postgres_binary("initdb")
+        self._postgres = _postgres_binary("postgres")
+        self._prefix, uid = _as_postgres_user()
+        self._data, self._sockets = folder / "data", folder / "run"
+        self._sockets.mkdir()
+        if uid is not None:
+            os.chown(folder, uid, -1)
+            os.chown(self._sockets, uid, -1)
+        subprocess.run([*self._prefix, self._initdb, "-D", str(self._data), "-U", "postgres",
+                        "-A", "trust", "-E", "UTF8", "--no-sync"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       timeout=120)
+        self.port = free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        self._process = subprocess.Popen(
+            [*self._prefix, self._postgres, "-D", str(self._data), "-p", str(self.port),
+             "-h", "127.0.0.1", "-k", str(self._sockets), "-c", "max_connections=200"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_for_port(self.port, self._process, "postgres")
+        _wait_until_ready(self.port, self._process)
+
+    def stop(self) -> None:
+        """A fast shutdown: clients are disconnected, the server is gone on return."""
+        if self._process is not None:
+            _stop(self._process, signal.SIGINT)
+            self._process = None
+
+
+@contextmanager
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A fresh PostgreSQL cluster (``initdb``) on a free loopback port, started."""
+    with tempfile.TemporaryDirectory(prefix="rtc-postgres-") as folder:
+        cluster = PostgresCluster(Path(folder))
+        cluster.start()
+        try:
+            yield cluster
+        finally:
+            cluster.stop()
+
+
 @contextmanager
 def postgres_server() -> Iterator[str]:
-    """A fresh PostgreSQL cluster (``initdb``) on a free loopback port; its URL."""
+    """A PostgreSQL server for the run: ``RTC_GATEWAY_TEST_DATABASE_URL``, or a fresh one."""
     configured = os.environ.get("RTC_GATEWAY_TEST_DATABASE_URL")
     if configured:
         yield configured
         return
-    initdb, postgres = _postgres_binary("initdb"), _postgres_binary("postgres")
-    prefix, uid = _as_postgres_user()
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="rtc-postgres-") as folder:
-        data, sockets = Path(folder) / "data", Path(folder) / "run"
-        sockets.mkdir()
-        if uid is not None:
-            os.chown(folder, uid, -1)
-            os.chown(sockets, uid, -1)
-        subprocess.run([*prefix, initdb, "-D", str(data), "-U", "postgres", "-A", "trust",
-                        "-E", "UTF8", "--no-sync"],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                       timeout=120)
-        process = subprocess.Popen(
-            [*prefix, postgres, "-D", str(data), "-p", str(port), "-h", "127.0.0.1",
-             "-k", str(sockets), "-c", "max_connections=200", "-c", "fsync=on"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            _wait_for_port(port, process, "postgres")
-            _wait_until_ready(port, process)
-            yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
-        finally:
-            _stop(process)
+    with postgres_cluster() as cluster:
+        yield cluster.url

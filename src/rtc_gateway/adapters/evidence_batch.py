@@ -5,6 +5,7 @@ PostgreSQL log (inside its transaction) build the very same bytes, so a conversa
 records, leaf hashes and proofs do not depend on where the log is kept.
 """
 
+import asyncio
 import hashlib
 import os
 from collections.abc import Callable
@@ -22,11 +23,16 @@ from rtc_gateway.evidence.records import (
     record_object,
     text_commitment,
 )
-from rtc_gateway.ports.evidence_log import RecordKind
+from rtc_gateway.ports.evidence_log import EvidenceEntry, LoggedRecord, RecordKind
 
 
 class EvidenceLogClosed(RuntimeError):
     """The log is closed (or not started): nothing more can be appended."""
+
+
+class StorageUnavailable(RuntimeError):
+    """The log's storage could not be reached or failed mid-write: nothing of the batch was
+    recorded, and a later append may succeed (the cause is chained)."""
 
 
 class InvalidEntry(ValueError):
@@ -165,3 +171,25 @@ def encode_entry(entry: PendingEntry, tail: Tail, salt: bytes) -> tuple[bytes, s
         )
     )
     return blob, commitment
+
+
+def pending_entry(entry: EvidenceEntry, at: datetime) -> PendingEntry:
+    """``entry`` as a writer takes it, at the instant ``at`` (see :func:`record_instant`)."""
+    return PendingEntry(entry.conversation_id, entry.kind, entry.actor_role, entry.actor_id,
+                        format_at(at), entry.seq, entry.client_msg_id, entry.text, entry.data)
+
+
+def settle_append(future: "asyncio.Future[LoggedRecord]", entry: EvidenceEntry, at: datetime,
+                  placed: Placed | str) -> None:
+    """Resolve an append with where its record landed, or fail it with why it did not."""
+    if isinstance(placed, str):
+        future.set_exception(InvalidEntry(placed))
+        return
+    index, conversation_index, leaf = placed
+    future.set_result(LoggedRecord.of(entry, index=index, conversation_index=conversation_index,
+                                      at=at, leaf_hash=bytes(leaf)))
+
+
+def fail_future(future: "asyncio.Future[Any]", error: Exception) -> None:
+    if not future.done():
+        future.set_exception(error)

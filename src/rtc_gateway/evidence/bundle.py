@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog, StoredRecord
 from rtc_gateway.evidence import bundle_format as layout
 from rtc_gateway.evidence.bundle_zip import BundleWriter
 from rtc_gateway.evidence.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint_body
@@ -27,6 +26,7 @@ from rtc_gateway.evidence.transcript import (
     render_html,
     render_pdf,
 )
+from rtc_gateway.ports.evidence_archive import EvidenceArchive, StoredRecord
 from rtc_gateway.ports.evidence_log import EvidenceEntry, RecordKind
 
 README_TEXT = """Evidence bundle of one conversation of the rtc-gateway evidence log.
@@ -64,7 +64,7 @@ class Recording:
 
 
 async def export_conversation(
-    log: SqliteEvidenceLog,
+    log: EvidenceArchive,
     recordings_dir: Path,
     conversation_id: str,
     out_path: Path,
@@ -125,7 +125,7 @@ async def export_conversation(
     return out_path
 
 
-def _held_checkpoint(note: str, log: SqliteEvidenceLog) -> tuple[int, str]:
+def _held_checkpoint(note: str, log: EvidenceArchive) -> tuple[int, str]:
     """Size and text of a checkpoint of this log (its signature is checked)."""
     keys = follow_chain(log.verifier_key(), log.rotation_statements())
     try:
@@ -138,7 +138,7 @@ def _held_checkpoint(note: str, log: SqliteEvidenceLog) -> tuple[int, str]:
 
 
 async def _earlier_checkpoints(
-    log: SqliteEvidenceLog, parsed: list[tuple[StoredRecord, dict[str, Any]]], export_index: int
+    log: EvidenceArchive, parsed: list[tuple[StoredRecord, dict[str, Any]]], export_index: int
 ) -> dict[int, str]:
     """Checkpoints signed for earlier exports of this conversation, by size."""
     found: dict[int, str] = {}
@@ -151,7 +151,7 @@ async def _earlier_checkpoints(
     return found
 
 
-def _bundle_files(log: SqliteEvidenceLog, note: str) -> dict[str, bytes]:
+def _bundle_files(log: EvidenceArchive, note: str) -> dict[str, bytes]:
     files = {
         layout.CHECKPOINT: note.encode("utf-8"),
         layout.VERIFIER_KEY: (log.verifier_key().encode() + "\n").encode("utf-8"),
@@ -178,7 +178,7 @@ def _records_json(records: list[StoredRecord], proofs: list[list[bytes]]) -> byt
 
 
 def _bundle_json(
-    log: SqliteEvidenceLog,
+    log: EvidenceArchive,
     conversation_id: str,
     export_index: int,
     include_media: bool,
