@@ -33,3 +33,16 @@ def test_bad_values_are_refused() -> None:
         from_environment({"RTC_GATEWAY_PORT": "eighty"})
     with pytest.raises(ValueError):
         from_environment({"RTC_GATEWAY_QUEUE_UPDATES_PER_S": "0"})
+
+
+def test_shared_services_come_together() -> None:
+    both = from_environment({"RTC_GATEWAY_REDIS_URL": "redis://r:6379/0",
+                             "RTC_GATEWAY_DATABASE_URL": "postgresql://p/db"})
+    assert both.multi_node and both.redis_url == "redis://r:6379/0"
+    assert not from_environment({"RTC_GATEWAY_REDIS_URL": ""}).multi_node
+    with pytest.raises(ValueError, match="both"):
+        from_environment({"RTC_GATEWAY_REDIS_URL": "redis://r:6379/0"})
+    with pytest.raises(ValueError, match="both"):
+        from_environment({}, database_url="postgresql://p/db")
+    with pytest.raises(ValueError, match="postgresql"):
+        from_environment({}, redis_url="redis://r", database_url="sqlite:///x")

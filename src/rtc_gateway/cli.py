@@ -11,6 +11,7 @@ from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.roles import STAFF_ROLES, Role
 from rtc_gateway.evidence.commands import add_evidence_commands
 from rtc_gateway.logs import configure_logging
+from rtc_gateway.migrate_command import add_migrate_command
 from rtc_gateway.ports.clock import SystemClock
 from rtc_gateway.security.keys import load_or_create_private_key
 from rtc_gateway.security.tokens import TokenAuthority
@@ -23,8 +24,13 @@ def _csv(value: str) -> frozenset[str]:
 def cmd_serve(args: argparse.Namespace) -> int:
     from rtc_gateway.serve import run
 
-    settings = from_environment(host=args.host, port=args.port, data_dir=args.data_dir,
-                                serializer=args.serializer, evidence=args.evidence)
+    try:
+        settings = from_environment(host=args.host, port=args.port, data_dir=args.data_dir,
+                                    serializer=args.serializer, evidence=args.evidence,
+                                    redis_url=args.redis_url, database_url=args.database_url)
+    except ValueError as error:
+        print(f"rtc-gateway serve: error: {error}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level)
     run(settings)
     return 0
@@ -61,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--serializer", choices=["json", "msgpack"])
     serve.add_argument("--evidence", choices=["sqlite", "memory"],
                        help="memory keeps no evidence: benchmarks of the relay alone")
+    serve.add_argument("--redis-url", help="redis://... shared by the nodes (with --database-url)")
+    serve.add_argument("--database-url",
+                       help="postgresql://... holding the evidence log (with --redis-url)")
     serve.set_defaults(handler=cmd_serve)
 
     token = commands.add_parser("token", help="mint tokens")
@@ -79,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     agent.set_defaults(handler=cmd_token_agent)
 
     add_evidence_commands(commands)
+    add_migrate_command(commands)
     return parser
 
 

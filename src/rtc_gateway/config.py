@@ -51,7 +51,18 @@ class Settings:
     """Addresses the gateway's WebRTC peers offer as host candidates; empty: all local ones."""
     video_empty_room_timeout_s: float = 60.0
     log_level: str = "INFO"
+    redis_url: str | None = None
+    """With ``database_url``: several nodes share one service (both or neither)."""
+    database_url: str | None = None
+    """``postgresql://...``: the evidence log lives in PostgreSQL instead of SQLite."""
+    node_id: str | None = None
+    """This node's name among the others; default: ``host:port`` (the host name when
+    listening on every address)."""
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def multi_node(self) -> bool:
+        return self.redis_url is not None and self.database_url is not None
 
     @property
     def evidence_db(self) -> Path:
@@ -73,6 +84,8 @@ class Settings:
 def _convert(name: str, raw: str) -> Any:
     if name == "data_dir":
         return Path(raw)
+    if name in ("redis_url", "database_url", "node_id"):
+        return raw or None
     if name in ("port", "anonymous_per_ip", "max_packet_bytes", "max_buffered_bytes",
                 "max_open_per_citizen", "evidence_backlog"):
         return int(raw)
@@ -103,4 +116,17 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
         raise ValueError("evidence_writer must be process or thread")
     if settings.queue_updates_per_s <= 0:
         raise ValueError("queue_updates_per_s must be positive")
+    _check_shared_services(settings)
     return settings
+
+
+def _check_shared_services(settings: Settings) -> None:
+    if (settings.redis_url is None) != (settings.database_url is None):
+        raise ValueError("redis_url and database_url go together: give both (several"
+                         " nodes) or neither (one node on SQLite)")
+    if settings.redis_url is not None and not settings.redis_url.startswith(
+            ("redis://", "rediss://", "unix://")):
+        raise ValueError("redis_url must be a redis://, rediss:// or unix:// URL")
+    if settings.database_url is not None and not settings.database_url.startswith(
+            ("postgresql://", "postgres://")):
+        raise ValueError("database_url must be a postgresql:// URL")
