@@ -78,6 +78,46 @@ def redis_server() -> Iterator[str]:
             _stop(process)
 
 
+class RedisProcess:
+    """A private ``redis-server`` that a test may stop and start again on the same port."""
+
+    def __init__(self, folder: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise ServiceUnavailable("redis-server is not installed")
+        self._binary, self._folder = binary, folder
+        self.port = free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self._process = subprocess.Popen(
+            [self._binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self._folder)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_for_port(self.port, self._process, "redis-server")
+
+    def stop(self) -> None:
+        if self._process is not None:
+            _stop(self._process, signal.SIGKILL)
+            self._process = None
+
+
+@contextmanager
+def redis_process() -> Iterator[RedisProcess]:
+    """A started private Redis of one test's own (for outages), removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="rtc-redis-") as folder:
+        server = RedisProcess(Path(folder))
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
 def _postgres_binary(name: str) -> str:
     for folder in POSTGRES_BIN_DIRS:
         candidate = Path(folder) / name
