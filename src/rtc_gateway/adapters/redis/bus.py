@@ -202,5 +202,5 @@ class RedisBus:
 async def _quietly_close(pubsub: PubSub | None, client: Redis) -> None:
     with contextlib.suppress(*REDIS_FAILURES):
         if pubsub is not None:
-            await pubsub.reset()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
         await client.aclose()
