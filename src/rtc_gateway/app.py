@@ -9,6 +9,7 @@ from aiohttp import web
 
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
+from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.config import Settings
 from rtc_gateway.domain.routing import Router
@@ -27,6 +28,7 @@ from rtc_gateway.gateway.namespace import NamespaceParts
 from rtc_gateway.gateway.notifier import SocketNotifier
 from rtc_gateway.gateway.socket_server import create_socket_server
 from rtc_gateway.gateway.video_events import VideoEvents
+from rtc_gateway.ports.bus import Bus, Receiver
 from rtc_gateway.ports.clock import Clock, SystemClock
 from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.rtc.ice import IceServerConfig
@@ -37,6 +39,12 @@ from rtc_gateway.services.queue_broadcast import QueueBroadcaster
 from rtc_gateway.services.recovery import recover_open_conversations
 from rtc_gateway.services.routing import RoutingService
 from rtc_gateway.services.video_rooms import VideoRoomService
+from rtc_gateway.shared_services import (
+    SharedServices,
+    SharedServicesState,
+    shared_services,
+    single_node_bus,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,20 +54,32 @@ class Gateway:
     settings: Settings
     app: web.Application
     server: RealtimeServer
-    evidence: SqliteEvidenceLog | MemoryEvidenceLog
+    evidence: SqliteEvidenceLog | MemoryEvidenceLog | PostgresEvidenceLog
     conversations: ConversationService
     routing: RoutingService
     broadcaster: QueueBroadcaster
     tokens: TokenAuthority
     metrics: GatewayMetrics
     video: VideoRoomService
+    bus: Bus
+    """What the realtime layer publishes cross-node packets on (see docs/architecture.md)."""
+    shared: SharedServices | None = None
 
     async def start(self) -> None:
-        await self.evidence.start()
+        if self.shared is not None:
+            await self.shared.start()
+        else:
+            await self.evidence.start()
         recovered = await recover_open_conversations(
             self.evidence, self.conversations, self.routing)
-        log.info("gateway started", extra={"recovered_conversations": recovered,
-                                           "evidence": self.settings.evidence})
+        log.info("gateway started", extra={
+            "recovered_conversations": recovered,
+            "evidence": "postgresql" if self.shared is not None else self.settings.evidence})
+
+    def on_bus_packet(self, receive: Receiver) -> None:
+        """Have ``receive`` called with each packet another node publishes (no-op alone)."""
+        if self.shared is not None:
+            self.shared.fan_out.receivers.append(receive)
 
     async def stop(self) -> None:
         """Stop taking work, then flush the evidence log and sign a last checkpoint."""
@@ -67,6 +87,8 @@ class Gateway:
         await self.routing.close()
         await self.video.close()
         await self.evidence.close()
+        if self.shared is not None:
+            await self.shared.close()
         log.info("gateway stopped")
 
 
@@ -79,8 +101,11 @@ def ice_server_config(server: Mapping[str, Any]) -> IceServerConfig:
 def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     clock = clock or SystemClock()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    evidence: SqliteEvidenceLog | MemoryEvidenceLog
-    if settings.evidence == "memory":
+    evidence: SqliteEvidenceLog | MemoryEvidenceLog | PostgresEvidenceLog
+    shared = shared_services(settings, clock) if settings.multi_node else None
+    if shared is not None:
+        evidence = shared.evidence
+    elif settings.evidence == "memory":
         evidence = MemoryEvidenceLog()
     else:
         evidence = SqliteEvidenceLog(settings.evidence_db, settings.log_key_path,
@@ -132,12 +157,15 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
 
     app = web.Application(client_max_size=settings.max_packet_bytes)
     server.attach(app)
-    add_routes(app, metrics)
-    if isinstance(evidence, SqliteEvidenceLog):
+    add_routes(app, metrics, shared.readiness if shared is not None else None)
+    if shared is not None:
+        metrics.registry.register(SharedServicesState(shared))
+    if not isinstance(evidence, MemoryEvidenceLog):
         app.router.add_post("/api/v1/conversations/{conversation_id}/export",
                             export_handler(evidence, settings.recordings_dir, tokens))
     gateway = Gateway(settings, app, server, evidence, conversations, routing, broadcaster,
-                      tokens, metrics, video_service)
+                      tokens, metrics, video_service,
+                      shared.bus if shared is not None else single_node_bus(), shared)
 
     async def on_startup(_: web.Application) -> None:
         await gateway.start()

@@ -23,6 +23,7 @@ def _csv(value: str) -> frozenset[str]:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from rtc_gateway.serve import run
+    from rtc_gateway.shared_services import StartupRefused
 
     try:
         settings = from_environment(host=args.host, port=args.port, data_dir=args.data_dir,
@@ -32,7 +33,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"rtc-gateway serve: error: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
-    run(settings)
+    try:
+        run(settings)
+    except StartupRefused as error:
+        print(f"rtc-gateway serve: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

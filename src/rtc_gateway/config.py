@@ -58,6 +58,8 @@ class Settings:
     node_id: str | None = None
     """This node's name among the others; default: ``host:port`` (the host name when
     listening on every address)."""
+    node_ttl_s: float = 5.0
+    """A node that has not heartbeated in Redis for this long is gone."""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -124,6 +126,8 @@ def _check_shared_services(settings: Settings) -> None:
     if (settings.redis_url is None) != (settings.database_url is None):
         raise ValueError("redis_url and database_url go together: give both (several"
                          " nodes) or neither (one node on SQLite)")
+    if settings.node_ttl_s < 1:
+        raise ValueError("node_ttl_s must be at least 1 second")
     if settings.redis_url is not None and not settings.redis_url.startswith(
             ("redis://", "rediss://", "unix://")):
         raise ValueError("redis_url must be a redis://, rediss:// or unix:// URL")

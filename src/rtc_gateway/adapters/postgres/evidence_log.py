@@ -164,6 +164,17 @@ class PostgresEvidenceLog:
         self._write_soon()
         return future
 
+    async def reachable(self) -> bool:
+        """Whether PostgreSQL answers now (readiness); never raises."""
+        if self._pool is None:
+            return False
+        try:
+            async with self._pool.acquire(timeout=1.0) as connection:
+                await connection.fetchval("SELECT 1", timeout=1.0)
+            return True
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return False
+
     def stats(self) -> dict[str, int]:
         return {"batches": self.batches_committed, "records": self._records_committed,
                 "waiting": self._unsettled}

@@ -1,0 +1,158 @@
+"""``serve`` on Redis and PostgreSQL, as real subprocesses on private servers: the log is
+in PostgreSQL, /healthz follows each server's outages, a second node is refused while one
+serves, and after a SIGKILL the standby takes over with every acknowledged message."""
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from tests.support.gateway_process import GatewayProcess, free_port, start_gateway
+from tests.support.services import PostgresCluster, RedisProcess, postgres_cluster, redis_process
+from tests.support.sio_client import RecordingClient
+
+FAST_EXPIRY = {"RTC_GATEWAY_NODE_TTL_S": "1.5"}
+
+
+@pytest.fixture
+def servers() -> Iterator[tuple[RedisProcess, PostgresCluster]]:
+    with redis_process() as redis, postgres_cluster() as postgres:
+        yield redis, postgres
+
+
+def shared_flags(redis: RedisProcess, postgres: PostgresCluster) -> tuple[str, ...]:
+    return ("--redis-url", redis.url, "--database-url", postgres.url)
+
+
+def health(url: str) -> tuple[int, dict[str, object]]:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+async def health_becomes(url: str, status: int, timeout_s: float = 15.0
+                         ) -> dict[str, object]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        code, body = await asyncio.to_thread(health, url)
+        if code == status:
+            return body
+        if time.monotonic() > deadline:
+            raise AssertionError(f"/healthz stayed {code} {body}, wanted {status}")
+        await asyncio.sleep(0.2)
+
+
+async def records_in_postgres(url: str, conversation_id: str) -> int:
+    connection = await asyncpg.connect(url)
+    try:
+        return int(await connection.fetchval(
+            "SELECT count(*) FROM evidence_records WHERE conversation_id = $1",
+            conversation_id))
+    finally:
+        await connection.close()
+
+
+async def test_the_log_is_in_postgres_and_healthz_follows_each_outage(
+        servers: tuple[RedisProcess, PostgresCluster], tmp_path: Path) -> None:
+    redis, postgres = servers
+    node = start_gateway(tmp_path / "a", *shared_flags(redis, postgres), env=FAST_EXPIRY)
+    citizen = None
+    try:
+        assert await asyncio.to_thread(health, node.url) == (200, {"status": "ok"})
+        citizen = await RecordingClient(node.url, "/citizen").connect()
+        opened = await citizen.ok("conversation:open", {
+            "topic": "general", "text": "bonjour", "client_msg_id": "1"})
+        cid = opened["conversation"]["id"]
+        assert await records_in_postgres(postgres.url, cid) >= 2
+        assert not (tmp_path / "a" / "evidence.db").exists()
+        metrics = await asyncio.to_thread(_get, f"{node.url}/metrics")
+        assert "rtc_bus_connected 1.0" in metrics and "rtc_nodes_live 1.0" in metrics
+
+        redis.stop()
+        body = await health_becomes(node.url, 503, timeout_s=8)
+        assert body == {"status": "unavailable", "unreachable": ["redis"]}
+        redis.start()
+        await health_becomes(node.url, 200)
+
+        postgres.stop()
+        body = await health_becomes(node.url, 503, timeout_s=8)
+        assert body == {"status": "unavailable", "unreachable": ["database"]}
+        refused = await citizen.call("message:send", {
+            "conversation_id": cid, "client_msg_id": "2", "text": "pendant la panne"})
+        assert refused["ok"] is False and refused["error"]["code"] == "unavailable"
+        postgres.start()
+        await health_becomes(node.url, 200)
+        sent = await citizen.ok("message:send", {
+            "conversation_id": cid, "client_msg_id": "2", "text": "après la panne"})
+        assert sent["message"]["seq"] == 2
+        assert "Traceback" not in node.log()
+    finally:
+        if citizen is not None:
+            await citizen.disconnect()
+        node.stop()
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return str(response.read().decode())
+
+
+def _serve_briefly(data_dir: Path, flags: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rtc_gateway", "serve", "--data-dir", str(data_dir),
+         "--port", str(free_port()), *flags], capture_output=True, text=True, timeout=60,
+        env={**os.environ, **FAST_EXPIRY})
+
+
+async def test_a_second_node_is_refused_then_takes_over_after_a_sigkill(
+        servers: tuple[RedisProcess, PostgresCluster], tmp_path: Path) -> None:
+    redis, postgres = servers
+    flags = shared_flags(redis, postgres)
+    shared_keys = tmp_path / "keys-shared-by-both-nodes"
+    first: GatewayProcess = start_gateway(shared_keys, *flags, env=FAST_EXPIRY)
+    try:
+        citizen = await RecordingClient(first.url, "/citizen").connect()
+        token = (await citizen.wait_for("session"))["token"]
+        opened = await citizen.ok("conversation:open", {
+            "topic": "general", "text": "message 1", "client_msg_id": "1"})
+        cid = opened["conversation"]["id"]
+        for i in range(2, 6):
+            await citizen.ok("message:send", {"conversation_id": cid,
+                                              "client_msg_id": str(i), "text": f"message {i}"})
+
+        second = await asyncio.to_thread(_serve_briefly, shared_keys, flags)
+        assert second.returncode == 1
+        assert "another node is live" in second.stderr
+        assert "Traceback" not in second.stderr
+
+        first.stop(signal.SIGKILL)
+        await citizen.disconnect()
+    finally:
+        first.stop(signal.SIGKILL)
+
+    standby = start_gateway(shared_keys, *flags, env=FAST_EXPIRY)
+    try:
+        back = await RecordingClient(standby.url, "/citizen").connect({"token": token})
+        resumed = await back.ok("conversation:resume", {"conversation_id": cid,
+                                                        "after_seq": 0})
+        assert [m["text"] for m in resumed["messages"]] == [f"message {i}"
+                                                            for i in range(1, 6)]
+        assert [m["seq"] for m in resumed["messages"]] == [1, 2, 3, 4, 5]
+        nxt = await back.ok("message:send", {"conversation_id": cid, "client_msg_id": "6",
+                                             "text": "message 6"})
+        assert nxt["message"]["seq"] == 6
+        await back.disconnect()
+    finally:
+        standby.stop()
