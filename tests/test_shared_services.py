@@ -17,9 +17,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from rtc_gateway.adapters.redis.bus import RedisBus
+from rtc_gateway.ports.bus import BusPacket, Target
 from tests.support.gateway_process import GatewayProcess, free_port, start_gateway
 from tests.support.services import PostgresCluster, RedisProcess, postgres_cluster, redis_process
 from tests.support.sio_client import RecordingClient
+from tests.support.waiting import eventually
 
 FAST_EXPIRY = {"RTC_GATEWAY_NODE_TTL_S": "1.5"}
 
@@ -79,6 +82,8 @@ async def test_the_log_is_in_postgres_and_healthz_follows_each_outage(
         assert not (tmp_path / "a" / "evidence.db").exists()
         metrics = await asyncio.to_thread(_get, f"{node.url}/metrics")
         assert "rtc_bus_connected 1.0" in metrics and "rtc_nodes_live 1.0" in metrics
+        await _another_node_publishes(redis.url)
+        await _metric_becomes(node.url, "rtc_bus_received_total 1.0")
 
         redis.stop()
         body = await health_becomes(node.url, 503, timeout_s=8)
@@ -102,6 +107,25 @@ async def test_the_log_is_in_postgres_and_healthz_follows_each_outage(
         if citizen is not None:
             await citizen.disconnect()
         node.stop()
+
+
+async def _another_node_publishes(url: str) -> None:
+    bus = RedisBus(url, "elsewhere")
+    await bus.start(lambda _: None)
+    try:
+        await eventually(lambda: bus.connected)
+        bus.publish(BusPacket(Target.ROOM, "/citizen", "nobody-here", '42/citizen,["x"]'))
+        await eventually(lambda: bus.stats()["published"] == 1)
+    finally:
+        await bus.close()
+
+
+async def _metric_becomes(url: str, line: str, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while line not in await asyncio.to_thread(_get, f"{url}/metrics"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {line!r} in /metrics")
+        await asyncio.sleep(0.1)
 
 
 def _get(url: str) -> str:

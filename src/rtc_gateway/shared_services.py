@@ -66,6 +66,7 @@ class SharedServices:
     fan_out: BusFanOut
     takeover_wait_s: float
     """How long a starting node waits for a dead node's registry entry to expire."""
+    _watch: "asyncio.Task[None] | None" = None
 
     async def start(self) -> None:
         """Register (refusing to share the service, see the module), open the log, and
@@ -86,11 +87,28 @@ class SharedServices:
             raise StartupRefused(f"the evidence database is unreachable"
                                  f" ({type(error).__name__})") from error
         await self.bus.start(self.fan_out)
+        self._watch = asyncio.create_task(self._watch_for_company(), name="node-company")
         logger.info("node joined", extra={"node_id": self.node_id})
 
     async def close(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            await asyncio.gather(self._watch, return_exceptions=True)
         await self.bus.close()
         await self.registry.close()
+
+    async def _watch_for_company(self) -> None:
+        """A node that started while this one could not reach Redis (a partition longer
+        than the TTL) serves alongside it: say so loudly, once per newcomer."""
+        told: frozenset[str] = frozenset()
+        while True:
+            others = self.registry.live_nodes() - {self.node_id}
+            for node in sorted(others - told):
+                logger.error("another node serves this service alongside this one;"
+                             " routing state is per node: stop one of them",
+                             extra={"node_id": node})
+            told = others
+            await asyncio.sleep(1.0)
 
     async def _refuse_a_shared_service(self) -> None:
         """Wait for the entry of a node that just died to expire, then refuse."""

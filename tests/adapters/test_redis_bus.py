@@ -13,19 +13,12 @@ from rtc_gateway.adapters.memory.bus import MemoryBus, MemoryBusHub
 from rtc_gateway.adapters.redis.bus import RedisBus, decode, encode
 from rtc_gateway.ports.bus import BusPacket, Target
 from tests.support.services import RedisProcess, redis_process
+from tests.support.waiting import eventually
 
 
 def packet(text: str, target: Target = Target.ROOM) -> BusPacket:
     return BusPacket(target, "/citizen", "conversation:c1", f'42/citizen,["m",{{"t":"{text}"}}]',
                      skip_sid="sid-1")
-
-
-async def eventually(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 class Node:

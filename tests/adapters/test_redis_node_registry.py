@@ -8,23 +8,17 @@ import signal
 import sys
 import time
 import uuid
-from collections.abc import Callable
 
 import pytest
 
 from rtc_gateway.adapters.redis.node_registry import RedisNodeRegistry
 from rtc_gateway.ports.node_registry import NodeIdInUse, RegistryUnavailable
 from tests.support.services import redis_process
+from tests.support.waiting import eventually
 
-TTL_S = 1.5
-
-
-async def eventually(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
+TTL_S = 2.0
+SLACK_S = 2.0
+"""A loaded machine (CI, shared cores) may run a beat late."""
 
 
 def prefix() -> str:
@@ -49,9 +43,9 @@ async def test_a_node_killed_with_sigkill_is_noticed_within_seconds(redis_url: s
         assert gone == [], "a live node was reported gone"
         child.send_signal(signal.SIGKILL)
         killed_at = time.monotonic()
-        await eventually(lambda: bool(gone), timeout_s=TTL_S * 4)
+        await eventually(lambda: bool(gone), timeout_s=TTL_S * 5)
         assert gone[0][0] == "doomed"
-        assert gone[0][1] - killed_at < TTL_S + 3 * TTL_S / 5 + 0.5
+        assert gone[0][1] - killed_at < TTL_S + 2 * TTL_S / 5 + SLACK_S
         assert observer.live_nodes() == {"observer"}
         await asyncio.sleep(TTL_S)
         assert len(gone) == 1, "a dead node is reported gone once"
