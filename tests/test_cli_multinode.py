@@ -98,3 +98,22 @@ def test_serve_wants_both_shared_services_or_neither(
                      env=env)
     assert result.returncode == 2
     assert "redis_url" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_exits_1_naming_redis_when_it_does_not_answer(tmp_path: Path) -> None:
+    result = run_cli("serve", "--data-dir", str(tmp_path), "--port", str(free_port()),
+                     "--redis-url", f"redis://127.0.0.1:{free_port()}/0",
+                     "--database-url", f"postgresql://127.0.0.1:{free_port()}/x")
+    assert result.returncode == 1
+    assert "Redis did not answer" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_exits_1_naming_the_database_when_it_does_not_answer(
+        tmp_path: Path, redis_url: str) -> None:
+    result = run_cli("serve", "--data-dir", str(tmp_path), "--port", str(free_port()),
+                     "--redis-url", redis_url,
+                     "--database-url", f"postgresql://127.0.0.1:{free_port()}/x",
+                     env={"RTC_GATEWAY_NODE_ID": f"lonely-{uuid.uuid4().hex[:8]}"})
+    assert result.returncode == 1
+    assert "evidence database is unreachable" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -180,3 +181,11 @@ async def test_a_second_node_is_refused_then_takes_over_after_a_sigkill(
         await back.disconnect()
     finally:
         standby.stop()
+
+
+def test_a_node_is_named_by_its_address_or_its_setting() -> None:
+    from rtc_gateway.config import Settings
+    from rtc_gateway.shared_services import node_id_for
+    assert node_id_for(Settings(host="10.0.0.7", port=8081)) == "10.0.0.7:8081"
+    assert node_id_for(Settings(host="0.0.0.0", port=8080)) == f"{socket.gethostname()}:8080"
+    assert node_id_for(Settings(node_id="paris-1")) == "paris-1"

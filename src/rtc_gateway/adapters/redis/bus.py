@@ -72,6 +72,7 @@ class RedisBus:
         self._subscribed = False
         self._publisher_down = False
         self._tasks: list[asyncio.Task[None]] = []
+        self._closing = False
         self._counts = {"published": 0, "received": 0, "dropped": 0, "reconnects": 0,
                         "malformed": 0}
 
@@ -100,6 +101,10 @@ class RedisBus:
         return dict(self._counts)
 
     async def close(self) -> None:
+        """Cancel both tasks; their loops also stop at their next turn, should redis-py
+        swallow a cancellation that arrives in the middle of a call."""
+        self._closing = True
+        self._wake.set()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -111,7 +116,7 @@ class RedisBus:
     async def _subscribe(self, receive: Receiver) -> None:
         backoff = Backoff()
         ever_subscribed = False
-        while True:
+        while not self._closing:
             client = connect(self._url, self._timeout, health_check_s=2)
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
@@ -135,7 +140,7 @@ class RedisBus:
             await asyncio.sleep(backoff.next_wait())
 
     async def _read(self, pubsub: PubSub, receive: Receiver) -> None:
-        while True:
+        while not self._closing:
             message = await pubsub.get_message(timeout=1.0)
             if message is None or message.get("type") != "message":
                 continue
@@ -158,7 +163,7 @@ class RedisBus:
         client = connect(self._url, self._timeout)
         backoff = Backoff()
         try:
-            while True:
+            while not self._closing:
                 await self._wake.wait()
                 self._wake.clear()
                 while self._queue:
@@ -186,7 +191,7 @@ class RedisBus:
     async def _reconnect(self, backoff: Backoff) -> Redis:
         """Packets published meanwhile are dropped; returns once Redis answers again."""
         self._publisher_down = True
-        while True:
+        while not self._closing:
             await asyncio.sleep(backoff.next_wait())
             client = connect(self._url, self._timeout)
             try:
@@ -197,6 +202,7 @@ class RedisBus:
             backoff.reset()
             self._publisher_down = False
             return client
+        return connect(self._url, self._timeout)
 
 
 async def _quietly_close(pubsub: PubSub | None, client: Redis) -> None:

@@ -69,6 +69,7 @@ class RedisNodeRegistry:
         self._reachable = False
         self._callbacks: list[Callable[[str], None]] = []
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
 
     @property
     def node_id(self) -> str:
@@ -97,6 +98,9 @@ class RedisNodeRegistry:
         self._task = asyncio.create_task(self._heartbeat(), name="node-heartbeat")
 
     async def close(self) -> None:
+        """Stop beating (a cancellation redis-py swallows mid-call still ends the loop
+        at its next turn), then leave."""
+        self._closing = True
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -129,7 +133,7 @@ class RedisNodeRegistry:
 
     async def _heartbeat(self) -> None:
         backoff = Backoff(self._interval, self._interval * 2)
-        while True:
+        while not self._closing:
             try:
                 if not await self._beat_once():
                     self._reachable = False
