@@ -12,9 +12,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -179,8 +181,30 @@ async def test_a_second_node_is_refused_then_takes_over_after_a_sigkill(
                                              "text": "message 6"})
         assert nxt["message"]["seq"] == 6
         await back.disconnect()
+        bundle = await _export(standby, cid, tmp_path / "case.zip")
     finally:
         standby.stop()
+    verified = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "rtc_gateway", "verify", str(bundle)],
+        capture_output=True, text=True, timeout=60)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    with zipfile.ZipFile(bundle) as archive:
+        contents = b"".join(archive.read(name) for name in archive.namelist())
+    for i in range(1, 7):
+        assert f"message {i}".encode() in contents
+
+
+async def _export(node: GatewayProcess, cid: str, out: Path) -> Path:
+    """The case bundle through the HTTP route, read from PostgreSQL by the node."""
+    token = await asyncio.to_thread(node.mint_agent_token, "s1", role="supervisor")
+    async with aiohttp.ClientSession() as session, session.post(
+            f"{node.url}/api/v1/conversations/{cid}/export",
+            json={"reason": "PV 2026/0001", "include_media": False},
+            headers={"Authorization": f"Bearer {token}"}) as response:
+        assert response.status == 200, await response.text()
+        data = await response.read()
+    await asyncio.to_thread(out.write_bytes, data)
+    return out
 
 
 def test_a_node_is_named_by_its_address_or_its_setting() -> None:
