@@ -62,20 +62,8 @@ def redis_server() -> Iterator[str]:
     if configured:
         yield configured
         return
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise ServiceUnavailable("redis-server is not installed")
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="rtc-redis-") as folder:
-        process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", folder, "--protected-mode", "yes"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            _wait_for_port(port, process, "redis-server")
-            yield f"redis://127.0.0.1:{port}/0"
-        finally:
-            _stop(process)
+    with redis_process() as server:
+        yield server.url
 
 
 class RedisProcess:
