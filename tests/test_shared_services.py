@@ -213,3 +213,43 @@ def test_a_node_is_named_by_its_address_or_its_setting() -> None:
     assert node_id_for(Settings(host="10.0.0.7", port=8081)) == "10.0.0.7:8081"
     assert node_id_for(Settings(host="0.0.0.0", port=8080)) == f"{socket.gethostname()}:8080"
     assert node_id_for(Settings(node_id="paris-1")) == "paris-1"
+
+
+def test_of_two_nodes_started_at_once_exactly_one_serves(
+        servers: tuple[RedisProcess, PostgresCluster], tmp_path: Path) -> None:
+    redis, postgres = servers
+    flags = shared_flags(redis, postgres)
+    nodes = []
+    for name in ("x", "y"):
+        data_dir = tmp_path / name
+        data_dir.mkdir()
+        port = free_port()
+        log = (data_dir / "gateway.log").open("wb")
+        nodes.append((port, log, subprocess.Popen(
+            [sys.executable, "-m", "rtc_gateway", "serve", "--data-dir", str(data_dir),
+             "--port", str(port), *flags], stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, **FAST_EXPIRY})))
+    try:
+        deadline = time.monotonic() + 40
+        while sum(process.poll() is not None for _, _, process in nodes) < 1:
+            assert time.monotonic() < deadline, "neither node was refused"
+            time.sleep(0.1)
+        refused = [(port, process) for port, _, process in nodes if process.poll() is not None]
+        serving = [(port, process) for port, _, process in nodes if process.poll() is None]
+        assert len(refused) == 1 and len(serving) == 1
+        assert refused[0][1].returncode == 1
+        port = serving[0][0]
+        while health(f"http://127.0.0.1:{port}")[0] != 200:
+            assert time.monotonic() < deadline, "the other node never became healthy"
+            time.sleep(0.2)
+        time.sleep(1.0)
+        assert serving[0][1].poll() is None
+    finally:
+        for _, log, process in nodes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=20)
+            log.close()
+    logs = [(tmp_path / name / "gateway.log").read_text() for name in ("x", "y")]
+    assert sum("another node is live" in text for text in logs) == 1
+    assert not any("alongside this one" in text for text in logs)

@@ -99,15 +99,21 @@ class SharedServices:
 
     async def _watch_for_company(self) -> None:
         """A node that started while this one could not reach Redis (a partition longer
-        than the TTL) serves alongside it: say so loudly, once per newcomer."""
-        told: frozenset[str] = frozenset()
+        than the TTL) serves alongside it: say so loudly, once per newcomer. A node only
+        starting is registered while it waits to be refused: not reported meanwhile."""
+        loop = asyncio.get_running_loop()
+        first_seen: dict[str, float] = {}
+        told: set[str] = set()
         while True:
             others = self.registry.live_nodes() - {self.node_id}
+            first_seen = {node: first_seen.get(node, loop.time()) for node in others}
+            told &= others
             for node in sorted(others - told):
-                logger.error("another node serves this service alongside this one;"
-                             " routing state is per node: stop one of them",
-                             extra={"node_id": node})
-            told = others
+                if loop.time() - first_seen[node] > self.takeover_wait_s + 1.0:
+                    told.add(node)
+                    logger.error("another node serves this service alongside this one;"
+                                 " routing state is per node: stop one of them",
+                                 extra={"node_id": node})
             await asyncio.sleep(1.0)
 
     async def _refuse_a_shared_service(self) -> None:

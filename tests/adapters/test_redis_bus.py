@@ -161,3 +161,16 @@ async def test_memory_buses_on_one_hub_deliver_to_the_others_only() -> None:
     await b.close()
     a.publish(packet("z"))
     assert got_b == [packet("x")]
+
+
+async def test_a_burst_beyond_the_send_queue_is_dropped_and_counted(redis_url: str) -> None:
+    bus = RedisBus(redis_url, "bursty", channel=f"test-bus:{uuid.uuid4().hex}", max_queued=100)
+    await bus.start(lambda _: None)
+    await eventually(lambda: bus.connected)
+    started = time.monotonic()
+    for i in range(20_000):
+        bus.publish(packet(str(i)))
+    assert time.monotonic() - started < 1.0
+    assert bus.stats()["dropped"] == 19_900
+    await eventually(lambda: bus.stats()["published"] == 100)
+    await bus.close()
