@@ -124,8 +124,9 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
 
 def _check_shared_services(settings: Settings) -> None:
     if (settings.redis_url is None) != (settings.database_url is None):
-        raise ValueError("redis_url and database_url go together: give both (several"
-                         " nodes) or neither (one node on SQLite)")
+        raise ValueError("redis_url (--redis-url, RTC_GATEWAY_REDIS_URL) and database_url"
+                         " (--database-url, RTC_GATEWAY_DATABASE_URL) go together: give"
+                         " both (several nodes) or neither (one node on SQLite)")
     if settings.node_ttl_s < 1:
         raise ValueError("node_ttl_s must be at least 1 second")
     if settings.redis_url is not None and not settings.redis_url.startswith(
