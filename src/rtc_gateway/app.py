@@ -86,9 +86,11 @@ class Gateway:
         await self.broadcaster.close()
         await self.routing.close()
         await self.video.close()
-        await self.evidence.close()
-        if self.shared is not None:
-            await self.shared.close()
+        try:
+            await self.evidence.close()
+        finally:
+            if self.shared is not None:
+                await self.shared.close()
         log.info("gateway stopped")
 
 
