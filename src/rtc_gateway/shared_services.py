@@ -20,7 +20,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from rtc_gateway.adapters.memory.bus import MemoryBus
-from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog
+from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog, SigningKeyMismatch
 from rtc_gateway.adapters.postgres.schema import SchemaTooNew
 from rtc_gateway.adapters.redis.bus import RedisBus
 from rtc_gateway.adapters.redis.node_registry import RedisNodeRegistry
@@ -78,7 +78,7 @@ class SharedServices:
         await self._refuse_a_shared_service()
         try:
             await self.evidence.start()
-        except SchemaTooNew as error:
+        except (SchemaTooNew, SigningKeyMismatch) as error:
             await self.registry.close()
             raise StartupRefused(str(error)) from error
         except (OSError, TimeoutError, asyncpg.PostgresError,

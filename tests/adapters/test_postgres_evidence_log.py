@@ -17,7 +17,7 @@ from rtc_gateway.adapters.evidence_batch import (
     InvalidEntry,
     StorageUnavailable,
 )
-from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog
+from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog, SigningKeyMismatch
 from rtc_gateway.adapters.postgres.schema import MIGRATIONS, SchemaTooNew, migrate
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.evidence.checkpoint import open_checkpoint
@@ -300,3 +300,28 @@ async def test_migrations_run_once_from_many_nodes_and_a_newer_schema_is_refused
     finally:
         for connection in connections:
             await connection.close()
+
+
+async def test_a_node_with_another_signing_key_is_refused_before_it_signs(
+        fresh_database: str, tmp_path: Path) -> None:
+    first = make_pg_log(fresh_database, tmp_path / "a")
+    await first.start()
+    await first.append(message("c1", 1, ManualClock()))
+    await first.close()
+    stranger = make_pg_log(fresh_database, tmp_path / "b", node="node-b")
+    with pytest.raises(SigningKeyMismatch, match="the same keys"):
+        await stranger.start()
+    with pytest.raises(EvidenceLogClosed):
+        stranger.append(message("c1", 2, ManualClock()))
+    same_keys = make_pg_log(fresh_database, tmp_path / "a", node="node-c")
+    await same_keys.start()
+    await same_keys.append(message("c1", 2, ManualClock()))
+    await same_keys.close()
+    connection = await asyncpg.connect(fresh_database)
+    try:
+        notes = [row[0] for row in await connection.fetch(
+            "SELECT note FROM evidence_checkpoints ORDER BY id")]
+    finally:
+        await connection.close()
+    keys = keys_of(same_keys)
+    assert len(notes) == 2 and all(open_checkpoint(note, keys) for note in notes)

@@ -49,10 +49,11 @@ from rtc_gateway.adapters.postgres.tree import on_tree
 from rtc_gateway.adapters.sqlite.evidence_writer import current_key
 from rtc_gateway.adapters.stored_tree import StoredTree
 from rtc_gateway.domain.timestamps import format_utc
-from rtc_gateway.evidence.checkpoint import Checkpoint
+from rtc_gateway.evidence.checkpoint import Checkpoint, open_checkpoint
+from rtc_gateway.evidence.key_rotation import follow_chain
 from rtc_gateway.evidence.key_store import read_statements
 from rtc_gateway.evidence.merkle import Frontier
-from rtc_gateway.evidence.signed_note import VerifierKey
+from rtc_gateway.evidence.signed_note import NoteError, VerifierKey
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.evidence_archive import StoredCheckpoint, StoredRecord
 from rtc_gateway.ports.evidence_log import EvidenceEntry, LoggedRecord, RecordKind
@@ -72,7 +73,11 @@ _UPSERT_CHAINS = """
         last_seq = excluded.last_seq, opened = excluded.opened, closed = excluded.closed
 """
 
-__all__ = ["EvidenceLogClosed", "InvalidEntry", "PostgresEvidenceLog"]
+__all__ = ["EvidenceLogClosed", "InvalidEntry", "PostgresEvidenceLog", "SigningKeyMismatch"]
+
+
+class SigningKeyMismatch(RuntimeError):
+    """This node's log signing key is not the one the shared log is signed with."""
 
 Batch = list[tuple[EvidenceEntry, "asyncio.Future[LoggedRecord]"]]
 
@@ -125,7 +130,14 @@ class PostgresEvidenceLog:
             await bind_origin(connection, self.origin)
             self._size = int(await connection.fetchval(
                 "SELECT size FROM evidence_tree WHERE id = 1"))
-        read_statements(self.key_path, self.verifier_key())
+            latest = await connection.fetchval(
+                "SELECT note FROM evidence_checkpoints ORDER BY id DESC LIMIT 1")
+        try:
+            self._check_key_signs(latest)
+        except SigningKeyMismatch:
+            await self._pool.close()
+            self._pool = None
+            raise
         self._accepting = True
         self._ticker_task = asyncio.create_task(self._tick(), name="evidence-checkpoints")
 
@@ -147,6 +159,21 @@ class PostgresEvidenceLog:
             if self._pool is not None:
                 await self._pool.close()
                 self._pool = None
+
+    def _check_key_signs(self, latest_note: str | None) -> None:
+        """Refuse a key that is not the log's: the nodes of a service share one key
+        (and its rotations); one that made its own would sign checkpoints no verifier
+        holding the log's key accepts."""
+        statements = self.rotation_statements()
+        if latest_note is None:
+            return
+        try:
+            open_checkpoint(latest_note, follow_chain(self.verifier_key(), statements))
+        except NoteError as error:
+            raise SigningKeyMismatch(
+                f"the log signing key at {self.key_path} did not sign this log's latest"
+                " checkpoint: give every node the same keys/log-signing.key (and"
+                " keys/rotations/)") from error
 
     # -- the port --------------------------------------------------------------
 
