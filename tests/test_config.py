@@ -68,3 +68,16 @@ def test_front_door_settings_from_the_environment() -> None:
     assert settings.metrics_allow == ("192.0.2.0/24",)
     assert settings.head_timeout_s == 2.5
     assert Settings().head_timeout_s == 10.0 and Settings().public_url is None
+
+
+def test_shared_services_come_together() -> None:
+    both = from_environment({"RTC_GATEWAY_REDIS_URL": "redis://r:6379/0",
+                             "RTC_GATEWAY_DATABASE_URL": "postgresql://p/db"})
+    assert both.multi_node and both.redis_url == "redis://r:6379/0"
+    assert not from_environment({"RTC_GATEWAY_REDIS_URL": ""}).multi_node
+    with pytest.raises(ValueError, match="both"):
+        from_environment({"RTC_GATEWAY_REDIS_URL": "redis://r:6379/0"})
+    with pytest.raises(ValueError, match="both"):
+        from_environment({}, database_url="postgresql://p/db")
+    with pytest.raises(ValueError, match="postgresql"):
+        from_environment({}, redis_url="redis://r", database_url="sqlite:///x")

@@ -9,6 +9,7 @@ from aiohttp import web
 from rtc_gateway.domain.topics import TOPICS
 from rtc_gateway.gateway.forwarded import forwarded_for
 from rtc_gateway.gateway.metrics import GatewayMetrics
+from rtc_gateway.gateway.readiness import Readiness
 from rtc_gateway.realtime.client_address import AddressSet, is_loopback
 
 CONTENT_SECURITY_POLICY = (
@@ -30,6 +31,19 @@ def demo_root() -> Path:
 
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
+
+
+def readiness_healthz(
+    readiness: Readiness,
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """``/healthz`` of a node with shared services: 503 while one of them is unreachable."""
+    async def handler(request: web.Request) -> web.Response:
+        unreachable = await readiness.unreachable()
+        if unreachable:
+            return web.json_response({"status": "unavailable", "unreachable": unreachable},
+                                     status=503)
+        return web.json_response({"status": "ok"})
+    return handler
 
 
 async def topics(request: web.Request) -> web.Response:
@@ -81,8 +95,9 @@ async def demo_redirect(request: web.Request) -> web.StreamResponse:
 
 def add_routes(app: web.Application, metrics: GatewayMetrics,
                metrics_allow: AddressSet | None = None,
-               trusted_proxies: AddressSet | None = None) -> None:
-    app.router.add_get("/healthz", healthz)
+               trusted_proxies: AddressSet | None = None,
+               readiness: Readiness | None = None) -> None:
+    app.router.add_get("/healthz", healthz if readiness is None else readiness_healthz(readiness))
     app.router.add_get("/api/v1/topics", topics)
     app.router.add_get("/metrics", metrics_handler(metrics, metrics_allow, trusted_proxies))
     app.router.add_get("/", demo_redirect)
