@@ -33,6 +33,8 @@ class Settings:
     max_open_per_citizen: int = 5
     ping_interval_s: float = 20.0
     ping_timeout_s: float = 25.0
+    connect_timeout_s: float = 45.0
+    """A client that has joined no namespace by then is closed."""
     evidence: str = "sqlite"
     """``sqlite`` (durable, default) or ``memory`` (tests and benchmarks of the relay alone)."""
     evidence_writer: str = "process"

@@ -13,5 +13,6 @@ def create_socket_server(settings: Settings) -> RealtimeServer:
         max_message_bytes=settings.max_packet_bytes,
         ping_interval_s=settings.ping_interval_s,
         ping_timeout_s=settings.ping_timeout_s,
+        connect_timeout_s=settings.connect_timeout_s,
         max_buffered_bytes=settings.max_buffered_bytes,
     )
