@@ -28,6 +28,8 @@ class Settings:
     anonymous_per_ip: int = 30
     anonymous_window_s: float = 600.0
     max_packet_bytes: int = 64 * 1024
+    max_nesting_depth: int = 32
+    """Arrays and objects a packet's payload may nest; deeper is refused as unreadable."""
     max_buffered_bytes: int = 4 * 1024 * 1024
     """Unread output a client may hold before it is cut off (it reconnects and resumes)."""
     max_open_per_citizen: int = 5
@@ -76,7 +78,7 @@ def _convert(name: str, raw: str) -> Any:
     if name == "data_dir":
         return Path(raw)
     if name in ("port", "anonymous_per_ip", "max_packet_bytes", "max_buffered_bytes",
-                "max_open_per_citizen", "evidence_backlog"):
+                "max_open_per_citizen", "evidence_backlog", "max_nesting_depth"):
         return int(raw)
     if name in ("cors_origins", "rtc_host_addresses"):
         return tuple(origin.strip() for origin in raw.split(",") if origin.strip())

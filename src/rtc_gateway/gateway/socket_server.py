@@ -8,7 +8,7 @@ from rtc_gateway.realtime.server import RealtimeServer
 
 def create_socket_server(settings: Settings) -> RealtimeServer:
     return RealtimeServer(
-        codec=codec_for(settings.serializer),
+        codec=codec_for(settings.serializer, settings.max_nesting_depth),
         origins=OriginPolicy(settings.cors_origins),
         max_message_bytes=settings.max_packet_bytes,
         ping_interval_s=settings.ping_interval_s,

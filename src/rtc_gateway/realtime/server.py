@@ -62,6 +62,7 @@ _CLOSED = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED)
 NORMAL_CLOSURE = 1000
 GOING_AWAY = 1001
 PROBE = "probe"
+BAD_AUTH = "auth must be an object"
 PING_PACKET = ENGINE_PING.encode()
 
 
@@ -121,6 +122,7 @@ class RealtimeServer:
         self._sheddings = 0
         self._heartbeat_timeouts = 0
         self._connect_timeouts = 0
+        self._unreadable_dropped = 0
         self._heartbeat: asyncio.Task[None] | None = None
         self._dropping: set[asyncio.Task[None]] = set()
         self._accepting = True
@@ -140,6 +142,7 @@ class RealtimeServer:
         return {"clients": len(self._clients), "cut_off": self._cut_off,
                 "heartbeat_timeouts": self._heartbeat_timeouts,
                 "connect_timeouts": self._connect_timeouts,
+                "unreadable_dropped": self._unreadable_dropped,
                 "websockets_taken": self._taken, "reading_paused": self._sheddings}
 
     def _count_cut_off(self) -> None:
@@ -462,7 +465,10 @@ class RealtimeServer:
         try:
             packet = self._codec.decode(raw)
         except MalformedPacket as bad:
-            self._refuse(client, bad.namespace, bad.ack_id, str(bad))
+            if bad.kind == CONNECT and bad.namespace is not None:
+                self._refuse_connect(client, bad.namespace, BAD_AUTH)
+            else:
+                self._refuse(client, bad.namespace, bad.ack_id, str(bad))
             return None
         if packet.kind == EVENT:
             self._on_event(client, packet)
@@ -503,16 +509,31 @@ class RealtimeServer:
         """An unreadable packet is answered when it asked for an answer, else dropped."""
         socket = client.namespaces.get(namespace) if namespace is not None else None
         if socket is None or ack_id is None:
+            self._unreadable_dropped += 1
             log.info("unreadable packet dropped", extra={"reason": reason})
             return
         answer = self._handlers[socket.namespace].malformed(socket.sid, reason)
         self._send(client, ACK, socket.namespace, [answer], ack_id)
+
+    def _refuse_connect(self, client: ClientConnection, namespace: str, reason: str) -> None:
+        """A CONNECT that cannot be read gets a CONNECT_ERROR shaped like the namespaces'
+        own refusals."""
+        if namespace not in self._handlers:
+            self._send(client, CONNECT_ERROR, namespace, {"message": "Invalid namespace"})
+            return
+        log.info("connect refused: unreadable auth", extra={"namespace": namespace})
+        self._send(client, CONNECT_ERROR, namespace, {
+            "message": reason, "code": "bad_request",
+            "data": {"code": "bad_request", "message": reason}})
 
     async def _connect(self, client: ClientConnection, packet: Packet) -> None:
         name = packet.namespace
         handler = self._handlers.get(name)
         if handler is None:
             self._send(client, CONNECT_ERROR, name, {"message": "Invalid namespace"})
+            return
+        if packet.data is not None and not isinstance(packet.data, dict):
+            self._refuse_connect(client, name, BAD_AUTH)
             return
         if name in client.namespaces:
             self._send(client, CONNECT, name, {"sid": client.namespaces[name].sid})
