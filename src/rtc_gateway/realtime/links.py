@@ -136,6 +136,10 @@ class PollingLink:
         """A GET is waiting."""
         return self._waiter is not None
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def send(self, payload: bytes, binary: bool) -> None:
         if self._closed:
             return

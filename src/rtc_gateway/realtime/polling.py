@@ -58,7 +58,7 @@ class PollingEndpoint:
             return await self._open(request, headers)
         client = self._sessions.get(sid)
         if client is None or not isinstance(client.link, PollingLink) \
-                or self._host.timed_out(client):
+                or client.link.closed or self._host.timed_out(client):
             return _with(engine_error(400, 1, "Session ID unknown"), headers)
         if request.method == "GET":
             return await self._poll(client, client.link, headers)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import secrets
 from collections.abc import Awaitable, Mapping
 from typing import Any, Protocol
@@ -614,6 +615,7 @@ class RealtimeServer:
         if now <= deadline:
             return False
         self._heartbeat_timeouts += 1
+        client.pong_deadline = math.inf  # counted once, whoever asks again before it is gone
         client.abort()
         return True
 
