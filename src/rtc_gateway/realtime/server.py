@@ -598,6 +598,7 @@ class RealtimeServer:
                 if client.connect_deadline is not None and now > client.connect_deadline \
                         and not client.namespaces:
                     self._connect_timeouts += 1
+                    client.connect_deadline = None  # counted once
                     log.info("client closed: connected to no namespace in time")
                     client.close_soon(NORMAL_CLOSURE)
 
