@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import DESKTOP, PHONE, Pages
 from tests.browser.steps import (
     citizen_messages,
+    close_pane,
     go_available,
     open_pane,
     pane_messages,
@@ -111,7 +112,7 @@ def test_estimate_counts_down_from_measured_handling_time(pages: Pages, screensh
     start_chat(first, "Première demande.")
     expect(first.locator("#chat-status")).to_contain_text("Brigadier Roy")
     time.sleep(9)  # the measured handling time: about 10 s
-    open_pane(agent).locator(".pane__close").click()
+    close_pane(agent)
     expect(first.locator("#chat-title")).to_have_text("Conversation terminée")
 
     busy = pages.citizen()
@@ -242,7 +243,7 @@ def test_words_after_close_reference_thesee_received_and_french_errors(
 
     reply(agent, "Merci, je clos la conversation, votre plainte sera traitée.")
     expect(pane_messages(agent)).to_have_count(3)
-    open_pane(agent).locator(".pane__close").click()
+    close_pane(agent)
     expect(citizen.locator("#chat-title")).to_have_text("Conversation terminée")
     expect(citizen.locator("#chat-title")).not_to_have_text("Conversation en cours")
     expect(citizen.locator("#closed-reference")).to_contain_text(reference)

@@ -69,8 +69,9 @@ async def test_both_sides_receive_decodable_media_and_recordings_are_evidence(
     assert live["rooms"] == 1 and live["connected_peers"] == 2
     assert live["frames_relayed"] >= agent.received.video_frames + citizen.received.video_frames
 
-    await svc.leave(room.room_id, CITIZEN)
-    await svc.leave(room.room_id, AGENT)
+    await svc.leave(room.room_id, CITIZEN)  # the citizen hanging up ends the call
+    with pytest.raises(RoomNotFound):
+        await svc.leave(room.room_id, AGENT)
     await agent.close()
     await citizen.close()
 

@@ -61,9 +61,11 @@ class ConversationSearch:
             if request.opened_to else None,
             closed=None if request.status is None else request.status == "closed",
             limit=SCAN_ALL if reference else request.limit * 4 if live_only else request.limit))
-        if reference is not None:
+        if reference is not None:  # eight symbols may also be the start of an id
+            prefix = _id_prefix(request.text)
             indexed = [item for item in indexed
-                       if conversation_reference(item.conversation_id) == reference]
+                       if conversation_reference(item.conversation_id) == reference
+                       or item.conversation_id.startswith(prefix)][:request.limit * 4]
         found = [self._with_live_state(item) for item in indexed]
         if live_only:
             found = [f for f in found if f.status == request.status]
