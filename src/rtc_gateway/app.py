@@ -9,6 +9,7 @@ from aiohttp import web
 
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
+from rtc_gateway.adapters.memory.session_store import MemorySessionStore
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.config import Settings
 from rtc_gateway.domain.routing import Router
@@ -17,13 +18,16 @@ from rtc_gateway.domain.wait_estimate import HandlingTimes
 from rtc_gateway.domain.zones import load_default_zones
 from rtc_gateway.gateway.agent_namespace import AgentNamespace
 from rtc_gateway.gateway.anonymous_quota import AnonymousQuota
+from rtc_gateway.gateway.auth_routes import AuthRoutes
 from rtc_gateway.gateway.candidate_filter import is_loopback_only
 from rtc_gateway.gateway.citizen_namespace import CitizenNamespace
 from rtc_gateway.gateway.client_config import ClientConfig, add_client_routes
 from rtc_gateway.gateway.connections import ConnectionRegistry
 from rtc_gateway.gateway.conversation_events import ConversationEvents
+from rtc_gateway.gateway.csrf import allowed_origins, csrf_middleware
 from rtc_gateway.gateway.export_route import export_handler
 from rtc_gateway.gateway.http_routes import add_routes
+from rtc_gateway.gateway.identity_events import AgentVerifiedNotifier, IdentityEvents
 from rtc_gateway.gateway.metrics import GatewayMetrics
 from rtc_gateway.gateway.namespace import NamespaceParts
 from rtc_gateway.gateway.notifier import SocketNotifier
@@ -38,6 +42,10 @@ from rtc_gateway.security.tokens import TokenAuthority
 from rtc_gateway.services.abuse import AbuseService
 from rtc_gateway.services.client_limits import ClientLimits, ClientLimitSettings
 from rtc_gateway.services.conversations import ConversationService
+from rtc_gateway.services.identity.http_client import ProviderHttp
+from rtc_gateway.services.identity.login import Client, LoginFlow
+from rtc_gateway.services.identity.provider import OidcProvider
+from rtc_gateway.services.identity.step_up import StepUp
 from rtc_gateway.services.limit_log import LimitLog
 from rtc_gateway.services.open_limits import OpenLimits
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
@@ -94,6 +102,20 @@ def client_limit_settings(settings: Settings) -> ClientLimitSettings:
         events_per_s=settings.rate_per_s, events_burst=settings.rate_burst)
 
 
+def login_flow(settings: Settings, clock: Clock, store: MemorySessionStore,
+               http: ProviderHttp) -> LoginFlow | None:
+    """The citizens' OpenID Connect login, when a provider is configured."""
+    if not (settings.oidc_issuer and settings.oidc_client_id and settings.public_url):
+        return None
+    public_url = settings.public_url.rstrip("/")
+    client = Client(settings.oidc_client_id, settings.oidc_client_secret,
+                    redirect_uri=f"{public_url}/auth/callback",
+                    post_logout_redirect_uri=f"{public_url}/")
+    return LoginFlow(OidcProvider(settings.oidc_issuer, http, clock.monotonic), client, store,
+                     clock, http, login_ttl_s=settings.login_ttl_s,
+                     session_ttl_s=settings.session_ttl_s)
+
+
 def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     clock = clock or SystemClock()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -148,9 +170,12 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     parts = NamespaceParts(
         server=server, connections=connections, tokens=tokens, conversations=conversations,
         events=events, video=video, metrics=metrics, monotonic=clock.monotonic, limits=limits)
+    sessions = MemorySessionStore()
+    provider_http = ProviderHttp()
+    step_up = StepUp(sessions, conversations, evidence, AgentVerifiedNotifier(server), clock)
     CitizenNamespace(parts, AnonymousQuota(settings.anonymous_per_ip,
                                            settings.anonymous_window_s),
-                     abuse, open_limits, surge).register()
+                     abuse, open_limits, surge, IdentityEvents(step_up)).register()
     AgentNamespace(parts, routing, abuse).register()
     metrics.watch_abuse(abuse.blocked_counts, surge.in_window, limits.sizes)
     metrics.watch(router, connections.count, clock.monotonic)
@@ -159,8 +184,13 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     metrics.watch_evidence(evidence.stats)
     evidence.watch_backlog(settings.evidence_backlog, server.shed_load)
 
-    app = web.Application(client_max_size=settings.max_packet_bytes)
+    app = web.Application(client_max_size=settings.max_packet_bytes, middlewares=[
+        csrf_middleware(allowed_origins(settings.public_url, settings.cors_origins))])
     server.attach(app)
+    AuthRoutes(login_flow(settings, clock, sessions, provider_http), step_up, tokens,
+               secure_cookies=(settings.public_url or "").startswith("https://"),
+               login_ttl_s=settings.login_ttl_s,
+               session_ttl_s=settings.session_ttl_s).add_to(app)
     add_client_routes(app, ClientConfig(settings.serializer, settings.quick_exit_url,
                                         settings.waiting_alternatives_after_s))
     add_routes(app, metrics)
@@ -175,6 +205,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
 
     async def on_cleanup(_: web.Application) -> None:
         await gateway.stop()
+        await provider_http.close()
 
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
