@@ -187,12 +187,14 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     app = web.Application(client_max_size=settings.max_packet_bytes, middlewares=[
         csrf_middleware(allowed_origins(settings.public_url, settings.cors_origins))])
     server.attach(app)
-    AuthRoutes(login_flow(settings, clock, sessions, provider_http), step_up, tokens,
+    flow = login_flow(settings, clock, sessions, provider_http)
+    AuthRoutes(flow, step_up, tokens,
                secure_cookies=(settings.public_url or "").startswith("https://"),
                login_ttl_s=settings.login_ttl_s,
                session_ttl_s=settings.session_ttl_s).add_to(app)
     add_client_routes(app, ClientConfig(settings.serializer, settings.quick_exit_url,
-                                        settings.waiting_alternatives_after_s))
+                                        settings.waiting_alternatives_after_s,
+                                        identity_login=flow is not None))
     add_routes(app, metrics)
     if isinstance(evidence, SqliteEvidenceLog):
         app.router.add_post("/api/v1/conversations/{conversation_id}/export",

@@ -26,6 +26,10 @@ def error_response(status: int, code: str, message: str) -> web.Response:
                              headers=NO_STORE)
 
 
+def redirect(location: str) -> web.Response:
+    return web.Response(status=302, headers={**NO_STORE, "Location": location})
+
+
 @dataclass(frozen=True)
 class AuthRoutes:
     flow: LoginFlow | None
@@ -60,7 +64,7 @@ class AuthRoutes:
             log.warning("login not started", extra={"code": failed.code,
                                                     "detail": failed.detail})
             return self._back(return_to, failed.code)
-        response = web.HTTPFound(started.redirect_url, headers=NO_STORE)
+        response = redirect(started.redirect_url)
         response.set_cookie(LOGIN_COOKIE, started.browser_value, path="/auth",
                             max_age=int(self.login_ttl_s), httponly=True, samesite="Lax",
                             secure=self.secure_cookies)
@@ -79,7 +83,7 @@ class AuthRoutes:
         except LoginFailed as failed:
             log.warning("login refused", extra={"code": failed.code, "detail": failed.detail})
             return self._back(pending.return_to, failed.code)
-        response = web.HTTPFound(pending.return_to, headers=NO_STORE)
+        response = redirect(pending.return_to)
         response.set_cookie(SESSION_COOKIE, opened.cookie_value, path="/",
                             max_age=int(self.session_ttl_s), httponly=True, samesite="Lax",
                             secure=self.secure_cookies)
@@ -92,7 +96,7 @@ class AuthRoutes:
         except LoginFailed as failed:
             log.warning("provider logout unavailable", extra={"code": failed.code})
             provider_logout = None
-        response = web.HTTPFound(provider_logout or "/", headers=NO_STORE)
+        response = redirect(provider_logout or "/")
         response.del_cookie(SESSION_COOKIE, path="/")
         return response
 
@@ -114,7 +118,7 @@ class AuthRoutes:
     @staticmethod
     def _back(return_to: str, code: str) -> web.StreamResponse:
         safe_code = code if code.replace("_", "").isalpha() else errors.PROVIDER_ERROR
-        return web.HTTPFound(with_query(return_to, "auth_error", safe_code), headers=NO_STORE)
+        return redirect(with_query(return_to, "auth_error", safe_code))
 
 
 def me_view(citizen_id: str, session: VerifiedSession | None) -> dict[str, object]:

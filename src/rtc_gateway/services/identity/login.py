@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import aiohttp
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
@@ -129,17 +129,18 @@ class LoginFlow:
                         verifier: str) -> Mapping[str, Any]:
         form = {"grant_type": "authorization_code", "code": code,
                 "redirect_uri": self._client.redirect_uri, "code_verifier": verifier}
-        auth = None
+        headers = {"Accept": "application/json"}
         secret = self._client.client_secret or ""
         if "client_secret_basic" in metadata.token_auth_methods:
-            auth = aiohttp.BasicAuth(self._client.client_id, secret)
+            headers["Authorization"] = aiohttp.encode_basic_auth(
+                quote(self._client.client_id, safe=""), quote(secret, safe=""))
         elif "client_secret_post" in metadata.token_auth_methods:
             form |= {"client_id": self._client.client_id, "client_secret": secret}
         else:
             raise LoginFailed(errors.UNAVAILABLE, "no supported client authentication")
         try:
             async with self._http().post(metadata.token_endpoint, data=form,
-                                         auth=auth) as response:
+                                         headers=headers) as response:
                 body = await response.content.read(MAX_DOCUMENT_BYTES + 1)
                 status = response.status
         except (aiohttp.ClientError, TimeoutError) as exc:
