@@ -3,19 +3,14 @@ path, every refusal (no session after any of them), logout and ``/api/v1/me``.""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
 
-from tests.gateway.identity_support import (  # noqa: F401 (fixtures)
-    IdentityWorld,
-    StartWorld,
-    auth_error,
-    start_world,
-    world,
-)
+from tests.gateway.identity.conftest import IdentityWorld, StartWorld, auth_error
 from tests.support.oidc_provider import REMOVE, TestProvider
 
 
@@ -186,7 +181,7 @@ async def test_unknown_state_and_expired_login_are_refused(start_world: StartWor
     callback = await browser.start_login()
     forged = callback.replace(query_of(callback)["state"], "forged-state")
     await assert_no_session(world, await browser.callback(forged), "state_invalid")
-    time.sleep(0.6)
+    await asyncio.sleep(0.6)
     await assert_no_session(world, await browser.callback(callback), "state_invalid")
 
 
