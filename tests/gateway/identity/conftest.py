@@ -82,8 +82,9 @@ def auth_error(response: aiohttp.ClientResponse) -> str | None:
 class CookieClient(RecordingClient):
     """A python-socketio client whose handshake carries a browser's cookies."""
 
-    def __init__(self, url: str, namespace: str, cookie: str) -> None:
-        super().__init__(url, namespace)
+    def __init__(self, url: str, namespace: str, cookie: str,
+                 transports: tuple[str, ...] = ("websocket",)) -> None:
+        super().__init__(url, namespace, transports=transports)
         self.cookie = cookie
 
     async def connect(self, auth: dict[str, Any] | None = None) -> CookieClient:
@@ -106,8 +107,9 @@ class IdentityWorld:
         self.browsers.append(browser)
         return browser
 
-    async def citizen(self, cookie: str = "", token: str | None = None) -> CookieClient:
-        client = CookieClient(self.gw.url, "/citizen", cookie)
+    async def citizen(self, cookie: str = "", token: str | None = None,
+                      transports: tuple[str, ...] = ("websocket",)) -> CookieClient:
+        client = CookieClient(self.gw.url, "/citizen", cookie, transports)
         await client.connect({"token": token} if token else None)
         await client.wait_for("session")
         self.gw.clients.append(client)
