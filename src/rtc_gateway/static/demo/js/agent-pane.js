@@ -130,6 +130,7 @@ export class ConversationPane {
     this.part("title").textContent = this.hooks.topicLabel(c.topic);
     const facts = [serviceLabel(c.service)];
     if (c.agent && c.agent_id !== this.hooks.selfId()) facts.push(`suivie par ${c.agent.display_name}`);
+    if (c.citizen_verified) facts.push(c.citizen_name ? `identité vérifiée : ${c.citizen_name}` : "identité vérifiée");
     if (c.discreet) facts.push("alerte discrète");
     if (c.priority === "urgent") facts.push("prioritaire");
     if (c.language && c.language !== "fr") facts.push(`langue : ${c.language}`);

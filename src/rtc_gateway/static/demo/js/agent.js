@@ -100,6 +100,10 @@ function signIn(token) {
   socket.on("conversation:closed", (event) => {
     state.panes.get(event.conversation_id)?.update({ status: "closed" });
   });
+  socket.on("conversation:updated", (event) => {
+    if (event.citizen_verified !== true) return;
+    state.panes.get(event.conversation_id)?.update({ citizen_verified: true, citizen_name: event.citizen_name });
+  });
   socket.on("conversation:transferred", (event) => {
     const pane = state.panes.get(event.conversation_id);
     if (pane) removePane(pane);
