@@ -12,13 +12,14 @@ from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
 from rtc_gateway.adapters.memory.session_store import MemorySessionStore
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.config import Settings
+from rtc_gateway.domain.rate_limit import BucketTable
 from rtc_gateway.domain.routing import Router
 from rtc_gateway.domain.urgent_surge import SurgeDetector
 from rtc_gateway.domain.wait_estimate import HandlingTimes
 from rtc_gateway.domain.zones import load_default_zones
 from rtc_gateway.gateway.agent_namespace import AgentNamespace
 from rtc_gateway.gateway.anonymous_quota import AnonymousQuota
-from rtc_gateway.gateway.auth_routes import AuthRoutes
+from rtc_gateway.gateway.auth_routes import AuthRoutes, LoginLimit
 from rtc_gateway.gateway.candidate_filter import is_loopback_only
 from rtc_gateway.gateway.citizen_namespace import CitizenNamespace
 from rtc_gateway.gateway.client_config import ClientConfig, add_client_routes
@@ -190,8 +191,11 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     flow = login_flow(settings, clock, sessions, provider_http)
     AuthRoutes(flow, step_up, tokens,
                secure_cookies=(settings.public_url or "").startswith("https://"),
-               login_ttl_s=settings.login_ttl_s,
-               session_ttl_s=settings.session_ttl_s).add_to(app)
+               login_ttl_s=settings.login_ttl_s, session_ttl_s=settings.session_ttl_s,
+               limit=LoginLimit(BucketTable(settings.logins_per_address_per_s,
+                                            settings.logins_per_address_burst),
+                                trips, clock.monotonic),
+               metrics=metrics).add_to(app)
     add_client_routes(app, ClientConfig(settings.serializer, settings.quick_exit_url,
                                         settings.waiting_alternatives_after_s,
                                         identity_login=flow is not None))

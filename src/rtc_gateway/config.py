@@ -79,6 +79,9 @@ class Settings:
     """Lifetime of a verified ``rtc_session``, whatever the provider's token says."""
     login_ttl_s: float = 600.0
     """How long a login started at ``/auth/login`` may take to come back."""
+    logins_per_address_per_s: float = 0.2
+    logins_per_address_burst: float = 20.0
+    """Logins started per address (IPv6: per /64): each holds a pending state."""
     log_level: str = "INFO"
     extra: Mapping[str, Any] = field(default_factory=dict)
 

@@ -2,12 +2,16 @@
 and ``/api/v1/me``. Thin: the flow's rules live in ``services/identity``."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from aiohttp import web
 
+from rtc_gateway.domain.addresses import address_key
 from rtc_gateway.domain.errors import Unauthorized
 from rtc_gateway.domain.identity import VerifiedSession
+from rtc_gateway.domain.rate_limit import BucketTable
 from rtc_gateway.security.cookies import LOGIN_COOKIE, SESSION_COOKIE
 from rtc_gateway.security.return_to import safe_return_to, with_query
 from rtc_gateway.security.tokens import TokenAuthority
@@ -15,6 +19,7 @@ from rtc_gateway.services.identity import errors
 from rtc_gateway.services.identity.errors import LoginFailed
 from rtc_gateway.services.identity.login import LoginFlow
 from rtc_gateway.services.identity.step_up import StepUp
+from rtc_gateway.services.limit_log import LimitLog
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +35,26 @@ def redirect(location: str) -> web.Response:
     return web.Response(status=302, headers={**NO_STORE, "Location": location})
 
 
+class LoginMetrics(Protocol):
+    def login_finished(self, outcome: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class LoginLimit:
+    """Logins started per address: each one holds a pending state until it expires."""
+
+    table: BucketTable
+    trips: LimitLog
+    monotonic: Callable[[], float]
+
+    def admit(self, remote: str | None) -> bool:
+        address = address_key(remote or "unknown")
+        if self.table.try_take(address, self.monotonic()):
+            return True
+        self.trips.tripped("logins_per_address", address=address)
+        return False
+
+
 @dataclass(frozen=True)
 class AuthRoutes:
     flow: LoginFlow | None
@@ -39,6 +64,8 @@ class AuthRoutes:
     secure_cookies: bool
     login_ttl_s: float
     session_ttl_s: float
+    limit: LoginLimit
+    metrics: LoginMetrics
 
     def add_to(self, app: web.Application) -> None:
         app.router.add_get("/auth/login", self.login)
@@ -58,6 +85,9 @@ class AuthRoutes:
     async def login(self, request: web.Request) -> web.StreamResponse:
         flow = self._flow()
         return_to = safe_return_to(request.query.get("return_to"))
+        if not self.limit.admit(request.remote):
+            return error_response(429, "rate_limited",
+                                  "too many logins from this address; retry in a moment")
         try:
             started = await flow.start(return_to, request.cookies.get(LOGIN_COOKIE))
         except LoginFailed as failed:
@@ -76,13 +106,12 @@ class AuthRoutes:
         try:
             pending = await flow.take(params.get("state"), request.cookies.get(LOGIN_COOKIE))
         except LoginFailed as failed:
-            log.warning("login refused", extra={"code": failed.code, "detail": failed.detail})
-            return self._back("/", failed.code)
+            return self._refused("/", failed)
         try:
             opened = await flow.finish(pending, params)
         except LoginFailed as failed:
-            log.warning("login refused", extra={"code": failed.code, "detail": failed.detail})
-            return self._back(pending.return_to, failed.code)
+            return self._refused(pending.return_to, failed)
+        self.metrics.login_finished("ok")
         response = redirect(pending.return_to)
         response.set_cookie(SESSION_COOKIE, opened.cookie_value, path="/",
                             max_age=int(self.session_ttl_s), httponly=True, samesite="Lax",
@@ -114,6 +143,11 @@ class AuthRoutes:
             return error_response(401, "unauthorized",
                                   "a citizen token or a verified session is required")
         return web.json_response(me_view(session.citizen_id, session), headers=NO_STORE)
+
+    def _refused(self, return_to: str, failed: LoginFailed) -> web.StreamResponse:
+        log.warning("login refused", extra={"code": failed.code, "detail": failed.detail})
+        self.metrics.login_finished(failed.code)
+        return self._back(return_to, failed.code)
 
     @staticmethod
     def _back(return_to: str, code: str) -> web.StreamResponse:

@@ -271,3 +271,27 @@ async def test_without_an_issuer_the_login_answers_503(start_world: StartWorld) 
         assert response.status == 503, path
     async with browser.http.get(world.gw.url + "/api/v1/client-config") as response:
         assert (await response.json())["identity_login"] is False
+
+
+async def test_logins_started_per_address_are_limited(start_world: StartWorld) -> None:
+    world = await start_world(logins_per_address_burst=3.0, logins_per_address_per_s=0.001)
+    browser = world.browser()
+    for _ in range(3):
+        assert (await browser.get(f"{world.gw.url}/auth/login")).status == 302
+    async with browser.http.get(f"{world.gw.url}/auth/login",
+                                allow_redirects=False) as refused:
+        assert refused.status == 429
+        assert (await refused.json())["error"]["code"] == "rate_limited"
+    async with browser.http.get(f"{world.gw.url}/metrics") as response:
+        metrics = await response.text()
+    assert 'rtc_limit_refusals_total{limit="logins_per_address"} 1.0' in metrics
+
+
+async def test_login_outcomes_are_counted(world: IdentityWorld) -> None:
+    await world.browser().login()
+    world.provider.id_token_overrides = {"nonce": "another-nonce"}
+    await world.browser().login()
+    async with world.browser().http.get(f"{world.gw.url}/metrics") as response:
+        metrics = await response.text()
+    assert 'rtc_citizen_logins_total{outcome="ok"} 1.0' in metrics
+    assert 'rtc_citizen_logins_total{outcome="id_token_invalid"} 1.0' in metrics
