@@ -2,7 +2,7 @@
 
 import re
 
-_SAFE_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]*$")
+_SAFE_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?#]*$")
 MAX_RETURN_TO = 512
 
 
