@@ -4,9 +4,14 @@ stepped up with ``identity:link`` (real python-socketio clients, real provider).
 from __future__ import annotations
 
 import json
+import zipfile
+from pathlib import Path
+
+import aiohttp
 
 from rtc_gateway.ports.evidence_log import RecordKind
 from tests.gateway.identity.conftest import IdentityWorld
+from tests.gateway.test_export import run_cli
 
 
 async def open_assigned_chat(world: IdentityWorld, token: str | None = None) -> tuple[
@@ -107,3 +112,26 @@ async def test_link_with_a_bad_payload_is_bad_request(world: IdentityWorld) -> N
     ack = await citizen.call("identity:link", "not an object")
     assert ack["ok"] is False and ack["error"]["code"] == "bad_request"
     assert (await citizen.ok("identity:link", {}))["verified"] is False
+
+
+async def test_a_stepped_up_conversation_exports_and_verifies(world: IdentityWorld,
+                                                              tmp_path: Path) -> None:
+    conversation_id, token = await open_assigned_chat(world)
+    browser = world.browser()
+    await browser.login()
+    stepped = await world.citizen(cookie=browser.cookie_header(), token=token)
+    assert (await stepped.ok("identity:link", {}))["verified"] is True
+    supervisor = {"Authorization": f"Bearer {world.gw.agent_token('s1', role='supervisor')}"}
+    async with aiohttp.ClientSession() as http, http.post(
+            f"{world.gw.url}/api/v1/conversations/{conversation_id}/export",
+            json={"reason": "PV 2026/77", "include_media": False},
+            headers=supervisor) as response:
+        assert response.status == 200
+        bundle = tmp_path / "bundle.zip"
+        bundle.write_bytes(await response.read())
+    with zipfile.ZipFile(bundle) as archive:
+        records = archive.read("records.json").decode()
+    assert RecordKind.IDENTITY_VERIFIED in records
+    assert "eyJ" not in records and "Dupont" not in records  # no token, no claim value
+    verified = await run_cli("verify", str(bundle))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
