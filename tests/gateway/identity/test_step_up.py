@@ -8,9 +8,11 @@ import zipfile
 from pathlib import Path
 
 import aiohttp
+import pytest
+import socketio
 
 from rtc_gateway.ports.evidence_log import RecordKind
-from tests.gateway.identity.conftest import IdentityWorld
+from tests.gateway.identity.conftest import IdentityWorld, StartWorld
 from tests.gateway.test_export import run_cli
 
 
@@ -135,3 +137,15 @@ async def test_a_stepped_up_conversation_exports_and_verifies(world: IdentityWor
     assert "eyJ" not in records and "Dupont" not in records  # no token, no claim value
     verified = await run_cli("verify", str(bundle))
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+async def test_the_public_origin_may_open_the_socket(start_world: StartWorld) -> None:
+    world = await start_world(public_url="https://contact.example.fr")
+    allowed = socketio.AsyncClient(reconnection=False)
+    await allowed.connect(world.gw.url, namespaces=["/citizen"], transports=["websocket"],
+                          headers={"Origin": "https://contact.example.fr"}, wait_timeout=10)
+    await allowed.disconnect()
+    refused = socketio.AsyncClient(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await refused.connect(world.gw.url, namespaces=["/citizen"], transports=["websocket"],
+                              headers={"Origin": "https://evil.example"}, wait_timeout=10)
