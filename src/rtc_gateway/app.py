@@ -28,10 +28,9 @@ from rtc_gateway.gateway.conversation_events import ConversationEvents
 from rtc_gateway.gateway.csrf import allowed_origins, csrf_middleware
 from rtc_gateway.gateway.export_route import export_handler
 from rtc_gateway.gateway.http_routes import add_routes
-from rtc_gateway.gateway.identity_events import AgentVerifiedNotifier, IdentityEvents
+from rtc_gateway.gateway.identity_events import IdentityEvents, VerifiedAwareNotifier
 from rtc_gateway.gateway.metrics import GatewayMetrics
 from rtc_gateway.gateway.namespace import NamespaceParts
-from rtc_gateway.gateway.notifier import SocketNotifier
 from rtc_gateway.gateway.socket_server import create_socket_server
 from rtc_gateway.gateway.supervisor_alerts import urgent_surge_alarm
 from rtc_gateway.gateway.video_events import VideoEvents
@@ -131,7 +130,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     tokens = TokenAuthority(load_or_create_private_key(settings.token_key_path), clock,
                             settings.citizen_token_ttl_s)
     server = create_socket_server(settings)
-    notifier = SocketNotifier(server)
+    notifier = VerifiedAwareNotifier(server)
     metrics = GatewayMetrics()
     connections = ConnectionRegistry()
     router = Router()
@@ -173,7 +172,8 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         events=events, video=video, metrics=metrics, monotonic=clock.monotonic, limits=limits)
     sessions = MemorySessionStore()
     provider_http = ProviderHttp()
-    step_up = StepUp(sessions, conversations, evidence, AgentVerifiedNotifier(server), clock)
+    step_up = StepUp(sessions, conversations, evidence, notifier, clock)
+    notifier.watch_identity(step_up.session_of_citizen)
     CitizenNamespace(parts, AnonymousQuota(settings.anonymous_per_ip,
                                            settings.anonymous_window_s),
                      abuse, open_limits, surge, IdentityEvents(step_up)).register()

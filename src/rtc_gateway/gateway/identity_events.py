@@ -1,29 +1,54 @@
 """Verified identity on the ``/citizen`` namespace: the handshake's session cookie and
 ``identity:link`` (step-up of an anonymous chat), and what the agent is told."""
 
+from collections.abc import Awaitable, Callable, Sequence
+
+from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.conversation import Conversation
 from rtc_gateway.domain.identity import VerifiedSession
+from rtc_gateway.domain.message import Message
 from rtc_gateway.gateway import schemas
 from rtc_gateway.gateway.acks import Ack, ok
 from rtc_gateway.gateway.connections import Connection
 from rtc_gateway.gateway.dispatcher import EventDispatcher
+from rtc_gateway.gateway.notifier import SocketNotifier
 from rtc_gateway.gateway.rooms import AGENT_NAMESPACE, agent_room
 from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.security.cookies import SESSION_COOKIE, cookie_value_of
 from rtc_gateway.services.identity.step_up import StepUp
 
+SessionOfCitizen = Callable[[str], Awaitable[VerifiedSession | None]]
 
-class AgentVerifiedNotifier:
+
+class VerifiedAwareNotifier(SocketNotifier):
+    """The services' notifier, which also tells an agent that a citizen is verified: at
+    the step-up, and when the agent is given a conversation of an already verified one."""
+
     def __init__(self, server: RealtimeServer) -> None:
+        super().__init__(server)
         self._server = server
+        self._session_of: SessionOfCitizen | None = None
+
+    def watch_identity(self, session_of: SessionOfCitizen) -> None:
+        self._session_of = session_of
+
+    async def assigned(self, conversation: Conversation, agent: AgentProfile,
+                       messages: Sequence[Message]) -> None:
+        await super().assigned(conversation, agent, messages)
+        if self._session_of is not None:
+            session = await self._session_of(conversation.citizen_id)
+            if session is not None:
+                self._tell_agent(agent.agent_id, conversation, session.identity.display_name)
 
     async def citizen_verified(self, conversation: Conversation, display_name: str) -> None:
-        if conversation.agent_id is None:
-            return
+        if conversation.agent_id is not None:
+            self._tell_agent(conversation.agent_id, conversation, display_name)
+
+    def _tell_agent(self, agent_id: str, conversation: Conversation, display_name: str) -> None:
         self._server.emit("conversation:updated", {
             "conversation_id": conversation.id, "citizen_verified": True,
             "citizen_name": display_name,
-        }, room=agent_room(conversation.agent_id), namespace=AGENT_NAMESPACE)
+        }, room=agent_room(agent_id), namespace=AGENT_NAMESPACE)
 
 
 class IdentityEvents:

@@ -149,3 +149,30 @@ async def test_the_public_origin_may_open_the_socket(start_world: StartWorld) ->
     with pytest.raises(socketio.exceptions.ConnectionError):
         await refused.connect(world.gw.url, namespaces=["/citizen"], transports=["websocket"],
                               headers={"Origin": "https://evil.example"}, wait_timeout=10)
+
+
+async def test_an_agent_given_a_verified_citizen_is_told(world: IdentityWorld) -> None:
+    citizen = await world.citizen()
+    token = citizen.received("session")[0]["token"]
+    ack = await citizen.ok("conversation:open", {"topic": "general", "service": "police"})
+    browser = world.browser()
+    await browser.login()
+    stepped = await world.citizen(cookie=browser.cookie_header(), token=token)
+    assert (await stepped.ok("identity:link", {}))["verified"] is True
+    agent = await world.gw.agent("a2")
+    await agent.wait_for("conversation:assigned")
+    updated = await agent.wait_for("conversation:updated")
+    assert updated == {"conversation_id": ack["conversation"]["id"],
+                       "citizen_verified": True, "citizen_name": "Marie Dupont"}
+    names = [name for name, _ in agent.events]
+    assert names.index("conversation:assigned") < names.index("conversation:updated")
+
+
+async def test_an_agent_given_an_anonymous_citizen_is_told_nothing(
+        world: IdentityWorld) -> None:
+    citizen = await world.citizen()
+    await citizen.ok("conversation:open", {"topic": "general", "service": "police"})
+    agent = await world.gw.agent("a3")
+    await agent.wait_for("conversation:assigned")
+    await citizen.ok("conversation:list", {})
+    assert agent.received("conversation:updated") == []
