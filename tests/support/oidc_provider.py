@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 from joserfc import jwt
-from joserfc.jwk import ECKey, Key, KeySet, RSAKey
+from joserfc.jwk import ECKey, Key, KeySet, OctKey, RSAKey
 
 REMOVE = object()
 """An override value that removes the claim."""
@@ -56,7 +56,8 @@ def unsigned_jwt(claims: dict[str, Any], kid: str) -> str:
 class TestProvider:
     __test__ = False
 
-    def __init__(self, client_id: str = "rtc-client", client_secret: str = "s3cr3t-value",
+    def __init__(self, client_id: str = "rtc-client",
+                 client_secret: str = "loopback-provider-client-secret-0123456789",
                  auth_methods: tuple[str, ...] = ("client_secret_basic",),
                  signed_userinfo: bool = True) -> None:
         self.client_id = client_id
@@ -73,6 +74,8 @@ class TestProvider:
         self.id_token_overrides: dict[str, Any] = {}
         self.userinfo_overrides: dict[str, Any] = {}
         self.sign_id_token_with_none = False
+        self.sign_id_token_with_secret = False
+        """HS256 with the client secret (FranceConnect v1's way, refused in v2)."""
         self.userinfo_as_json = False
         self.authorize_error: str | None = None
         self.authorize_requests: list[dict[str, str]] = []
@@ -200,6 +203,10 @@ class TestProvider:
         claims = self._claims(base, self.id_token_overrides)
         if self.sign_id_token_with_none:
             return unsigned_jwt(claims, str(self.signing_key.kid))
+        if self.sign_id_token_with_secret:
+            secret = OctKey.import_key(self.client_secret.encode())
+            return jwt.encode({"alg": "HS256", "kid": self.signing_key.kid}, claims, secret,
+                              algorithms=["HS256"])
         return self._sign(claims)
 
     def _sign(self, claims: dict[str, Any]) -> str:

@@ -295,3 +295,26 @@ async def test_login_outcomes_are_counted(world: IdentityWorld) -> None:
         metrics = await response.text()
     assert 'rtc_citizen_logins_total{outcome="ok"} 1.0' in metrics
     assert 'rtc_citizen_logins_total{outcome="id_token_invalid"} 1.0' in metrics
+
+
+async def test_a_token_signed_with_the_client_secret_is_refused(world: IdentityWorld) -> None:
+    world.provider.sign_id_token_with_secret = True
+    await assert_no_session(world, await world.browser().login(), "id_token_invalid")
+
+
+async def test_cookies_are_secure_behind_an_https_public_url(start_world: StartWorld) -> None:
+    world = await start_world(public_url="https://contact.example.fr")
+    login = await world.browser().get(f"{world.gw.url}/auth/login")
+    assert login.status == 302
+    assert query_of(login.headers["Location"])["redirect_uri"] == (
+        "https://contact.example.fr/auth/callback")
+    assert "Secure" in login.headers["Set-Cookie"]
+
+
+async def test_a_session_ends_after_its_lifetime(start_world: StartWorld) -> None:
+    world = await start_world(session_ttl_s=1.0)
+    browser = world.browser()
+    await browser.login()
+    assert (await browser.me())[0] == 200
+    await asyncio.sleep(1.2)
+    assert (await browser.me())[0] == 401
