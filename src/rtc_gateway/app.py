@@ -186,7 +186,8 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     evidence.watch_backlog(settings.evidence_backlog, server.shed_load)
 
     app = web.Application(client_max_size=settings.max_packet_bytes, middlewares=[
-        csrf_middleware(allowed_origins(settings.public_url, settings.cors_origins))])
+        csrf_middleware(allowed_origins(settings.public_url, settings.cors_origins),
+                        exempt_path=server.path)])
     server.attach(app)
     flow = login_flow(settings, clock, sessions, provider_http)
     AuthRoutes(flow, step_up, tokens,

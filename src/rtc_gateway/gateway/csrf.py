@@ -3,7 +3,8 @@
 A bearer token is never sent by a browser on its own, a cookie is: so a request that
 carries the ``rtc_session`` cookie and no ``Authorization`` header, with a method that
 changes state, needs an ``Origin`` the gateway allows (its own public origin and the
-configured ones). Anything else is 403 before any handler runs.
+configured ones). Anything else is 403 before any handler runs. The Socket.IO path is
+left to the realtime server, which checks the ``Origin`` of every request itself.
 """
 
 from collections.abc import Awaitable, Callable
@@ -34,13 +35,13 @@ def needs_origin_check(request: web.Request) -> bool:
             and "Authorization" not in request.headers)
 
 
-def csrf_middleware(policy: OriginPolicy) -> Any:
+def csrf_middleware(policy: OriginPolicy, exempt_path: str) -> Any:
     """An aiohttp middleware (typed ``Any``: aiohttp's ``Middleware`` is a protocol that a
     decorated function satisfies only at run time)."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if needs_origin_check(request):
+        if request.path != exempt_path and needs_origin_check(request):
             origin = request.headers.get("Origin")
             if origin is None or not policy(origin, request.host, request.scheme):
                 return web.json_response({"error": {

@@ -318,3 +318,15 @@ async def test_a_session_ends_after_its_lifetime(start_world: StartWorld) -> Non
     assert (await browser.me())[0] == 200
     await asyncio.sleep(1.2)
     assert (await browser.me())[0] == 401
+
+
+async def test_the_socket_path_is_left_to_the_realtime_origin_check(
+        world: IdentityWorld) -> None:
+    browser = world.browser()
+    await browser.login()
+    url = f"{world.gw.url}/socket.io/?EIO=4&transport=polling&sid=unknown"
+    async with browser.http.post(url, data=b"40") as response:
+        assert response.status == 400  # the engine's own answer, not the CSRF refusal
+    async with browser.http.post(url, data=b"40",
+                                 headers={"Origin": "https://evil.example"}) as response:
+        assert response.status == 403  # the realtime server refuses that origin itself
