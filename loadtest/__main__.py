@@ -16,7 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from loadtest.targets import Server, raise_fd_limit, start_server
+from loadtest.extra import require_load_extra
+
+require_load_extra()
+
+from loadtest.targets import Server, raise_fd_limit, start_server  # noqa: E402
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

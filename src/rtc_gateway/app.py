@@ -7,10 +7,13 @@ from typing import Any
 
 from aiohttp import web
 
+from rtc_gateway.adapters.memory.conversation_index import MemoryConversationIndex
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
 from rtc_gateway.adapters.memory.session_store import MemorySessionStore
+from rtc_gateway.adapters.sqlite.conversation_index import SqliteConversationIndex
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
+from rtc_gateway.adapters.sqlite.revocation_store import SqliteRevocationStore
 from rtc_gateway.config import Settings
 from rtc_gateway.domain.rate_limit import BucketTable
 from rtc_gateway.domain.routing import Router
@@ -27,20 +30,32 @@ from rtc_gateway.gateway.connections import ConnectionRegistry
 from rtc_gateway.gateway.conversation_events import ConversationEvents
 from rtc_gateway.gateway.csrf import allowed_origins, csrf_middleware
 from rtc_gateway.gateway.export_route import export_handler
+from rtc_gateway.gateway.history import HistoryPager
 from rtc_gateway.gateway.http_routes import add_routes
 from rtc_gateway.gateway.identity_events import IdentityEvents, VerifiedAwareNotifier
 from rtc_gateway.gateway.metrics import GatewayMetrics
 from rtc_gateway.gateway.namespace import NamespaceParts
+from rtc_gateway.gateway.presence_wire import presence_wire
 from rtc_gateway.gateway.socket_server import create_socket_server
 from rtc_gateway.gateway.supervisor_alerts import urgent_surge_alarm
+from rtc_gateway.gateway.supervisor_events import (
+    StaffNotices,
+    SupervisorEvents,
+    UrgentAlertMetrics,
+)
+from rtc_gateway.gateway.transfer_notice import TransferNotice
 from rtc_gateway.gateway.video_events import VideoEvents
 from rtc_gateway.ports.clock import Clock, SystemClock
 from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.rtc.ice import IceServerConfig
 from rtc_gateway.security.keys import load_or_create_private_key
+from rtc_gateway.security.private_files import private_dir
+from rtc_gateway.security.revocation_list import RevocationList
+from rtc_gateway.security.revocation_sync import RevocationSync
 from rtc_gateway.security.tokens import TokenAuthority
 from rtc_gateway.services.abuse import AbuseService
 from rtc_gateway.services.client_limits import ClientLimits, ClientLimitSettings
+from rtc_gateway.services.conversation_search import ConversationSearch
 from rtc_gateway.services.conversations import ConversationService
 from rtc_gateway.services.identity.http_client import ProviderHttp
 from rtc_gateway.services.identity.login import Client, LoginFlow
@@ -48,10 +63,12 @@ from rtc_gateway.services.identity.provider import OidcProvider
 from rtc_gateway.services.identity.step_up import StepUp
 from rtc_gateway.services.limit_log import LimitLog
 from rtc_gateway.services.open_limits import OpenLimits
+from rtc_gateway.services.presence import PresenceService
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
 from rtc_gateway.services.recovery import recover_open_conversations
 from rtc_gateway.services.routing import RoutingService
 from rtc_gateway.services.urgent_surge import UrgentSurgeWatch
+from rtc_gateway.services.urgent_watch import UrgentWaitWatch
 from rtc_gateway.services.video_rooms import VideoRoomService
 
 log = logging.getLogger(__name__)
@@ -69,9 +86,11 @@ class Gateway:
     tokens: TokenAuthority
     metrics: GatewayMetrics
     video: VideoRoomService
+    revocation_sync: RevocationSync
 
     async def start(self) -> None:
         await self.evidence.start()
+        await self.revocation_sync.start()
         recovered = await recover_open_conversations(
             self.evidence, self.conversations, self.routing)
         log.info("gateway started", extra={"recovered_conversations": recovered,
@@ -82,6 +101,7 @@ class Gateway:
         await self.broadcaster.close()
         await self.routing.close()
         await self.video.close()
+        await self.revocation_sync.close()
         await self.evidence.close()
         log.info("gateway stopped")
 
@@ -90,6 +110,12 @@ def ice_server_config(server: Mapping[str, Any]) -> IceServerConfig:
     urls = server["urls"]
     return IceServerConfig(urls=(urls,) if isinstance(urls, str) else tuple(urls),
                            username=server.get("username"), credential=server.get("credential"))
+
+
+def revocation_store(settings: Settings) -> SqliteRevocationStore:
+    """Where revocations and citizen token generations are kept (the command line's
+    ``token revoke`` writes there too)."""
+    return SqliteRevocationStore(settings.revocations_db)
 
 
 def client_limit_settings(settings: Settings) -> ClientLimitSettings:
@@ -118,7 +144,8 @@ def login_flow(settings: Settings, clock: Clock, store: MemorySessionStore,
 
 def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     clock = clock or SystemClock()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
+    private_dir(settings.recordings_dir)
     evidence: SqliteEvidenceLog | MemoryEvidenceLog
     if settings.evidence == "memory":
         evidence = MemoryEvidenceLog()
@@ -126,11 +153,16 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         evidence = SqliteEvidenceLog(settings.evidence_db, settings.log_key_path,
                                      settings.evidence_origin, clock,
                                      settings.checkpoint_interval_s,
-                                     writer=settings.evidence_writer)
+                                     writer=settings.evidence_writer, exclusive=True)
+    revocations = RevocationList()
+    revocation_sync = RevocationSync(revocation_store(settings), revocations, clock,
+                                     settings.revocation_poll_interval_s)
     tokens = TokenAuthority(load_or_create_private_key(settings.token_key_path), clock,
-                            settings.citizen_token_ttl_s)
+                            settings.citizen_token_ttl_s, revocations,
+                            settings.citizen_token_grace_s)
     server = create_socket_server(settings)
-    notifier = VerifiedAwareNotifier(server)
+    pages = HistoryPager.for_frames_of(settings.max_packet_bytes)
+    notifier = VerifiedAwareNotifier(server, pages)
     metrics = GatewayMetrics()
     connections = ConnectionRegistry()
     router = Router()
@@ -146,7 +178,16 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         store=store, evidence=evidence, routing=routing, broadcaster=broadcaster,
         notifier=notifier, clock=clock, metrics=metrics, handling_times=handling_times,
         zones=load_default_zones(), max_open_per_citizen=settings.max_open_per_citizen)
-    events = ConversationEvents(conversations, routing)
+    notices = StaffNotices(server)
+    presence = PresenceService(store, clock, notices.citizen_presence)
+    notifier.citizen_presence = lambda citizen_id: _presence_or_none(presence, citizen_id)
+    conversations.on_closed(presence.conversation_closed)
+    urgent_watch = UrgentWaitWatch(router, store, clock, notices.urgent_wait,
+                                   threshold_s=settings.urgent_wait_alert_s)
+    index: SqliteConversationIndex | MemoryConversationIndex = (
+        SqliteConversationIndex(settings.evidence_db) if isinstance(evidence, SqliteEvidenceLog)
+        else MemoryConversationIndex(evidence))
+    events = ConversationEvents(conversations, routing, pages, presence)
     video_service = VideoRoomService(
         evidence=evidence, recordings_dir=settings.recordings_dir,
         ice_servers=[ice_server_config(server) for server in settings.ice_servers],
@@ -167,6 +208,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     surge = UrgentSurgeWatch(
         SurgeDetector(settings.urgent_surge_threshold, settings.urgent_surge_window_s),
         clock, metrics, urgent_surge_alarm(server))
+    routing.on_officer_released(video.officer_released)
     parts = NamespaceParts(
         server=server, connections=connections, tokens=tokens, conversations=conversations,
         events=events, video=video, metrics=metrics, monotonic=clock.monotonic, limits=limits)
@@ -176,9 +218,13 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     notifier.watch_identity(step_up.session_of_citizen)
     CitizenNamespace(parts, AnonymousQuota(settings.anonymous_per_ip,
                                            settings.anonymous_window_s),
-                     abuse, open_limits, surge, IdentityEvents(step_up)).register()
-    AgentNamespace(parts, routing, abuse).register()
+                     abuse, open_limits, surge, presence, IdentityEvents(step_up)).register()
+    agent_namespace = AgentNamespace(parts, routing, abuse, TransferNotice(server, routing))
+    agent_namespace.register()
+    SupervisorEvents(ConversationSearch(index, store)).register(agent_namespace.dispatcher)
+    metrics.registry.register(UrgentAlertMetrics(urgent_watch))
     metrics.watch_abuse(abuse.blocked_counts, surge.in_window, limits.sizes)
+    revocation_sync.on_staff_revoked = agent_namespace.end_revoked_sessions
     metrics.watch(router, connections.count, clock.monotonic)
     metrics.watch_video(video_service.stats)
     metrics.watch_transport(server.stats)
@@ -205,15 +251,24 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         app.router.add_post("/api/v1/conversations/{conversation_id}/export",
                             export_handler(evidence, settings.recordings_dir, tokens))
     gateway = Gateway(settings, app, server, evidence, conversations, routing, broadcaster,
-                      tokens, metrics, video_service)
+                      tokens, metrics, video_service, revocation_sync)
 
     async def on_startup(_: web.Application) -> None:
         await gateway.start()
+        urgent_watch.start()
 
     async def on_cleanup(_: web.Application) -> None:
+        await urgent_watch.close()
         await gateway.stop()
         await provider_http.close()
+        if isinstance(index, SqliteConversationIndex):
+            index.close()
 
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
     return gateway
+
+
+def _presence_or_none(presence: PresenceService, citizen_id: str) -> dict[str, Any] | None:
+    known = presence.of(citizen_id)
+    return presence_wire(known) if known is not None else None

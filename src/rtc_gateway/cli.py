@@ -1,18 +1,31 @@
 """The ``rtc-gateway`` command line: serve, mint tokens, and the evidence tools."""
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from rtc_gateway.config import from_environment
+from rtc_gateway import __version__
+from rtc_gateway.cli_support import (
+    EXIT_FAILED,
+    CommandError,
+    add_data_dir,
+    non_negative,
+    port_number,
+    positive_int,
+    settings_of,
+)
 from rtc_gateway.domain.agent import AgentProfile
+from rtc_gateway.domain.errors import Unauthorized
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.roles import STAFF_ROLES, Role
 from rtc_gateway.evidence.commands import add_evidence_commands
+from rtc_gateway.evidence.conversation_commands import add_conversation_commands
 from rtc_gateway.logs import configure_logging
 from rtc_gateway.ports.clock import SystemClock
-from rtc_gateway.security.keys import load_or_create_private_key
+from rtc_gateway.ports.evidence_log import EvidenceLogInUse
+from rtc_gateway.security.keys import load_or_create_private_key, load_private_key
+from rtc_gateway.security.revoke import revoke_staff, revoke_token
 from rtc_gateway.security.tokens import TokenAuthority
 
 
@@ -21,17 +34,25 @@ def _csv(value: str) -> frozenset[str]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from rtc_gateway.serve import run
+    from rtc_gateway.serve import CannotListen, run
 
-    settings = from_environment(host=args.host, port=args.port, data_dir=args.data_dir,
-                                serializer=args.serializer, evidence=args.evidence)
-    configure_logging(settings.log_level)
-    run(settings)
+    settings = settings_of(host=args.host, port=args.port, data_dir=args.data_dir,
+                           serializer=args.serializer, evidence=args.evidence)
+    try:
+        configure_logging(settings.log_level)
+    except ValueError as error:
+        raise CommandError(
+            f"configuration: RTC_GATEWAY_LOG_LEVEL {settings.log_level!r} is not a level"
+            " (DEBUG, INFO, WARNING, ERROR)") from error
+    try:
+        run(settings)
+    except (CannotListen, EvidenceLogInUse) as error:
+        raise CommandError(str(error), EXIT_FAILED) from error
     return 0
 
 
 def cmd_token_agent(args: argparse.Namespace) -> int:
-    settings = from_environment(data_dir=args.data_dir)
+    settings = settings_of(data_dir=args.data_dir)
     key = load_or_create_private_key(settings.token_key_path)
     authority = TokenAuthority(key, SystemClock(), settings.citizen_token_ttl_s)
     profile = AgentProfile(
@@ -47,44 +68,90 @@ def cmd_token_agent(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    from rtc_gateway.app import revocation_store
+
+    settings = settings_of(data_dir=args.data_dir)
+    store = revocation_store(settings)
+    if args.id is not None:
+        print(asyncio.run(revoke_staff(store, args.id, SystemClock().now())))
+        return 0
+    if not settings.token_key_path.exists():
+        raise CommandError(f"no token signing key in {settings.data_dir}")
+    authority = TokenAuthority(load_private_key(settings.token_key_path), SystemClock(),
+                               settings.citizen_token_ttl_s)
+    try:
+        print(asyncio.run(revoke_token(store, authority, args.token)))
+    except Unauthorized as error:
+        raise CommandError(
+            f"not a staff token of this data directory: {error.message}") from None
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rtc-gateway",
         description="Citizen-to-police chat and video gateway, and its evidence tools.")
+    parser.add_argument("--version", action="version", version=f"rtc-gateway {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the gateway on the embedded defaults")
-    serve.add_argument("--data-dir", type=Path,
-                       help="where the evidence log and keys live (./data)")
+    add_data_dir(serve, "the evidence log, keys and recordings")
     serve.add_argument("--host", help="address to listen on (127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to listen on (8080)")
+    serve.add_argument("--port", type=port_number, help="port to listen on (8080)")
     serve.add_argument("--serializer", choices=["json", "msgpack"])
     serve.add_argument("--evidence", choices=["sqlite", "memory"],
                        help="memory keeps no evidence: benchmarks of the relay alone")
     serve.set_defaults(handler=cmd_serve)
 
-    token = commands.add_parser("token", help="mint tokens")
+    token = commands.add_parser("token", help="mint and revoke tokens")
     token_kinds = token.add_subparsers(dest="kind", required=True)
     agent = token_kinds.add_parser("agent", help="print a signed agent token on stdout")
-    agent.add_argument("--data-dir", type=Path,
-                       help="data directory holding the signing key (./data)")
+    add_data_dir(agent, "the token signing key, as given to serve")
     agent.add_argument("--id", required=True)
     agent.add_argument("--name", required=True)
     agent.add_argument("--service", required=True, choices=[f.value for f in Force])
     agent.add_argument("--topics", default="", help="comma-separated; empty means all")
     agent.add_argument("--languages", default="fr", help="comma-separated (fr)")
-    agent.add_argument("--max-chats", type=int, default=3)
+    agent.add_argument("--max-chats", type=positive_int, default=3)
     agent.add_argument("--role", default="agent", choices=[r.value for r in STAFF_ROLES])
-    agent.add_argument("--ttl-hours", type=float, default=12.0)
+    agent.add_argument("--ttl-hours", type=_positive_hours, default=12.0)
     agent.set_defaults(handler=cmd_token_agent)
+    revoke = token_kinds.add_parser(
+        "revoke", help="revoke staff tokens; running gateways apply it within seconds")
+    add_data_dir(revoke, "the gateway whose tokens are revoked")
+    which = revoke.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", help="staff id: every token of it issued before now")
+    which.add_argument("--token", help="one staff token (by its id)")
+    revoke.set_defaults(handler=cmd_token_revoke)
 
     add_evidence_commands(commands)
+    add_conversation_commands(commands)
     return parser
 
 
+def _positive_hours(value: str) -> float:
+    hours = non_negative(value)
+    if hours == 0:
+        raise argparse.ArgumentTypeError("a token must last more than 0 hours")
+    return hours
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one sub-command; errors are one line on stderr and an exit code, never a
+    traceback (usage errors exit 2, see ``cli_support``)."""
     args = build_parser().parse_args(argv)
-    result: int = args.handler(args)
+    try:
+        result: int = args.handler(args)
+    except CommandError as error:
+        print(f"rtc-gateway {args.command}: {error}", file=sys.stderr)
+        return error.exit_code
+    except OSError as error:
+        where = f": {error.filename}" if error.filename else ""
+        print(f"rtc-gateway {args.command}: {error.strerror or error}{where}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
     return result
 
 

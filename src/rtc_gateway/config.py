@@ -20,6 +20,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     """Exact origins allowed besides the gateway's own; empty means same-origin only."""
     citizen_token_ttl_s: float = 7 * 24 * 3600
+    citizen_token_grace_s: float = 120.0
+    """How long the token a citizen presented stays valid after it was renewed."""
     agent_token_ttl_s: float = 12 * 3600
     agent_grace_s: float = 30.0
     rate_per_s: float = 20.0
@@ -82,6 +84,10 @@ class Settings:
     logins_per_address_per_s: float = 0.2
     logins_per_address_burst: float = 20.0
     """Logins started per address (IPv6: per /64): each holds a pending state."""
+    urgent_wait_alert_s: float = 60.0
+    """An urgent conversation queued this long raises ``supervision:alert`` to supervisors."""
+    revocation_poll_interval_s: float = 1.0
+    """How often a node reads new revocations and stores the citizen tokens it minted."""
     log_level: str = "INFO"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -96,6 +102,10 @@ class Settings:
     @property
     def token_key_path(self) -> Path:
         return self.data_dir / "keys" / "token-signing.key"
+
+    @property
+    def revocations_db(self) -> Path:
+        return self.data_dir / "revocations.db"
 
     @property
     def recordings_dir(self) -> Path:
@@ -142,6 +152,8 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
     if settings.oidc_issuer is not None and not (settings.oidc_client_id
                                                  and settings.public_url):
         raise ValueError("oidc_issuer needs oidc_client_id and public_url")
+    if settings.urgent_wait_alert_s <= 0:
+        raise ValueError("urgent_wait_alert_s must be positive")
     if settings.queue_updates_per_s <= 0:
         raise ValueError("queue_updates_per_s must be positive")
     return settings

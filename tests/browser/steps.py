@@ -27,10 +27,12 @@ def send(page: Page, text: str, input_selector: str = "#message-input") -> None:
 def go_available(agent: Page) -> None:
     toggle = agent.locator("#status-toggle")
     expect(toggle).to_be_visible()
-    if toggle.get_attribute("aria-pressed") != "true":
+    if toggle.get_attribute("data-status") != "available":
+        expect(toggle).to_have_text("Reprendre")
         toggle.click()
     expect(agent.locator("#notice")).to_be_hidden()
-    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(toggle).to_have_text("Passer en pause")
+    expect(agent.locator("#agent-state")).to_have_text("Disponible")
 
 
 def citizen_messages(citizen: Page) -> Locator:
@@ -58,3 +60,11 @@ def seqs(messages: Locator) -> list[int]:
 
 def texts(messages: Locator) -> list[str]:
     return list(messages.locator(".msg__text").all_inner_texts())
+
+
+def close_pane(agent: Page) -> None:
+    """Clore, then confirm: closing asks once, in the pane."""
+    pane = open_pane(agent)
+    pane.locator(".pane__close").click()
+    expect(pane.locator(".pane__confirm")).to_be_visible()
+    pane.get_by_role("button", name="Confirmer la clôture").click()

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import PHONE, Pages
 from tests.browser.steps import (
     citizen_messages,
+    close_pane,
     go_available,
     open_pane,
     pane_messages,
@@ -70,7 +71,7 @@ def test_citizen_and_officer_chat_both_ways(pages: Pages, screenshot: Shot) -> N
     screenshot(citizen, "citizen-chat-phone")
     screenshot(agent, "agent-console-phone")
 
-    open_pane(agent).locator(".pane__close").click()
+    close_pane(agent)
     expect(citizen.locator("#chat-status")).to_have_text("L'agent a terminé la conversation.")
     expect(citizen.locator("#composer")).to_be_hidden()
     citizen.click("#new-conversation")

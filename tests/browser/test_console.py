@@ -42,6 +42,8 @@ def test_supervisor_sees_agents_load(
         ["Bonjour, une question sur une procuration."]
     )
     expect(supervisor.locator("#status-toggle")).to_be_hidden()
+    expect(supervisor.locator("#agents tr[data-agent-id='sup-bernard']")).to_have_count(0)
+    expect(supervisor.locator("#no-selection")).not_to_contain_text("Passez")
     waiting = pages.citizen()
     start_chat(waiting, "Je patiente.", service="gendarmerie")
     expect(supervisor.locator("#queues tr[data-service='gendarmerie']")).to_contain_text("1")

@@ -8,7 +8,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PHONE, Pages
-from tests.browser.steps import go_available, open_pane, reply, start_chat
+from tests.browser.steps import close_pane, go_available, open_pane, reply, start_chat
 
 Shot = Callable[[Page, str], Path]
 NEUTRAL_SITE = "https://www.google.fr/search?q=meteo"
@@ -38,12 +38,13 @@ def test_discreet_alert_overtakes_waiting_chat(pages: Pages, screenshot: Shot) -
     expect(first).to_contain_text("Discrète")
     expect(agent.locator("#conversation-list li")).to_have_count(1)
     expect(open_pane(agent).locator(".pane__status")).to_contain_text("alerte discrète")
-    expect(open_pane(agent).locator(".pane__status")).to_contain_text("48.8566")
+    expect(open_pane(agent).locator(".pane__place")).to_contain_text("Paris et petite couronne")
+    expect(open_pane(agent).locator(".pane__status")).not_to_contain_text("48.8566")
     expect(waiting.locator("#chat-status")).to_contain_text("Position dans la file : 1")
     screenshot(victim, "citizen-discreet-phone")
     screenshot(agent, "agent-discreet-desktop")
 
-    open_pane(agent).locator(".pane__close").click()
+    close_pane(agent)
     expect(agent.locator("#conversation-list li").first).to_have_attribute("data-urgent", "false")
     expect(waiting.locator("#chat-status")).to_contain_text("Brigadier Petit")
 

@@ -52,7 +52,10 @@ def test_find_for_me_uses_the_browser_location(pages: Pages) -> None:
     start_chat(citizen, "Où dois-je m'adresser ?", service="auto")
     expect(citizen.locator("#chat-status")).to_contain_text("Brigadier Henry")
     expect(pane_messages(agent).locator(".msg__text")).to_have_text(["Où dois-je m'adresser ?"])
-    expect(open_pane(agent).locator(".pane__status")).to_contain_text("48.8566, 2.3522")
+    place = open_pane(agent).locator(".pane__place")
+    expect(place).to_contain_text("Paris et petite couronne")
+    expect(place.locator("a")).to_have_attribute(
+        "href", "https://www.openstreetmap.org/?mlat=48.85660&mlon=2.35220#map=16/48.85660/2.35220")
 
 
 CHAT_LOG_SCRIPT = """

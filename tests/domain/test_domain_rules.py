@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from rtc_gateway.domain.access import may_act_on
-from rtc_gateway.domain.conversation import Conversation, Location
+from rtc_gateway.domain.conversation import Conversation, Location, idempotency_key
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.message import Message, Sender
 from rtc_gateway.domain.priority import Priority
@@ -68,7 +68,10 @@ def test_access_rules() -> None:
 def test_delivered_messages_stay_in_seq_order() -> None:
     conv = conversation()
     for seq in (1, 3, 2, 5, 4):
-        conv.record_delivered(Message("cv", seq, Sender.CITIZEN, "t", NOW, f"m{seq}"))
+        conv.record_delivered(Message("cv", seq, Sender.CITIZEN, "t", NOW, f"m{seq}"),
+                              idempotency_key("citizen", "c_1", f"m{seq}"))
     assert [m.seq for m in conv.messages] == [1, 2, 3, 4, 5]
-    known = conv.sent_before("citizen", "m3")
+    known = conv.sent_before(idempotency_key("citizen", "c_1", "m3"))
     assert known is not None and known.seq == 3
+    assert conv.sent_before(idempotency_key("citizen", "c_2", "m3")) is None
+    assert conv.sent_before(idempotency_key("agent", "c_1", "m3")) is None

@@ -1,17 +1,8 @@
-"""The evidence subcommands as a stand-alone program, for tests in a separate process."""
+"""The ``rtc-gateway`` command line as a stand-alone program, for tests in a separate process."""
 
-import argparse
 import sys
 
-from rtc_gateway.evidence.commands import add_evidence_commands
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="rtc-gateway")
-    add_evidence_commands(parser.add_subparsers(required=True))
-    args = parser.parse_args()
-    return int(args.handler(args))
-
+from rtc_gateway.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

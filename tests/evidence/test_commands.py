@@ -58,7 +58,7 @@ async def test_export_then_verify_then_export_again_with_consistency(tmp_path: P
     assert out.strip() == str(first)
     code, out, err = await cli("verify", str(first))
     assert code == 0, err
-    assert "recordings: 2 file(s) verified" in out
+    assert "recordings: 2 files verified" in out
     assert "exported" in out and "by operator op-9, reason: PV 2026/0042" in out
     code, _, err = await cli(
         *export_args(tmp_path, "conv-1", second),
@@ -111,7 +111,8 @@ async def test_erased_texts_keep_the_bundle_verifiable(tmp_path: Path) -> None:
     assert result.ok, result.fault
     assert len(result.erased) == 5
     with zipfile.ZipFile(out) as archive:
-        assert "text erased at the end of its retention" in archive.read("transcript.html").decode()
+        assert "texte effacé à la fin de sa durée de conservation" in archive.read(
+            "transcript.html").decode()
 
 
 async def test_erase_expired_command(tmp_path: Path) -> None:
@@ -137,7 +138,7 @@ async def test_rotate_key_command_and_bundle_across_rotations(tmp_path: Path) ->
     assert code == 0, err
     code, out, err = await cli("verify", str(bundle), "--trusted-key", first_key)
     assert code == 0, err
-    assert "(2 rotation(s))" in out
+    assert "(2 rotations)" in out
     code, _, err = await cli("verify", str(bundle), "--trusted-key", _other_key())
     assert code == 1
     assert "not the trusted key" in err
@@ -205,3 +206,94 @@ async def test_export_proves_consistency_from_a_checkpoint_someone_holds(tmp_pat
     )
     assert code == 2
     assert "cannot prove consistency with that checkpoint" in err
+
+
+async def test_log_key_is_what_verify_trusts_across_rotations(tmp_path: Path) -> None:
+    log = await _populated(tmp_path, ManualClock())
+    first_key = log.verifier_key().encode()
+    await log.close()
+    code, published, err = await cli("log-key", "--data-dir", str(tmp_path))
+    assert code == 0, err
+    assert published.strip() == first_key
+    code, _, err = await cli("rotate-key", "--data-dir", str(tmp_path))
+    assert code == 0, err
+    code, after, _ = await cli("log-key", "--data-dir", str(tmp_path))
+    code, current, _ = await cli("log-key", "--data-dir", str(tmp_path), "--current")
+    assert after == published and current != published
+    assert current.strip() == current_key_of(tmp_path)
+    bundle = tmp_path / "b.zip"
+    code, _, err = await cli(*export_args(tmp_path, "conv-1", bundle))
+    assert code == 0, err
+    code, out, err = await cli("verify", str(bundle), "--trusted-key", published.strip())
+    assert code == 0, err
+    assert f"first key (trust anchor): {first_key} (1 rotation)" in out
+
+
+def current_key_of(data_dir: Path) -> str:
+    from rtc_gateway.evidence.signed_note import VerifierKey
+    from rtc_gateway.security.keys import load_private_key
+
+    from .support import ORIGIN
+
+    return VerifierKey.of(ORIGIN, load_private_key(EvidencePaths.of(data_dir).key)).encode()
+
+
+async def test_the_bundle_says_which_verifier_reads_it_and_carries_it(tmp_path: Path) -> None:
+    log = await _populated(tmp_path, ManualClock())
+    await log.close()
+    bundle = tmp_path / "case.zip"
+    code, _, err = await cli(*export_args(tmp_path, "conv-1", bundle), "--no-media")
+    assert code == 0, err
+    with zipfile.ZipFile(bundle) as archive:
+        readme = archive.read("README.txt").decode()
+        archive.extractall(tmp_path / "unzipped", [n for n in archive.namelist()
+                                                   if n.startswith("verifier/")])
+    assert "Format rtc-gateway-evidence-bundle/1, written by rtc-gateway 0.1.0" in readme
+    assert "The verifier of rtc-gateway 0.1.0" in readme
+    assert "rtc-gateway log-key" in readme and "--trusted-key" in readme
+    assert "verifier/" in readme and "http" not in readme
+    code, key, _ = await cli("log-key", "--data-dir", str(tmp_path))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c",
+        "import sys, rtc_gateway.evidence.verify as v; print(v.__file__);"
+        " sys.exit(v.main(sys.argv[1:]))",
+        str(bundle), "--trusted-key", key.strip(),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path / "unzipped" / "verifier")},
+    )
+    out, err_bytes = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err_bytes.decode()
+    lines = out.decode().splitlines()
+    assert lines[0] == str(tmp_path / "unzipped/verifier/rtc_gateway/evidence/verify.py")
+    assert lines[1] == "OK: the bundle verifies"
+    assert "5 messages (seq 1..5)" in out.decode()
+
+
+async def test_one_message_and_one_record_read_as_such(tmp_path: Path) -> None:
+    clock = ManualClock(datetime(2026, 1, 1, tzinfo=UTC))
+    log = make_log(tmp_path, clock)
+    await log.start()
+    await log.append(EvidenceEntry("conv-1", "conversation.opened", "citizen", "c", clock.now()))
+    await log.append(EvidenceEntry("conv-1", "message", "citizen", "c", clock.now(), seq=1,
+                                   text="Bonjour"))
+    await log.close()
+    bundle = tmp_path / "one.zip"
+    code, _, err = await cli(*export_args(tmp_path, "conv-1", bundle))
+    assert code == 0, err
+    code, out, err = await cli("verify", str(bundle))
+    assert code == 0, err
+    assert "3 records, chain intact, 1 message (seq 1..1)" in out
+    assert "recordings: 0 files verified" in out
+    code, out, err = await cli("erase-expired", "--data-dir", str(tmp_path),
+                               "--older-than-days", "0")
+    assert (code, out.strip()) == (0, "erased the text of 1 record")
+
+
+async def test_an_unreadable_consistency_checkpoint_is_a_usage_error(tmp_path: Path) -> None:
+    log = await _populated(tmp_path, ManualClock())
+    await log.close()
+    code, out, err = await cli(*export_args(tmp_path, "conv-1", tmp_path / "x.zip"),
+                               "--consistency-from", str(tmp_path / "held.note"))
+    assert (code, out) == (2, "")
+    assert "cannot read the checkpoint" in err and "Traceback" not in err
+    assert not (tmp_path / "x.zip").exists()

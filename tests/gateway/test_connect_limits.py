@@ -4,10 +4,12 @@ per address and per identity before any token work; a cap on sockets per identit
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from rtc_gateway.security.tokens import IssuedToken
 from tests.gateway.conftest import REAL_ADDRESS_LIMITS, RunningGateway, StartGateway
 from tests.gateway.sources import ClientFrom, connect_error, connect_outcome
 from tests.gateway.test_urgent_surge import scrape
@@ -79,14 +81,14 @@ async def test_connects_per_address_are_limited_before_verifying(
     gw = await start_gateway(**{**REAL_ADDRESS_LIMITS, "connects_per_address_per_s": 0.5})
     verified = 0
     tokens = gw.gateway.tokens
-    real_verify = tokens.verify_citizen
+    real_renew = tokens.renew_citizen
 
-    def counting_verify(token: object) -> str:
+    def counting_renew(token: object, admit: Callable[[str], None] | None = None) -> IssuedToken:
         nonlocal verified
         verified += 1
-        return real_verify(token)
+        return real_renew(token, admit)
 
-    tokens.verify_citizen = counting_verify  # type: ignore[method-assign]
+    tokens.renew_citizen = counting_renew  # type: ignore[method-assign]
     with caplog.at_level(logging.INFO):
         codes = [await connect_outcome(gw.url, "/citizen", {"token": "forged.token.value"})
                  for _ in range(70)]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.gateway.conftest import StartGateway
+from tests.gateway.conftest import RunningGateway, StartGateway
 from tests.gateway.test_chat import assigned_pair
 
 
@@ -70,3 +70,27 @@ async def test_export_over_http_and_cli_and_verify(start_gateway: StartGateway,
     assert raw, "bundle is not empty"
     rejected = await run_cli("verify", str(tampered))
     assert rejected.returncode != 0
+
+
+async def test_export_refuses_deeply_nested_json_with_bad_request(
+        gw: RunningGateway) -> None:
+    cid = "cv_nested"
+    url = f"{gw.url}/api/v1/conversations/{cid}/export"
+    supervisor = {"Authorization": f"Bearer {gw.agent_token('s1', role='supervisor')}",
+                  "Content-Type": "application/json"}
+    depth = 1000
+    nested = b'{"reason": "PV 1", "extra": ' + b"[" * depth + b"]" * depth + b"}"
+    async with aiohttp.ClientSession() as session:
+        for body in (nested, b"[" * depth + b"]" * depth, b"{" * depth):
+            async with session.post(url, data=body, headers=supervisor) as response:
+                assert response.status == 400
+                answer = await response.json()
+            assert answer["ok"] is False
+            assert answer["error"]["code"] == "bad_request"
+            assert isinstance(answer["error"]["message"], str)
+        huge = b'{"reason": "' + b"x" * (gw.gateway.settings.max_packet_bytes + 1) + b'"}'
+        async with session.post(url, data=huge, headers=supervisor) as response:
+            assert response.status == 413
+            assert (await response.json())["error"]["code"] == "too_large"
+        async with session.get(f"{gw.url}/healthz") as response:
+            assert response.status == 200

@@ -7,6 +7,7 @@ from pathlib import Path
 from tests.gateway.conftest import RunningGateway, StartGateway
 from tests.gateway.test_chat import assigned_pair
 from tests.rtc.client_peer import ClientPeer
+from tests.security.modes import not_private
 from tests.support.sio_client import RecordingClient
 
 
@@ -61,6 +62,7 @@ async def test_video_call_relays_both_ways_and_records_evidence(
     for item in logged["recordings"]:
         path = tmp_path / "data" / "recordings" / item["path"]
         assert hashlib.sha256(path.read_bytes()).hexdigest() == item["sha256"]
+    assert not_private(tmp_path / "data" / "recordings") == {}, "files 0600, folders 0700"
 
 
 async def test_only_the_conversations_people_may_join(gw: RunningGateway) -> None:

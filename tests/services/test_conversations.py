@@ -10,6 +10,7 @@ import pytest
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
+from rtc_gateway.domain.agent import AgentProfile, Presence
 from rtc_gateway.domain.conversation import Conversation
 from rtc_gateway.domain.errors import Unavailable
 from rtc_gateway.domain.forces import Force
@@ -18,7 +19,7 @@ from rtc_gateway.domain.roles import Actor, Role
 from rtc_gateway.domain.routing import Router
 from rtc_gateway.domain.wait_estimate import HandlingTimes
 from rtc_gateway.ports.clock import SystemClock
-from rtc_gateway.ports.evidence_log import EvidenceLog
+from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, LoggedRecord, RecordKind
 from rtc_gateway.ports.metrics import NoMetrics
 from rtc_gateway.services.conversations import ConversationService, OpenRequest
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
@@ -38,6 +39,10 @@ class RecordingNotifier:
 
 
 def build(log: EvidenceLog) -> ConversationService:
+    return build_parts(log)[0]
+
+
+def build_parts(log: EvidenceLog) -> tuple[ConversationService, RoutingService]:
     clock, store, router = SystemClock(), MemoryConversationStore(), Router()
     notifier: Any = RecordingNotifier()
     times = HandlingTimes()
@@ -47,7 +52,7 @@ def build(log: EvidenceLog) -> ConversationService:
                              grace_s=1.0)
     return ConversationService(store=store, evidence=log, routing=routing,
                                broadcaster=broadcaster, notifier=notifier, clock=clock,
-                               metrics=NoMetrics(), handling_times=times, zones=())
+                               metrics=NoMetrics(), handling_times=times, zones=()), routing
 
 
 CITIZEN = Actor(Role.CITIZEN, "c_1")
@@ -87,8 +92,8 @@ async def test_a_failed_write_leaves_no_gap_and_the_retry_succeeds() -> None:
     retried = await service.post(CITIZEN, conversation.id, "m2", "deux", origin=None)
     assert retried.seq == 2
     assert message_seqs(log.records) == [1, 2]
-    resumed = await service.resume(CITIZEN, conversation.id, 0)
-    assert [m.text for m in resumed[1]] == ["un", "deux"]
+    _, durable = service.messages_of(CITIZEN, conversation.id)
+    assert [m.text for m in durable] == ["un", "deux"]
 
 
 async def test_messages_queued_behind_a_failed_one_fail_too_and_no_gap_remains(
@@ -110,3 +115,37 @@ async def test_messages_queued_behind_a_failed_one_fail_too_and_no_gap_remains(
     assert retried.seq == 2
     assert [r.seq for r in await log.messages_after(conversation.id, 0)] == [1, 2]
     await log.close()
+
+
+class FirstMessageFails(MemoryEvidenceLog):
+    """The disk fails for exactly one message record."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures_left = 1
+
+    def append(self, entry: EvidenceEntry) -> "asyncio.Future[LoggedRecord]":
+        if entry.kind == RecordKind.MESSAGE and self.failures_left:
+            self.failures_left -= 1
+            failed: asyncio.Future[LoggedRecord] = asyncio.get_running_loop().create_future()
+            failed.set_exception(OSError("disk failure"))
+            return failed
+        return super().append(entry)
+
+
+async def test_an_open_whose_first_message_failed_is_queued_and_its_retry_posts_it() -> None:
+    log = FirstMessageFails()
+    service, routing = build_parts(log)
+    request = OpenRequest("general", Force.POLICE, Priority.NORMAL, False, "fr",
+                          text="aidez-moi", client_msg_id="open-1")
+    with pytest.raises(Unavailable):
+        await service.open(CITIZEN, request, origin=None)
+    [conversation] = service.list_for(CITIZEN)
+    routing.agent_connected(AgentProfile("a1", "Officier", Force.POLICE, Role.AGENT,
+                                         frozenset(), frozenset({"fr"}), 2), "sid-1")
+    await routing.set_status("a1", Presence.AVAILABLE)
+    assert conversation.agent_id == "a1", "it was in the queue"
+    assert await service.open(CITIZEN, request, origin=None) is conversation
+    assert await service.open(CITIZEN, request, origin=None) is conversation
+    assert [(r.seq, r.text) for r in log.records if r.kind == "message"] == [(1, "aidez-moi")]
+    assert service.list_for(CITIZEN) == [conversation]

@@ -19,3 +19,12 @@ def conversation_reference(conversation_id: str) -> str:
         symbols.append(ALPHABET[index])
     text = "".join(reversed(symbols))
     return f"{text[:4]}-{text[4:]}"
+
+
+def as_reference(text: str) -> str | None:
+    """``text`` as a reference (``k7qd9xmf`` and ``K7QD-9XMF`` alike), or ``None`` when it
+    cannot be one."""
+    compact = text.strip().upper().replace("-", "").replace(" ", "")
+    if len(compact) != 8 or any(symbol not in ALPHABET for symbol in compact):
+        return None
+    return f"{compact[:4]}-{compact[4:]}"

@@ -11,36 +11,56 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import rtc_gateway
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog, StoredRecord
 from rtc_gateway.evidence import bundle_format as layout
 from rtc_gateway.evidence.bundle_zip import BundleWriter
 from rtc_gateway.evidence.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint_body
 from rtc_gateway.evidence.key_rotation import follow_chain
-from rtc_gateway.evidence.records import format_at
 from rtc_gateway.evidence.signed_note import NoteError, parse_note
-from rtc_gateway.evidence.transcript import (
-    TranscriptHeader,
-    line_of,
-    render_html,
-    render_pdf,
-)
+from rtc_gateway.evidence.transcript import TranscriptHeader, render_html, render_pdf
+from rtc_gateway.evidence.transcript_wording import actor_label, line_of, officer_names
 from rtc_gateway.ports.evidence_log import EvidenceEntry, RecordKind
+from rtc_gateway.security.private_files import create_missing_dirs, open_private
 
 README_TEXT = """Evidence bundle of one conversation of the rtc-gateway evidence log.
+Format {format}, written by rtc-gateway {version}.
 
-Check it offline with:    rtc-gateway verify THIS_FILE
-or, with only Python and the 'cryptography' package and the verifier sources:
-                          python -m rtc_gateway.evidence.verify THIS_FILE
+WHICH VERIFIER READS IT
+The verifier of rtc-gateway {version} (and of any later version that reads the format
+{format}). It is:
+  - in the rtc-gateway package: the command 'rtc-gateway verify', module
+    rtc_gateway/evidence/verify.py;
+  - in this bundle: verifier/ holds its sources and the modules it imports (they need
+    only Python 3.11 or later and the 'cryptography' package), listed in manifest.json.
+The copy in the bundle travels with the bundle: whoever doubts the bundle should run a
+verifier obtained another way (the package), or compare verifier/ with it first.
 
+HOW TO VERIFY IT, OFFLINE
+    rtc-gateway verify THIS_FILE --trusted-key KEY
+or, with only Python and 'cryptography':
+    unzip THIS_FILE 'verifier/*' -d bundle-verifier
+    PYTHONPATH=bundle-verifier/verifier \\
+        python3 -m rtc_gateway.evidence.verify THIS_FILE --trusted-key KEY
+
+KEY is the log's published public key: its operator prints it with
+'rtc-gateway log-key' and hands it over separately from any bundle. It has the form
+name+keyid+base64 (C2SP signed-note verifier key). Without --trusted-key the bundle is
+only checked against itself: one whose keys and signatures were all replaced by a
+forger's would still be consistent. The verifier prints the first key of the bundle's
+chain as "first key (trust anchor)": it must be the published key.
+
+WHAT IS IN IT
 records.json holds the records (canonical JSON, as hashed into the log), the texts and
 salts they commit to, and an RFC 9162 inclusion proof of each record to the signed
 checkpoint in checkpoint.note. keys/ holds the log's public key and its rotations.
 manifest.json lists the SHA-256 of every other file. transcript.html and
-transcript.pdf are readable renderings only. The format is described in the
-project's docs/evidence.md.
+transcript.pdf are readable renderings only, not evidence. The format is described in
+docs/evidence.md of the rtc-gateway sources and in the docstrings of verifier/.
 """
 
 
@@ -155,11 +175,25 @@ def _bundle_files(log: SqliteEvidenceLog, note: str) -> dict[str, bytes]:
     files = {
         layout.CHECKPOINT: note.encode("utf-8"),
         layout.VERIFIER_KEY: (log.verifier_key().encode() + "\n").encode("utf-8"),
-        layout.README: README_TEXT.encode("utf-8"),
+        layout.README: readme_text().encode("utf-8"),
     }
+    files.update(verifier_sources())
     for number, statement in enumerate(log.rotation_statements(), start=1):
         files[f"{layout.ROTATIONS_DIR}{number:04d}.note"] = statement.encode("utf-8")
     return files
+
+
+def readme_text() -> str:
+    return README_TEXT.format(format=layout.FORMAT, version=rtc_gateway.__version__)
+
+
+def verifier_sources() -> dict[str, bytes]:
+    """The verifier's sources as this package holds them, by bundle member name."""
+    package_root = Path(rtc_gateway.__file__).parent.parent
+    return {
+        layout.VERIFIER_DIR + name: (package_root / name).read_bytes()
+        for name in layout.VERIFIER_SOURCES
+    }
 
 
 def _records_json(records: list[StoredRecord], proofs: list[list[bytes]]) -> bytes:
@@ -221,22 +255,25 @@ def _add_transcripts(
     files: dict[str, bytes],
     parsed: list[tuple[StoredRecord, dict[str, Any]]],
     checkpoint: Checkpoint,
-    exported_at: Any,
+    exported_at: datetime,
     actor_role: str,
     actor_id: str,
     reason: str,
 ) -> None:
+    records = [record for _, record in parsed]
+    names = officer_names(records)
     header = TranscriptHeader(
-        conversation_id=str(parsed[0][1]["conversation"]),
+        conversation_id=str(records[0]["conversation"]),
         origin=checkpoint.origin,
         checkpoint_size=checkpoint.size,
         checkpoint_root_b64=base64.b64encode(checkpoint.root).decode(),
-        exported_at=format_at(exported_at),
-        exported_by=f"{actor_role} {actor_id}",
+        exported_at=exported_at,
+        exported_by=actor_label({"role": actor_role, "id": actor_id}, names),
         reason=reason,
     )
     lines = [
-        line_of(record, stored.text, record["text_sha256"] is not None and stored.text is None)
+        line_of(record, stored.text, record["text_sha256"] is not None and stored.text is None,
+                names)
         for stored, record in parsed
     ]
     files[layout.TRANSCRIPT_HTML] = render_html(header, lines).encode("utf-8")
@@ -247,7 +284,7 @@ def _write_zip(
     out_path: Path, files: dict[str, bytes], media: list[Recording], recordings_dir: Path
 ) -> None:
     """Write atomically in the bundle layout; media is streamed from disk."""
-    out_path.parent.mkdir(parents=True, exist_ok=True)
+    create_missing_dirs(out_path.parent)
     tmp = out_path.with_name(out_path.name + ".partial")
     try:
         _write_members(tmp, files, media, recordings_dir)
@@ -260,7 +297,7 @@ def _write_zip(
 def _write_members(
     tmp: Path, files: dict[str, bytes], media: list[Recording], recordings_dir: Path
 ) -> None:
-    with open(tmp, "wb") as handle:
+    with open_private(tmp) as handle:
         writer = BundleWriter(handle)
         digests = {name: writer.add_bytes(name, files[name]) for name in sorted(files)}
         for recording in media:

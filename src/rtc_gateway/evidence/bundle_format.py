@@ -15,7 +15,8 @@ The zip container itself is laid out by ``bundle_zip``.
     earlier/<size>.note  checkpoints of earlier exports of this conversation
     recordings/...       the video recordings, unless exported without media
     transcript.html, transcript.pdf   readable renderings (not evidence)
-    README.txt           how to verify
+    verifier/rtc_gateway/...  the sources of the verifier that reads this format
+    README.txt           how to verify, with which verifier
 """
 
 from typing import Any
@@ -32,6 +33,22 @@ RECORDINGS_DIR = "recordings/"
 TRANSCRIPT_HTML = "transcript.html"
 TRANSCRIPT_PDF = "transcript.pdf"
 README = "README.txt"
+VERIFIER_DIR = "verifier/"
+VERIFIER_SOURCES = (
+    "rtc_gateway/__init__.py",
+    "rtc_gateway/evidence/__init__.py",
+    "rtc_gateway/evidence/bundle_format.py",
+    "rtc_gateway/evidence/bundle_zip.py",
+    "rtc_gateway/evidence/canonical_json.py",
+    "rtc_gateway/evidence/checkpoint.py",
+    "rtc_gateway/evidence/key_rotation.py",
+    "rtc_gateway/evidence/merkle.py",
+    "rtc_gateway/evidence/records.py",
+    "rtc_gateway/evidence/signed_note.py",
+    "rtc_gateway/evidence/verify.py",
+)
+"""The verifier and everything it imports (standard library and ``cryptography`` aside),
+as paths below the package root; the exporter copies them under ``VERIFIER_DIR``."""
 
 
 def safe_member_path(path: str) -> bool:

@@ -18,6 +18,7 @@ from rtc_gateway.evidence.key_rotation import parse_rotation, statement_text
 from rtc_gateway.evidence.records import format_at
 from rtc_gateway.evidence.signed_note import VerifierKey, sign_note
 from rtc_gateway.security.keys import load_private_key, write_private_key
+from rtc_gateway.security.private_files import FILE_MODE
 
 PENDING_SUFFIX = ".pending"
 
@@ -94,8 +95,9 @@ def rotate_key(key_path: Path, origin: str, now: datetime) -> VerifierKey:
 
 
 def _write_synced(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     try:
+        os.fchmod(fd, FILE_MODE)
         os.write(fd, text.encode("utf-8"))
         os.fsync(fd)
     finally:

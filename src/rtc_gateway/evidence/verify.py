@@ -366,24 +366,31 @@ class _Verifier:
         messages = [r for r in records if r.kind == "message"]
         recordings = sum(len(layout.recordings_of(r.kind, r.data)) for r in records)
         export = records[-1]
+        seqs = f" (seq 1..{len(messages)})" if messages else ""
         lines = [
-            f"bundle intact: {len(self.digests)} files match the manifest",
-            f"log {checkpoint.origin}: checkpoint of {checkpoint.size} records signed by key"
-            f" {chain[-1].key_id.hex()}",
+            f"bundle intact: {_counted(len(self.digests), 'file')} match the manifest",
+            f"log {checkpoint.origin}: checkpoint of {_counted(checkpoint.size, 'record')}"
+            f" signed by key {chain[-1].key_id.hex()}",
             f"first key (trust anchor): {chain[0].encode()}"
-            + (f" ({len(chain) - 1} rotation(s))" if len(chain) > 1 else ""),
-            f"conversation {bundle['conversation']}: {len(records)} records, chain intact,"
-            f" {len(messages)} messages (seq 1..{len(messages)}),"
+            + (f" ({_counted(len(chain) - 1, 'rotation')})" if len(chain) > 1 else ""),
+            f"conversation {bundle['conversation']}: {_counted(len(records), 'record')},"
+            f" chain intact, {_counted(len(messages), 'message')}{seqs},"
             f" from {records[0].at} to {records[-1].at}",
             f"texts: {len(self.result.erased)} erased at retention, the rest match",
             "recordings: "
             + (
-                f"{recordings} file(s) verified" if bundle.get("media_included") else "not included"
+                f"{_counted(recordings, 'file')} verified"
+                if bundle.get("media_included")
+                else "not included"
             ),
             f"exported {export.at} by {export.actor_role} {export.actor_id},"
             f" reason: {export.data.get('reason', '')}",
         ]
         self.result.summary[:0] = lines
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _gap_reason(expected: int, found: int, later: list[Any]) -> str:

@@ -1,5 +1,7 @@
 """The ``/agent`` namespace: officers, supervisors and reviewers with signed tokens."""
 
+import asyncio
+import logging
 from typing import Any
 
 from rtc_gateway.domain.agent import Presence
@@ -12,11 +14,14 @@ from rtc_gateway.gateway.connections import Connection
 from rtc_gateway.gateway.dispatcher import EventDispatcher
 from rtc_gateway.gateway.namespace import Namespace, NamespaceParts, refuse
 from rtc_gateway.gateway.rooms import AGENT_NAMESPACE, STAFF_ROOM, SUPERVISORS_ROOM, agent_room
+from rtc_gateway.gateway.transfer_notice import TransferNotice
 from rtc_gateway.gateway.wire import agent_session_wire
 from rtc_gateway.realtime.connection import ClientInfo
 from rtc_gateway.realtime.server import Greeting
 from rtc_gateway.services.abuse import AbuseService
 from rtc_gateway.services.routing import RoutingService, TransferTarget
+
+log = logging.getLogger(__name__)
 
 
 class AgentNamespace(Namespace):
@@ -24,10 +29,12 @@ class AgentNamespace(Namespace):
     may_start_video = True
 
     def __init__(self, parts: NamespaceParts, routing: RoutingService,
-                 abuse: AbuseService) -> None:
+                 abuse: AbuseService, transfer_notice: TransferNotice | None = None) -> None:
         super().__init__(parts)
         self._routing = routing
         self._abuse = abuse
+        self._transfer_notice = transfer_notice
+        self._ending: set[asyncio.Task[None]] = set()
 
     def add_routes(self, dispatcher: EventDispatcher) -> None:
         dispatcher.route("agent:status", schemas.AgentStatus, self.status)
@@ -38,11 +45,12 @@ class AgentNamespace(Namespace):
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
             self.parts.limits.admit_address(client.remote)
-            profile = self.parts.tokens.verify_agent(token)
+            profile, stamp = self.parts.tokens.verify_agent_stamped(token)
             self.parts.limits.admit_identity(self.name, profile.agent_id)
         except DomainError as error:
             raise refuse(error) from None
-        self.add_connection(sid, Actor(profile.role, profile.agent_id), client, profile)
+        self.add_connection(sid, Actor(profile.role, profile.agent_id), client, profile,
+                            token=stamp)
         server = self.parts.server
         server.enter_room(sid, agent_room(profile.agent_id))
         server.enter_room(sid, STAFF_ROOM)
@@ -50,6 +58,18 @@ class AgentNamespace(Namespace):
             server.enter_room(sid, SUPERVISORS_ROOM)
         self._routing.agent_connected(profile, sid)
         return "agent:session", agent_session_wire(profile)
+
+    def end_revoked_sessions(self) -> None:
+        """Disconnect every live connection whose staff token was revoked since."""
+        for connection in self.parts.connections.in_namespace(self.name):
+            if connection.token is not None and self.parts.tokens.staff_revoked(
+                    connection.token):
+                log.info("staff token revoked: connection ended",
+                         extra={"agent_id": connection.actor.id})
+                task = asyncio.get_running_loop().create_task(
+                    self.parts.server.disconnect_socket(connection.sid, "token revoked"))
+                self._ending.add(task)
+                task.add_done_callback(self._ending.discard)
 
     async def connection_lost(self, connection: Connection) -> None:
         if connection.profile is not None:
@@ -67,7 +87,9 @@ class AgentNamespace(Namespace):
         conversation = self.parts.conversations.get_for(connection.actor,
                                                         payload.conversation_id)
         await self._routing.transfer(connection.actor, conversation, _target(payload.to))
-        return ok(conversation=self.parts.events.view(conversation, connection.actor.role))
+        warning = self._transfer_notice.after(conversation) if self._transfer_notice else None
+        view = self.parts.events.view(conversation, connection.actor.role)
+        return ok(conversation=view, **({"warning": warning} if warning else {}))
 
 
     async def report_abuse(self, connection: Connection, payload: schemas.ReportAbuse) -> Ack:

@@ -21,10 +21,11 @@ from rtc_gateway.gateway.namespace import Namespace, NamespaceParts, refuse
 from rtc_gateway.gateway.rooms import CITIZEN_NAMESPACE, citizen_room
 from rtc_gateway.realtime.connection import ClientInfo
 from rtc_gateway.realtime.server import Greeting
-from rtc_gateway.security.tokens import IssuedToken, new_citizen_id
+from rtc_gateway.security.tokens import IssuedToken
 from rtc_gateway.services.abuse import AbuseService
 from rtc_gateway.services.conversations import OpenRequest
 from rtc_gateway.services.open_limits import OpenLimits
+from rtc_gateway.services.presence import PresenceService
 from rtc_gateway.services.urgent_surge import UrgentSurgeWatch
 
 
@@ -49,6 +50,7 @@ class CitizenNamespace(Namespace):
 
     def __init__(self, parts: NamespaceParts, quota: AnonymousQuota, abuse: AbuseService,
                  open_limits: OpenLimits, surge: UrgentSurgeWatch,
+                 presence: PresenceService | None = None,
                  identity: IdentityEvents | None = None) -> None:
         super().__init__(parts)
         self._identity = identity
@@ -56,6 +58,7 @@ class CitizenNamespace(Namespace):
         self._abuse = abuse
         self._open_limits = open_limits
         self._surge = surge
+        self._presence = presence
 
     def add_routes(self, dispatcher: EventDispatcher) -> None:
         dispatcher.route("conversation:open", schemas.OpenConversation, self.open, cost=3.0)
@@ -63,30 +66,45 @@ class CitizenNamespace(Namespace):
             self._identity.register(dispatcher)
 
     async def connect(self, sid: str, client: ClientInfo, auth: Any) -> Greeting:
+        """Each connect issues a fresh token and ends the identity's older ones; its other
+        live connections (other tabs) get the fresh one too, so any of them can reconnect."""
         try:
             self.parts.limits.admit_address(client.remote)
-            session = None if self._identity is None else \
+            verified_session = None if self._identity is None else \
                 await self._identity.session_at_connect(client.cookie)
-            issued = self._identify(auth, client, session)
+            issued = self._identify(auth, client, verified_session)
         except DomainError as error:
             raise refuse(error) from None
         self.add_connection(sid, Actor(Role.CITIZEN, issued.subject), client)
-        self.parts.server.enter_room(sid, citizen_room(issued.subject))
+        if self._presence is not None:
+            await self._presence.connected(issued.subject)
         verified = False
         if self._identity is not None:
             self._identity.connected(sid, client.cookie)
-            verified = (session is not None and session.vouches_for(issued.subject)) \
+            verified = (verified_session is not None
+                        and verified_session.vouches_for(issued.subject)) \
                 or await self._identity.is_verified(issued.subject)
-        return "session", {
+        session = {
             "citizen_id": issued.subject,
             "token": issued.token,
             "expires_at": format_utc(issued.expires_at),
             "verified": verified,
         }
+        self.parts.server.emit("session", session, namespace=self.name,
+                               room=citizen_room(issued.subject))
+        self.parts.server.enter_room(sid, citizen_room(issued.subject))
+        return "session", session
 
     async def connection_lost(self, connection: Connection) -> None:
         if self._identity is not None:
             self._identity.disconnected(connection.sid)
+        if self._presence is not None:
+            await self._presence.disconnected(connection.actor.id)
+
+    def _admit_citizen(self, citizen_id: str) -> None:
+        """Between the token's check and the signing of a renewed one: blocks, limits."""
+        self._abuse.check_identity(citizen_id)
+        self.parts.limits.admit_identity(self.name, citizen_id)
 
     def _identify(self, auth: Any, client: ClientInfo,
                   session: VerifiedSession | None = None) -> IssuedToken:
@@ -95,25 +113,25 @@ class CitizenNamespace(Namespace):
         tokens = self.parts.tokens
         token = auth.get("token") if isinstance(auth, dict) else None
         if token is not None:
-            citizen_id = tokens.verify_citizen(token)
-            self._abuse.check_identity(citizen_id)
-            self.parts.limits.admit_identity(self.name, citizen_id)
-            return tokens.mint_citizen(citizen_id)
+            return tokens.renew_citizen(token, admit=self._admit_citizen)
         if auth not in (None, {}) and not isinstance(auth, dict):
             raise Unauthorized("auth must be an object")
         if session is not None:
-            self._abuse.check_identity(session.citizen_id)
-            self.parts.limits.admit_identity(self.name, session.citizen_id)
+            self._admit_citizen(session.citizen_id)
             return tokens.mint_citizen(session.citizen_id)
         if not self._quota.try_issue(address_key(client.remote), self.parts.monotonic()):
             self.parts.limits.anonymous_quota_spent(client.remote)
             raise RateLimited("too many new sessions from this address")
-        return tokens.mint_citizen(new_citizen_id())
+        return tokens.new_citizen()
 
     async def open(self, connection: Connection, payload: schemas.OpenConversation) -> Ack:
         actor = connection.actor
         self._abuse.check_open(actor.id, connection.remote,
                                discreet=payload.discreet or payload.topic == DISCREET_ALERT)
+        if payload.client_msg_id is not None and \
+                await self.parts.conversations.opened_with(actor, payload.client_msg_id):
+            conversation = await self._open(connection, payload)
+            return ok(conversation=self.parts.events.view(conversation, Role.CITIZEN))
         place = self._open_limits.reserve(
             actor.id, connection.remote,
             already_open=len(self.parts.conversations.list_for(actor)))

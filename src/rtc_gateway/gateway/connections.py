@@ -1,10 +1,12 @@
 """Who is behind each Socket.IO connection, and its rate-limit bucket (its identity's)."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.rate_limit import TokenBucket
 from rtc_gateway.domain.roles import Actor
+from rtc_gateway.security.tokens import TokenStamp
 
 
 @dataclass(slots=True)
@@ -17,6 +19,8 @@ class Connection:
     """Set for staff connections (agents, supervisors, reviewers)."""
     remote: str = ""
     """The client's address, as the transport saw it at connect."""
+    token: TokenStamp | None = None
+    """The staff token it connected with, re-checked when revocations arrive."""
 
 
 class ConnectionRegistry:
@@ -37,6 +41,9 @@ class ConnectionRegistry:
         if connection is not None:
             self._count_by_namespace[connection.namespace] -= 1
         return connection
+
+    def in_namespace(self, namespace: str) -> Iterator[Connection]:
+        return (c for c in list(self._by_sid.values()) if c.namespace == namespace)
 
     def count(self, namespace: str) -> int:
         return self._count_by_namespace.get(namespace, 0)

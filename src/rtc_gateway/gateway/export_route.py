@@ -49,9 +49,15 @@ def export_handler(
         if profile.role not in EXPORT_ROLES:
             return _error(403, "forbidden", "exports are for supervisors and reviewers")
         try:
-            body = msgspec.json.decode(await request.read(), type=ExportRequest)
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _error(413, "too_large", "the request body is too large")
+        try:
+            body = msgspec.json.decode(raw, type=ExportRequest)
         except msgspec.DecodeError as exc:
             return _error(400, "bad_request", str(exc))
+        except RecursionError:
+            return _error(400, "bad_request", "the request body is nested too deeply")
         conversation_id = request.match_info["conversation_id"]
         workdir = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="export-"))
         out = workdir / f"evidence-{conversation_id}.zip"

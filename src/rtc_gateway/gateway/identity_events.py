@@ -11,6 +11,7 @@ from rtc_gateway.gateway import schemas
 from rtc_gateway.gateway.acks import Ack, ok
 from rtc_gateway.gateway.connections import Connection
 from rtc_gateway.gateway.dispatcher import EventDispatcher
+from rtc_gateway.gateway.history import HistoryPager
 from rtc_gateway.gateway.notifier import SocketNotifier
 from rtc_gateway.gateway.rooms import AGENT_NAMESPACE, agent_room
 from rtc_gateway.realtime.server import RealtimeServer
@@ -24,8 +25,8 @@ class VerifiedAwareNotifier(SocketNotifier):
     """The services' notifier, which also tells an agent that a citizen is verified: at
     the step-up, and when the agent is given a conversation of an already verified one."""
 
-    def __init__(self, server: RealtimeServer) -> None:
-        super().__init__(server)
+    def __init__(self, server: RealtimeServer, pages: HistoryPager) -> None:
+        super().__init__(server, pages)
         self._server = server
         self._session_of: SessionOfCitizen | None = None
 

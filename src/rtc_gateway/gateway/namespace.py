@@ -15,7 +15,7 @@ from rtc_gateway.gateway.metrics import GatewayMetrics
 from rtc_gateway.gateway.video_events import VideoEvents
 from rtc_gateway.realtime.connection import ClientInfo
 from rtc_gateway.realtime.server import ConnectRefused, Greeting, RealtimeServer
-from rtc_gateway.security.tokens import TokenAuthority
+from rtc_gateway.security.tokens import TokenAuthority, TokenStamp
 from rtc_gateway.services.client_limits import ClientLimits
 from rtc_gateway.services.conversations import ConversationService
 
@@ -64,10 +64,12 @@ class Namespace:
         """Events only this namespace serves."""
 
     def add_connection(self, sid: str, actor: Actor, client: ClientInfo,
-                       profile: AgentProfile | None = None) -> Connection:
+                       profile: AgentProfile | None = None,
+                       token: TokenStamp | None = None) -> Connection:
         """Register an admitted socket, with its identity's shared event bucket."""
         bucket = self.parts.limits.connected(self.name, actor.id)
-        connection = Connection(sid, self.name, actor, bucket, profile, remote=client.remote)
+        connection = Connection(sid, self.name, actor, bucket, profile, remote=client.remote,
+                                token=token)
         self.parts.connections.add(connection)
         return connection
 

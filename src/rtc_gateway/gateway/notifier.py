@@ -1,6 +1,6 @@
 """The services' Notifier, spoken as the contract's Socket.IO events."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from rtc_gateway.domain.agent import AgentProfile
@@ -8,6 +8,7 @@ from rtc_gateway.domain.conversation import Conversation
 from rtc_gateway.domain.message import Message
 from rtc_gateway.domain.routing import QueueStat
 from rtc_gateway.domain.wait_estimate import QueuePlace
+from rtc_gateway.gateway.history import HistoryPager
 from rtc_gateway.gateway.rooms import (
     AGENT_NAMESPACE,
     CITIZEN_NAMESPACE,
@@ -31,8 +32,11 @@ from rtc_gateway.realtime.server import RealtimeServer
 class SocketNotifier:
     """Emits write to the recipients' sockets at once; the coroutines never wait."""
 
-    def __init__(self, server: RealtimeServer) -> None:
+    def __init__(self, server: RealtimeServer, pages: HistoryPager) -> None:
         self._server = server
+        self._pages = pages
+        self.citizen_presence: Callable[[str], dict[str, Any] | None] = _unknown
+        """The presence of a citizen as staff see it, added to assignments."""
 
     def _to_citizen(self, conversation: Conversation, event: str, data: Any,
                     skip: str | None = None) -> None:
@@ -75,9 +79,13 @@ class SocketNotifier:
 
     async def assigned(self, conversation: Conversation, agent: AgentProfile,
                        messages: Sequence[Message]) -> None:
+        latest = self._pages.before(messages)
         self._to_agent(agent.agent_id, "conversation:assigned", {
-            "conversation": conversation_wire(conversation, agent=agent, staff_view=True),
-            "messages": [message_wire(m) for m in messages],
+            "conversation": conversation_wire(
+                conversation, agent=agent, staff_view=True,
+                citizen_presence=self.citizen_presence(conversation.citizen_id)),
+            "messages": latest.messages,
+            "has_more": latest.has_more,
         })
         self._to_citizen(conversation, "conversation:assigned", {
             "conversation_id": conversation.id,
@@ -105,9 +113,16 @@ class SocketNotifier:
     async def video_invite(self, citizen_id: str, data: dict[str, Any]) -> None:
         self._to_citizen_id(citizen_id, "video:invite", data)
 
+    async def video_left(self, agent_id: str, data: dict[str, Any]) -> None:
+        self._to_agent(agent_id, "video:left", data)
+
     async def video_ended(self, citizen_ids: Iterable[str], staff_ids: Iterable[str],
                           data: dict[str, Any]) -> None:
         for citizen_id in sorted(set(citizen_ids)):
             self._to_citizen_id(citizen_id, "video:ended", data)
         for staff_id in sorted(set(staff_ids)):
             self._to_agent(staff_id, "video:ended", data)
+
+
+def _unknown(citizen_id: str) -> None:
+    return None

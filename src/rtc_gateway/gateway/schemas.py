@@ -8,12 +8,15 @@ from typing import Annotated
 
 import msgspec
 
+from rtc_gateway.gateway.history import MAX_PAGE_MESSAGES
+
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 ClientMessageId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 Seq = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
 Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
 Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 Language = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}$")]
+PageLimit = Annotated[int, msgspec.Meta(ge=1, le=MAX_PAGE_MESSAGES)]
 
 
 class Empty(msgspec.Struct):
@@ -55,6 +58,13 @@ class Typing(msgspec.Struct):
 class Resume(msgspec.Struct):
     conversation_id: Id
     after_seq: Seq = 0
+    limit: PageLimit | None = None
+
+
+class History(msgspec.Struct):
+    conversation_id: Id
+    before_seq: Seq | None = None
+    limit: PageLimit | None = None
 
 
 class ConversationRef(msgspec.Struct):

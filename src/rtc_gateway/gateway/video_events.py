@@ -4,6 +4,7 @@ Authorization is the conversation's: whoever may act on the conversation (its ci
 its agent, a supervisor) may take part in its video room; only staff may start one.
 """
 
+import contextlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -17,6 +18,7 @@ from rtc_gateway.gateway.candidate_filter import allowed, loopback_candidates_on
 from rtc_gateway.gateway.connections import Connection
 from rtc_gateway.gateway.dispatcher import EventDispatcher
 from rtc_gateway.gateway.notifier import SocketNotifier
+from rtc_gateway.rtc.errors import NotAParticipant, RoomNotFound
 from rtc_gateway.services.conversations import ConversationService
 from rtc_gateway.services.video_rooms import Participant, RoomEnded, VideoRoomService
 
@@ -60,8 +62,9 @@ class VideoEvents:
         self._conversations = conversations
         self._notifier = notifier
         self._media_sid: dict[Participant, str] = {}
-        self._audience: dict[str, tuple[str, str]] = {}
-        """Room id -> (citizen id, id of the staff member who started it)."""
+        self._audience: dict[str, tuple[str, str | None]] = {}
+        """Room id -> (citizen id, id of the staff member who started it, unless that
+        one was taken out of the room since)."""
 
     def register(self, dispatcher: EventDispatcher, *, may_start: bool) -> None:
         if may_start:
@@ -120,10 +123,34 @@ class VideoEvents:
         return ok()
 
     async def leave(self, connection: Connection, payload: schemas.RoomRef) -> Ack:
-        participant = self._authorize(connection, payload.room_id)
-        await self._video.leave(payload.room_id, participant)
+        """Always allowed: whoever is in the room leaves it; for anyone else (the room
+        ended, or they were taken out of it) it is already done."""
+        role = VIDEO_ROLES.get(connection.actor.role)
+        room = self._video.room(payload.room_id)
+        if role is None or room is None:
+            return ok()
+        participant = Participant(role, connection.actor.id)
+        if not room.is_member(participant):
+            return ok()
+        with contextlib.suppress(RoomNotFound, NotAParticipant):
+            await self._video.leave(payload.room_id, participant)
         self._media_sid.pop(participant, None)
         return ok()
+
+    async def officer_released(self, conversation: Conversation, agent_id: str,
+                               reason: str) -> None:
+        """The officer no longer holds the conversation: out of its video room at once
+        (told with ``video:left``; the room's ``video:ended`` is no longer its business)."""
+        room = self._video.room_for_conversation(conversation.id)
+        audience = self._audience.get(room.room_id) if room is not None else None
+        if room is not None and audience is not None and audience[1] == agent_id:
+            self._audience[room.room_id] = (audience[0], None)
+        room_id = await self._video.remove(conversation.id, Participant("agent", agent_id),
+                                           reason)
+        if room_id is None:
+            return
+        await self._notifier.video_left(agent_id, {
+            "conversation_id": conversation.id, "room_id": room_id, "reason": reason})
 
     async def disconnected(self, connection: Connection) -> None:
         """Only the connection that carried a participant's media takes it down."""
@@ -144,7 +171,8 @@ class VideoEvents:
         audience = self._audience.pop(ended.room_id, None)
         if audience is not None:
             citizens.add(audience[0])
-            staff.add(audience[1])
+            if audience[1] is not None:
+                staff.add(audience[1])
         conversation = self._conversations.find(ended.conversation_id)
         if conversation is not None and conversation.agent_id is not None:
             staff.add(conversation.agent_id)

@@ -1,16 +1,23 @@
 """Domain objects as the contract spells them on the wire."""
 
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache
 from typing import Any
 
 from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.conversation import Conversation
 from rtc_gateway.domain.message import Message
+from rtc_gateway.domain.places import nearest_place
 from rtc_gateway.domain.reference import conversation_reference
 from rtc_gateway.domain.routing import QueueStat
 from rtc_gateway.domain.timestamps import format_utc
 from rtc_gateway.domain.wait_estimate import QueuePlace
+from rtc_gateway.domain.zones import PoliceZone, load_default_zones
 from rtc_gateway.ports.notifier import AgentOverview
 
+_zones: "Callable[[], tuple[PoliceZone, ...]]" = cache(load_default_zones)
+"""The shipped areas, read once: a staff view names the one nearest a position."""
 _last_spelled: tuple[Message | None, dict[str, Any]] = (None, {})
 
 
@@ -49,7 +56,9 @@ def queue_place_wire(place: QueuePlace) -> dict[str, Any]:
 
 def conversation_wire(conversation: Conversation, *, agent: AgentProfile | None = None,
                       place: QueuePlace | None = None,
-                      staff_view: bool = False) -> dict[str, Any]:
+                      staff_view: bool = False,
+                      citizen_presence: dict[str, Any] | None = None,
+                      waiting_since: datetime | None = None) -> dict[str, Any]:
     """``staff_view`` adds what officers need and citizens already know: who and where."""
     wire: dict[str, Any] = {
         "id": conversation.id,
@@ -74,6 +83,15 @@ def conversation_wire(conversation: Conversation, *, agent: AgentProfile | None 
         if conversation.location is not None:
             wire["location"] = {"lat": conversation.location.lat,
                                 "lon": conversation.location.lon}
+            near = nearest_place(conversation.location, _zones())
+            if near is not None:
+                wire["place"] = {"name": near.name,
+                                 "distance_km": round(near.distance_km, 1),
+                                 "inside": near.inside}
+        if citizen_presence is not None:
+            wire["citizen_presence"] = citizen_presence
+        if waiting_since is not None:
+            wire["waiting_since"] = format_utc(waiting_since)
     return wire
 
 

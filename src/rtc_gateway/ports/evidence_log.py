@@ -15,6 +15,10 @@ JsonValue = Any
 """A value canonical JSON can hold: None, bool, int, str, list, dict with str keys."""
 
 
+class EvidenceLogInUse(Exception):
+    """Another gateway serves this evidence log; this one must not start."""
+
+
 class RecordKind:
     """The kinds of event a record describes (the ``kind`` field of a record)."""
 

@@ -162,6 +162,15 @@ class RealtimeServer:
         if socket is not None:
             self._send(socket.client, EVENT, socket.namespace, [event, data])
 
+    async def disconnect_socket(self, sid: str, reason: str) -> None:
+        """End one namespace socket from the server side: the client gets a DISCONNECT
+        packet (Socket.IO clients do not reconnect by themselves after it) and the
+        namespace handler is told once, as for any other departure."""
+        socket = self._sockets.get(sid)
+        if socket is not None:
+            self._send(socket.client, DISCONNECT, socket.namespace)
+            await self._leave(socket.client, socket.namespace, reason)
+
     def _send(self, client: ClientConnection, kind: int, namespace: str, data: Any = None,
               ack_id: int | None = None) -> None:
         client.send(self._codec.encode(kind, namespace, data, ack_id), self._binary)

@@ -22,6 +22,7 @@ from typing import Any
 import av
 
 from rtc_gateway.rtc.passthrough import EncodedFrame
+from rtc_gateway.security.private_files import create_missing_dirs, create_private_file
 
 _HASH_CHUNK = 1 << 20
 AUDIO_ONLY_AFTER_S = 4.0
@@ -137,7 +138,8 @@ class ParticipantRecorder:
         video_codec = self._codecs.get("video", "VP8").upper()
         suffix, fmt = (".webm", "webm") if video_codec == "VP8" else (".mkv", "matroska")
         self.path = self._stem.with_suffix(suffix)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        create_missing_dirs(self.path.parent)
+        create_private_file(self.path)
         self._container = av.open(str(self.path), "w", format=fmt)
         if size is not None:
             self._streams["video"] = self._container.add_mux_stream(

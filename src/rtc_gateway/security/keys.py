@@ -6,9 +6,12 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from rtc_gateway.security.private_files import FILE_MODE, private_dir, restrict_if_present
+
 
 def load_or_create_private_key(path: Path) -> Ed25519PrivateKey:
     if path.exists():
+        restrict_if_present(path)
         return load_private_key(path)
     key = Ed25519PrivateKey.generate()
     write_private_key(path, key)
@@ -24,15 +27,16 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
 
 def write_private_key(path: Path, key: Ed25519PrivateKey) -> None:
     """Write atomically with owner-only permissions, never world-readable even briefly."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(path.parent)
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
     tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     try:
+        os.fchmod(fd, FILE_MODE)
         os.write(fd, pem)
         os.fsync(fd)
     finally:

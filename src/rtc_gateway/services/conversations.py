@@ -1,4 +1,4 @@
-"""Conversation use cases: open, post, read, typing, resume, list, close.
+"""Conversation use cases: open, post, read, typing, history, list, close.
 
 Ordering: a message's ``seq`` is taken and its evidence record queued in one
 synchronous step, so the log holds each conversation's messages in seq order however
@@ -9,11 +9,11 @@ once its record is durable.
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from rtc_gateway.domain.access import may_act_on
-from rtc_gateway.domain.conversation import Conversation, Location, Status
+from rtc_gateway.domain.conversation import Conversation, Location, Status, idempotency_key
 from rtc_gateway.domain.errors import BadRequest, Conflict, Forbidden, NotFound, Unavailable
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.message import Message, Sender
@@ -71,12 +71,15 @@ class ConversationService:
         self._handling_times = handling_times
         self._zones = zones
         self._max_open_per_citizen = max_open_per_citizen
-        self._in_flight: dict[tuple[str, str, str],
+        self._in_flight: dict[tuple[str, str],
                               tuple[Message, asyncio.Future[LoggedRecord]]] = {}
-        """Messages queued but not yet durable, by client_msg_id: a retry waits for them."""
+        """Messages queued but not yet durable, by conversation and idempotency key: a
+        retry waits for them."""
         self._close_listeners: list[Callable[[Conversation], Awaitable[None]]] = []
         self._writes_pending: dict[str, int] = {}
         self._resync: set[str] = set()
+        self._opening: dict[tuple[str, str], asyncio.Event] = {}
+        """Openings in progress by (citizen id, client_msg_id): a retry waits for them."""
 
     def on_closed(self, listener: Callable[[Conversation], Awaitable[None]]) -> None:
         """Run ``listener`` after a conversation is closed (e.g. to end its video room)."""
@@ -109,53 +112,102 @@ class ConversationService:
     # --- citizen use cases --------------------------------------------------
 
     async def open(self, citizen: Actor, request: OpenRequest, origin: str | None) -> Conversation:
+        """Open a conversation; a retry with the same ``client_msg_id`` (the first ack was
+        lost) gets the conversation the first attempt opened, and its first message once."""
         if request.topic not in TOPICS_BY_ID:
             raise BadRequest("unknown topic")
-        if len(self._store.of_citizen(citizen.id)) >= self._max_open_per_citizen:
-            raise Conflict("too many open conversations: close one first")
+        retry = (citizen.id, request.client_msg_id) if request.client_msg_id else None
+        if retry is not None:
+            earlier = await self._opened_before(retry)
+            if earlier is not None:
+                await self._first_message_again(citizen, earlier, request, origin)
+                return earlier
+            self._opening[retry] = asyncio.Event()
+        try:
+            if len(self._store.of_citizen(citizen.id)) >= self._max_open_per_citizen:
+                raise Conflict("too many open conversations: close one first")
+            conversation = self._new_conversation(citizen, request)
+            await self._record_opening(conversation, citizen, request, origin)
+            return conversation
+        finally:
+            if retry is not None:
+                self._opening.pop(retry).set()
+
+    async def opened_with(self, citizen: Actor, client_msg_id: str) -> Conversation | None:
+        """The open conversation this citizen opened with ``client_msg_id``, if any: a
+        retried opening, which holds no new place under the open-conversation caps."""
+        return await self._opened_before((citizen.id, client_msg_id))
+
+    async def _opened_before(self, retry: tuple[str, str]) -> Conversation | None:
+        """The open conversation a citizen opened with this client id, once any attempt
+        still in progress has settled."""
+        while (attempt := self._opening.get(retry)) is not None:
+            await attempt.wait()
+        citizen_id, client_msg_id = retry
+        return next((c for c in self._store.of_citizen(citizen_id)
+                     if c.opened_with == client_msg_id), None)
+
+    async def _first_message_again(self, citizen: Actor, conversation: Conversation,
+                                   request: OpenRequest, origin: str | None) -> None:
+        """Post the opening text unless it is already there (its first write may have
+        failed after the conversation was recorded)."""
+        if request.text is not None and request.client_msg_id is not None:
+            await self.post(citizen, conversation.id, request.client_msg_id, request.text,
+                            origin)
+
+    def _new_conversation(self, citizen: Actor, request: OpenRequest) -> Conversation:
         discreet = request.discreet or request.topic == DISCREET_ALERT
-        priority = Priority.URGENT if discreet else request.priority
         service = request.service
         if service is None and request.location is not None:
             service = force_for_location(request.location, self._zones)
-        conversation = Conversation(
+        return Conversation(
             id="cv_" + secrets.token_urlsafe(12),
             citizen_id=citizen.id,
             topic=request.topic,
             service=service,
-            priority=priority,
+            priority=Priority.URGENT if discreet else request.priority,
             discreet=discreet,
             language=request.language,
             opened_at=self._clock.now(),
             location=request.location,
+            opened_with=request.client_msg_id,
         )
-        opened = self._evidence.append(self._opened_entry(conversation, request.service))
+
+    async def _record_opening(self, conversation: Conversation, citizen: Actor,
+                              request: OpenRequest, origin: str | None) -> None:
+        """Log the opening (and the first message in the same batch), then queue it; it is
+        queued even if the first message could not be written (a retry posts it)."""
+        opened = self._evidence.append(self._opened_entry(conversation, request))
         first = None
         if request.text is not None:
             first = self._queue_message(conversation, citizen, request.client_msg_id,
                                         request.text)
         await self._durable(opened)
         self._store.add(conversation)
-        self._metrics.conversation_opened(priority.value)
-        if first is not None:
-            await self._deliver(conversation, *first, origin)
-        self._routing.enqueue(conversation)
-        self._routing.schedule_assignment()
+        self._metrics.conversation_opened(conversation.priority.value)
         log.info("conversation opened", extra={
             "conversation_id": conversation.id, "citizen_id": citizen.id,
-            "topic": conversation.topic, "priority": priority.value, "discreet": discreet,
+            "topic": conversation.topic, "priority": conversation.priority.value,
+            "discreet": conversation.discreet,
             "service": conversation.service.value if conversation.service else "auto"})
-        return conversation
+        try:
+            if first is not None:
+                key = (idempotency_key(Sender.CITIZEN.value, citizen.id, request.client_msg_id)
+                       if request.client_msg_id is not None else None)
+                await self._deliver(conversation, *first, key, origin)
+        finally:
+            self._routing.enqueue(conversation)
+            self._routing.schedule_assignment()
 
     async def post(self, actor: Actor, conversation_id: str, client_msg_id: str, text: str,
                    origin: str | None) -> Message:
         started = self._clock.monotonic()
         conversation = self.get_for(actor, conversation_id)
-        sender = _sender_of(actor)
-        known = conversation.sent_before(sender.value, client_msg_id)
+        key = idempotency_key(_sender_of(actor).value, actor.id, client_msg_id)
+        known = conversation.sent_before(key)
         if known is not None:
             return known
-        in_flight = self._in_flight.get((conversation.id, sender.value, client_msg_id))
+        in_flight = self._in_flight.get((conversation.id, key))
         if in_flight is not None:
             queued, written = in_flight
             await self._durable(asyncio.shield(written))
@@ -165,7 +217,7 @@ class ConversationService:
         if conversation.id in self._resync:
             raise Unavailable("the evidence log could not record a message; retry")
         message, written = self._queue_message(conversation, actor, client_msg_id, text)
-        await self._deliver(conversation, message, written, origin)
+        await self._deliver(conversation, message, written, key, origin)
         self._metrics.message_relayed(self._clock.monotonic() - started)
         return message
 
@@ -176,7 +228,7 @@ class ConversationService:
         if conversation is None or not conversation.is_open:
             return None
         message, written = self._queue_message(conversation, Actor.system(), None, text)
-        await self._deliver(conversation, message, written, None)
+        await self._deliver(conversation, message, written, None, None)
         return message
 
     def _queue_message(self, conversation: Conversation, actor: Actor,
@@ -198,10 +250,12 @@ class ConversationService:
         return message, written
 
     async def _deliver(self, conversation: Conversation, message: Message,
-                       written: asyncio.Future[LoggedRecord], origin: str | None) -> None:
-        key = (conversation.id, message.sender.value, message.client_msg_id or "")
-        if message.client_msg_id is not None:
-            self._in_flight[key] = (message, written)
+                       written: asyncio.Future[LoggedRecord], key: str | None,
+                       origin: str | None) -> None:
+        """``key``: the message's idempotency key, ``None`` when it has no client id."""
+        flight = (conversation.id, key) if key is not None else None
+        if flight is not None:
+            self._in_flight[flight] = (message, written)
         self._writes_pending[conversation.id] = self._writes_pending.get(conversation.id, 0) + 1
         try:
             await self._durable(written)
@@ -211,10 +265,10 @@ class ConversationService:
             self._resync.add(conversation.id)
             raise
         finally:
-            if message.client_msg_id is not None:
-                self._in_flight.pop(key, None)
+            if flight is not None:
+                self._in_flight.pop(flight, None)
             self._write_settled(conversation)
-        conversation.record_delivered(message)
+        conversation.record_delivered(message, key)
         await self._notifier.message(conversation, message, origin)
 
     def _write_settled(self, conversation: Conversation) -> None:
@@ -242,12 +296,12 @@ class ConversationService:
         if conversation.is_open:
             await self._notifier.typing(conversation, _sender_of(actor).value, typing, origin)
 
-    async def resume(self, actor: Actor, conversation_id: str,
-                     after_seq: int) -> tuple[Conversation, list[Message]]:
-        """Every durable message after ``after_seq``, replayed from the evidence log."""
+    def messages_of(self, actor: Actor,
+                    conversation_id: str) -> tuple[Conversation, Sequence[Message]]:
+        """The conversation and its durable messages in seq order: the evidence log's,
+        kept in memory while it is open (rebuilt from the log after a restart)."""
         conversation = self.get_for(actor, conversation_id)
-        records = await self._evidence.messages_after(conversation.id, after_seq)
-        return conversation, [message_from_record(record) for record in records]
+        return conversation, conversation.messages
 
     def list_for(self, actor: Actor) -> list[Conversation]:
         if actor.role is Role.CITIZEN:
@@ -285,8 +339,8 @@ class ConversationService:
 
     # --- plumbing -----------------------------------------------------------
 
-    def _opened_entry(self, conversation: Conversation,
-                      requested: Force | None) -> EvidenceEntry:
+    def _opened_entry(self, conversation: Conversation, request: OpenRequest) -> EvidenceEntry:
+        requested = request.service
         data: dict[str, object] = {
             "topic": conversation.topic,
             "requested_service": requested.value if requested else "auto",
@@ -301,7 +355,7 @@ class ConversationService:
         return EvidenceEntry(
             conversation_id=conversation.id, kind=RecordKind.CONVERSATION_OPENED,
             actor_role=Role.CITIZEN.value, actor_id=conversation.citizen_id,
-            at=conversation.opened_at, data=data)
+            at=conversation.opened_at, client_msg_id=request.client_msg_id, data=data)
 
     @staticmethod
     async def _durable(written: Awaitable[LoggedRecord]) -> LoggedRecord:

@@ -7,7 +7,7 @@ the queue since its officer's connection did not survive the restart.
 
 from collections.abc import Sequence
 
-from rtc_gateway.domain.conversation import Conversation, Location, Status
+from rtc_gateway.domain.conversation import Conversation, Location, Status, idempotency_key
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.priority import Priority
 from rtc_gateway.ports.evidence_log import EvidenceLog, LoggedRecord, RecordKind
@@ -31,10 +31,14 @@ def rebuild(records: Sequence[LoggedRecord]) -> Conversation | None:
         language=str(data["language"]),
         opened_at=opened.at,
         location=Location(float(location["lat"]), float(location["lon"])) if location else None,
+        opened_with=opened.client_msg_id,
     )
     for record in records:
         if record.kind == RecordKind.MESSAGE and record.seq is not None:
-            conversation.record_delivered(message_from_record(record))
+            message = message_from_record(record)
+            key = (idempotency_key(message.sender.value, record.actor_id, record.client_msg_id)
+                   if record.client_msg_id is not None else None)
+            conversation.record_delivered(message, key)
             conversation.last_seq = max(conversation.last_seq, record.seq)
         elif record.kind == RecordKind.TRANSFERRED:
             target = record.data.get("to", {})

@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,12 +65,38 @@ class RoutingService:
         self._assigning: asyncio.Task[None] | None = None
         self._assign_again = False
         self._background: set[asyncio.Task[None]] = set()
+        self._release_listeners: list[Callable[[Conversation, str, str], Awaitable[None]]] = []
+
+    def on_officer_released(
+            self, listener: Callable[[Conversation, str, str], Awaitable[None]]) -> None:
+        """Run ``listener(conversation, agent_id, reason)`` once an officer no longer holds
+        a conversation that stays open (transfer, re-queue), before the caller is answered
+        (e.g. to take that officer out of its video room)."""
+        self._release_listeners.append(listener)
+
+    async def _officer_released(self, conversation: Conversation, agent_id: str,
+                                reason: str) -> None:
+        for listener in self._release_listeners:
+            try:
+                await listener(conversation, agent_id, reason)
+            except Exception:
+                log.exception("officer release listener failed",
+                              extra={"conversation_id": conversation.id, "agent_id": agent_id})
 
     # --- agents -------------------------------------------------------------
 
     def profile_of(self, agent_id: str | None) -> AgentProfile | None:
         slot = self._router.agents.get(agent_id) if agent_id is not None else None
         return slot.profile if slot is not None else None
+
+    def queued_for_s(self, conversation_id: str) -> float | None:
+        """How long a waiting conversation has been in the queue (None: not waiting)."""
+        since = self._enqueued_at.get(conversation_id)
+        return None if since is None else max(0.0, self._clock.monotonic() - since)
+
+    def serving_slots(self, service: Force | None) -> int:
+        """Chat slots of available agents of ``service`` (0: nobody can take it now)."""
+        return self._router.serving_slots(service)
 
     def agent_connected(self, profile: AgentProfile, sid: str) -> None:
         """A new connection of an agent; a reconnect within the grace period resumes all."""
@@ -196,8 +222,8 @@ class RoutingService:
         self._broadcaster.changed()
         record = self._evidence.append(self._entry(
             conversation, RecordKind.ASSIGNED, Actor.system(),
-            {"agent_id": slot.profile.agent_id, "service": slot.profile.service.value,
-             "waited_ms": round(waited * 1000)}))
+            {"agent_id": slot.profile.agent_id, "agent_name": slot.profile.display_name,
+             "service": slot.profile.service.value, "waited_ms": round(waited * 1000)}))
         await self._notifier.assigned(conversation, slot.profile, list(conversation.messages))
         return record
 
@@ -219,6 +245,7 @@ class RoutingService:
         self.enqueue(conversation, returning=True)
         if previous is not None:
             await self._notifier.transferred_away(conversation, previous)
+            await self._officer_released(conversation, previous, reason)
         await self._notifier.queued(conversation, self._broadcaster.place_of(conversation))
         await self._evidence.append(self._entry(
             conversation, RecordKind.REQUEUED, Actor.system(),
@@ -249,6 +276,7 @@ class RoutingService:
             conversation, RecordKind.TRANSFERRED, actor,
             {"from_agent_id": previous, "to": _target_data(target)}))
         await self._notifier.transferred_away(conversation, previous)
+        await self._officer_released(conversation, previous, "transferred")
         if named is not None:
             handed = await self._apply(named)
             await written

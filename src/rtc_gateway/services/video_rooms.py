@@ -4,8 +4,12 @@ The gateway authorizes callers (the conversation's citizen, its agent, superviso
 before calling in; this service still refuses unknown rooms, roles outside
 citizen/agent/supervisor and signalling from someone who has not joined.
 
-A room ends when the participant who started it leaves, when every participant has
-left, when its conversation is closed, when nobody has been connected for
+An officer who no longer holds the conversation (transferred, re-queued) is taken out
+of its room at once: its peer is closed and its recording segment finished, and the
+room goes on for the others (the next officer or a supervisor may join) or ends when
+nobody is left. A room ends when the participant who started it or the citizen leaves
+(the call is between them: nobody is left waiting on a frozen frame), when every
+participant has left, when its conversation is closed, when nobody has been connected for
 ``empty_room_timeout_s``, or at shutdown. Then each recorded segment is hashed, a
 ``manifest.sha256`` (``sha256sum`` format) lists them, a ``video.ended`` evidence entry
 is appended and ``on_room_ended`` is called.
@@ -13,6 +17,7 @@ is appended and ``on_room_ended`` is called.
 
 import asyncio
 import hashlib
+import logging
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,8 +35,11 @@ from rtc_gateway.rtc.ice import (
 )
 from rtc_gateway.rtc.leg import Leg
 from rtc_gateway.rtc.room import ROLES, Participant, Segment, VideoRoom
+from rtc_gateway.security.private_files import open_private, private_dir
 
 __all__ = ["Participant", "RoomEnded", "VideoRoom", "VideoRoomService"]
+
+log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.sha256"
 
@@ -141,6 +149,8 @@ class VideoRoomService:
                 data={"room_id": room_id},
             )
         )
+        log.info("video room started", extra={"room_id": room_id,
+                                               "conversation_id": conversation_id})
         self._arm_empty_timer(room)
         return room
 
@@ -207,10 +217,32 @@ class VideoRoomService:
             leg = room.remove(participant)
             if leg is not None:
                 await self._detach(room, leg)
-        if participant == room.started_by or not room.members:
+        if participant == room.started_by or participant.role == "citizen" or not room.members:
             await self._end(room, reason="left", actor=participant)
         elif not room.legs():
             self._arm_empty_timer(room)
+
+    async def remove(self, conversation_id: str, participant: Participant,
+                     reason: str) -> str | None:
+        """Take someone who may no longer take part out of the conversation's room now.
+
+        Returns the room's id, or ``None`` when the participant was in no room of it.
+        """
+        room = self.room_for_conversation(conversation_id)
+        if room is None or room.ended or not room.is_member(participant):
+            return None
+        async with self._locks[room.room_id]:
+            leg = room.remove(participant)
+            if leg is not None:
+                await self._detach(room, leg)
+        log.info("video participant removed", extra={
+            "room_id": room.room_id, "conversation_id": conversation_id,
+            "role": participant.role, "user_id": participant.user_id, "reason": reason})
+        if not room.members:
+            await self._end(room, reason=reason, actor=None)
+        elif not room.legs():
+            self._arm_empty_timer(room)
+        return room.room_id
 
     async def disconnect(self, participant: Participant) -> None:
         """The participant's socket dropped: close its peers but keep its place."""
@@ -310,6 +342,10 @@ class VideoRoomService:
                 },
             )
         )
+        log.info("video room ended", extra={
+            "room_id": room.room_id, "conversation_id": room.conversation_id, "reason": reason,
+            "duration_s": round((self._clock.now() - room.started_at).total_seconds(), 3),
+            "recording_bytes": ended.recording["bytes"]})
         await self._on_room_ended(ended)
 
     async def _seal(self, room: VideoRoom, reason: str) -> RoomEnded:
@@ -328,9 +364,8 @@ class VideoRoomService:
             f"{s.summary.sha256}  {s.summary.path.name}\n"
             for s in sorted(room.segments, key=lambda s: s.summary.path.name)
         ).encode()
-        room.directory.mkdir(parents=True, exist_ok=True)
-        manifest_path = room.directory / MANIFEST_NAME
-        await asyncio.to_thread(manifest_path.write_bytes, manifest)
+        private_dir(room.directory)
+        await asyncio.to_thread(_write_private, room.directory / MANIFEST_NAME, manifest)
         per_participant: dict[Participant, float] = {}
         for s in room.segments:
             per_participant[s.participant] = (
@@ -374,6 +409,11 @@ class VideoRoomService:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         return task
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    with open_private(path) as handle:
+        handle.write(content)
 
 
 def _check_role(participant: Participant) -> None:

@@ -31,6 +31,7 @@ from rtc_gateway.adapters.sqlite.evidence_writer import (
     current_key,
     record_instant,
 )
+from rtc_gateway.adapters.sqlite.serving_lock import ServingLock
 from rtc_gateway.adapters.sqlite.writer_host import (
     Outcome,
     ProcessWriterHost,
@@ -80,6 +81,8 @@ class SqliteEvidenceLog:
 
     ``writer="process"`` runs the writer in a child process (what the gateway uses);
     ``"thread"`` keeps it in this process, for the command line and tests.
+    ``exclusive`` (what a serving gateway asks for) holds :class:`ServingLock` from
+    ``start`` to ``close``: a second gateway on the same log refuses to start.
     """
 
     _loop: asyncio.AbstractEventLoop
@@ -93,6 +96,7 @@ class SqliteEvidenceLog:
         clock: Clock,
         checkpoint_interval_s: float = 60.0,
         writer: str = "thread",
+        exclusive: bool = False,
     ) -> None:
         self.db_path = db_path
         self.key_path = key_path
@@ -112,6 +116,7 @@ class SqliteEvidenceLog:
         self._settled = asyncio.Event()
         """Set while no batch is in flight."""
         self._host: WriterHost = _host(writer, db_path, key_path, origin, clock)
+        self._serving_lock = ServingLock(db_path) if exclusive else None
         self._reader_pool = ThreadPoolExecutor(1, thread_name_prefix="evidence-reader")
         self._reader: sqlite3.Connection | None = None
         self._size = 0
@@ -129,7 +134,13 @@ class SqliteEvidenceLog:
     async def start(self) -> None:
         """Open (or create) the database and the key; start the writer."""
         self._loop = asyncio.get_running_loop()
-        self._size = await self._host.open()
+        if self._serving_lock is not None:
+            self._serving_lock.acquire()
+        try:
+            self._size = await self._host.open()
+        except BaseException:
+            self._release_lock()
+            raise
         self._accepting = True
         self._settled.set()
         if self._interval > 0:
@@ -152,6 +163,11 @@ class SqliteEvidenceLog:
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(self._reader_pool, self._close_reader)
             self._reader_pool.shutdown()
+            self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self._serving_lock is not None:
+            self._serving_lock.release()
 
     # -- the port --------------------------------------------------------------
 
@@ -216,7 +232,15 @@ class SqliteEvidenceLog:
         )
         return [str(row[0]) for row in rows]
 
-    # -- read helpers for export and audit ---------------------------------------
+    # -- read helpers for export, audit and the command line ---------------------
+
+    async def opened_conversation_ids(self, since: datetime | None = None) -> list[str]:
+        """Conversations opened at or after ``since`` (all without it), oldest first."""
+        rows = await self._read(
+            "SELECT conversation_id FROM records WHERE kind = ? AND at >= ? ORDER BY idx",
+            (RecordKind.CONVERSATION_OPENED, format_utc(since) if since else ""),
+        )
+        return [str(row[0]) for row in rows]
 
     @property
     def clock(self) -> Clock:

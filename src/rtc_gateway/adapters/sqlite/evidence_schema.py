@@ -3,6 +3,12 @@
 import sqlite3
 from pathlib import Path
 
+from rtc_gateway.security.private_files import (
+    create_missing_dirs,
+    create_private_file,
+    restrict_if_present,
+)
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     idx INTEGER PRIMARY KEY,
@@ -51,6 +57,15 @@ CREATE TABLE IF NOT EXISTS meta (
 """
 
 EMPTY_FRONTIER = (0).to_bytes(8, "big")
+
+
+def prepare_private_database(db_path: Path) -> None:
+    """Create the database file 0600 before SQLite does (it would use 0644), and tighten
+    one left by an older version; SQLite gives its -wal and -shm files the same mode."""
+    create_missing_dirs(db_path.parent)
+    create_private_file(db_path)
+    for suffix in ("-wal", "-shm"):
+        restrict_if_present(db_path.with_name(db_path.name + suffix))
 
 
 def connect(db_path: Path) -> sqlite3.Connection:

@@ -22,7 +22,12 @@ from typing import Any
 import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from rtc_gateway.adapters.sqlite.evidence_schema import bind_origin, connect, create_schema
+from rtc_gateway.adapters.sqlite.evidence_schema import (
+    bind_origin,
+    connect,
+    create_schema,
+    prepare_private_database,
+)
 from rtc_gateway.domain.timestamps import format_utc
 from rtc_gateway.evidence.checkpoint import Checkpoint
 from rtc_gateway.evidence.key_store import read_statements
@@ -129,7 +134,7 @@ class EvidenceWriter:
 
     def open(self) -> int:
         """Open (or create) the database and the key; the durable size."""
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_private_database(self.db_path)
         self._con = connect(self.db_path)
         create_schema(self._con)
         bind_origin(self._con, self.origin)

@@ -1,5 +1,5 @@
 // One assigned conversation in the officer console: its entry in the list and its pane
-// (history, composer, transfer, close, video call).
+// (history, composer, transfer, close with a confirmation, video call, the citizen's presence).
 
 import { el, formatDuration, secondsSince, serviceLabel } from "./dom.js";
 import { request } from "./connection.js";
@@ -13,6 +13,9 @@ import {
   typingIndicator,
 } from "./messaging.js";
 import { VideoCall } from "./video-call.js";
+import { firstWords, mapLink, placeName, presenceText, shortReference } from "./staff-format.js";
+
+const STATUS_TEXT = { queued: "En attente", assigned: "Prise en charge", closed: "Terminée" };
 
 let paneCount = 0;
 
@@ -20,7 +23,8 @@ export class ConversationPane {
   /**
    * @param {object} socket         the console's /agent connection
    * @param {object} conversation   the conversation object from the gateway
-   * @param {object} hooks          {selfId(), topicLabel(id), topics(), onChange(pane), onSelect(pane), onGone(pane)}
+   * @param {object} hooks          {selfId(), topicLabel(id), topics(), onChange(pane), onSelect(pane),
+   *                                 onGone(pane), notify(text), supervising()}
    */
   constructor(socket, conversation, hooks) {
     this.socket = socket;
@@ -56,6 +60,20 @@ export class ConversationPane {
     return this.conversation.status === "closed";
   }
 
+  get queued() {
+    return this.conversation.status === "queued";
+  }
+
+  /** False once the citizen's last connection closed (quick exit, closed tab). */
+  get citizenLeft() {
+    return this.conversation.citizen_presence?.connected === false;
+  }
+
+  get firstWords() {
+    const first = this.log.messages.find((m) => m.sender === "citizen");
+    return firstWords(first ? first.text : this.conversation.first_words ?? "");
+  }
+
   get unread() {
     let count = 0;
     for (const message of this.log.messages) {
@@ -66,6 +84,7 @@ export class ConversationPane {
 
   /** When the citizen started waiting for an answer (null when the last word is ours). */
   get waitingSince() {
+    if (this.queued && this.conversation.waiting_since) return this.conversation.waiting_since;
     let since = null;
     for (const message of this.log.messages) {
       if (message.sender === "agent") since = null;
@@ -79,6 +98,15 @@ export class ConversationPane {
 
   update(conversation) {
     Object.assign(this.conversation, conversation);
+    if (conversation.status && conversation.status !== "queued") delete this.conversation.waiting_since;
+    this.render();
+    this.hooks.onChange(this);
+  }
+
+  /** The citizen connected again or left; a call cannot go on without them. */
+  presenceChanged(presence) {
+    this.conversation.citizen_presence = { connected: presence.connected, at: presence.at };
+    if (!presence.connected && this.call) this.endCall(true, "Le citoyen a quitté : appel terminé.");
     this.render();
     this.hooks.onChange(this);
   }
@@ -128,22 +156,49 @@ export class ConversationPane {
   render() {
     const c = this.conversation;
     this.part("title").textContent = this.hooks.topicLabel(c.topic);
+    this.part("ref").textContent = c.id;
     const facts = [serviceLabel(c.service)];
+    if (this.queued) facts.push("en attente d'un agent");
     if (c.agent && c.agent_id !== this.hooks.selfId()) facts.push(`suivie par ${c.agent.display_name}`);
     if (c.citizen_verified) facts.push(c.citizen_name ? `identité vérifiée : ${c.citizen_name}` : "identité vérifiée");
     if (c.discreet) facts.push("alerte discrète");
     if (c.priority === "urgent") facts.push("prioritaire");
     if (c.language && c.language !== "fr") facts.push(`langue : ${c.language}`);
-    if (c.location) facts.push(`position ${c.location.lat.toFixed(4)}, ${c.location.lon.toFixed(4)}`);
     if (this.closed) facts.push("terminée");
     this.part("status").textContent = facts.filter(Boolean).join(" · ");
+    this.renderPlace(c.location, c.place);
+    this.renderPresence();
     this.root.dataset.status = c.status;
     for (const name of ["composer", "video", "transfer-toggle", "close"]) this.part(name).hidden = this.closed;
+    if (this.queued) this.part("video").hidden = true;
     if (this.closed) {
       this.part("transfer").hidden = true;
+      this.part("confirm").hidden = true;
       this.showTyping(false);
     }
     this.refreshItem();
+  }
+
+  renderPlace(location, place) {
+    const line = this.part("place");
+    line.hidden = !location;
+    if (!location) return;
+    const name = placeName(place);
+    this.part("place-name").textContent = name;
+    const link = this.part("map");
+    link.href = mapLink(location);
+    link.setAttribute("aria-label", `Voir ${name} sur une carte (nouvel onglet)`);
+  }
+
+  renderPresence() {
+    const presence = this.conversation.citizen_presence;
+    const box = this.part("presence");
+    box.hidden = !presence || this.closed;
+    if (box.hidden) return;
+    box.dataset.connected = String(presence.connected);
+    box.classList.toggle("notice--warn", !presence.connected);
+    this.part("presence-text").textContent = presenceText(presence);
+    this.part("close-left").hidden = presence.connected;
   }
 
   buildListItem() {
@@ -164,15 +219,27 @@ export class ConversationPane {
     if (unread > 0 && !this.selected) {
       badges.append(el("span", { className: "badge badge--count", text: unread, attrs: { "aria-label": `${unread} non lu(s)` } }));
     }
+    if (this.citizenLeft && !this.closed) badges.append(el("span", { className: "badge badge--left", text: "Citoyen parti" }));
+    if (this.hooks.supervising() && !this.closed) {
+      const held = c.agent ? `Suivie par ${c.agent.display_name}` : STATUS_TEXT[c.status] ?? c.status;
+      badges.append(el("span", { className: `badge agent__held agent__held--${c.status}`, text: held }));
+    }
     const since = this.waitingSince;
-    const wait = since ? `attend depuis ${formatDuration(secondsSince(since))}` : this.closed ? "" : "répondu";
+    const waitWord = this.queued ? "en attente depuis" : "attend depuis";
+    const wait = since ? `${waitWord} ${formatDuration(secondsSince(since))}` : this.closed ? "" : "répondu";
+    const words = this.firstWords;
     button.replaceChildren(
-      el("span", { className: "agent__item-title", text: this.hooks.topicLabel(c.topic) }),
+      el("span", { className: "agent__item-title" },
+        this.hooks.topicLabel(c.topic),
+        el("span", { className: "agent__item-ref", text: ` · réf. ${shortReference(c)}` })),
       badges,
+      words ? el("span", { className: "agent__item-words", text: `« ${words} »` }) : "",
       el("span", { className: "agent__item-meta", text: [serviceLabel(c.service), wait].filter(Boolean).join(" · ") }),
     );
     this.item.dataset.urgent = String(this.urgent);
     this.item.dataset.unread = String(unread);
+    this.item.dataset.status = c.status;
+    this.item.dataset.citizenLeft = String(this.citizenLeft);
   }
 
   labelFields() {
@@ -198,7 +265,20 @@ export class ConversationPane {
         }
       },
     });
-    this.part("close").addEventListener("click", () => this.close());
+    this.part("close").addEventListener("click", () => this.askToClose());
+    this.part("close-left").addEventListener("click", () => this.askToClose());
+    this.part("confirm-close").addEventListener("click", () => this.close());
+    this.part("confirm-cancel").addEventListener("click", () => {
+      this.part("confirm").hidden = true;
+      this.part("close").focus();
+    });
+    const camera = this.part("camera");
+    camera.addEventListener("click", () => {
+      const off = camera.getAttribute("aria-pressed") !== "true";
+      camera.setAttribute("aria-pressed", String(off));
+      camera.textContent = off ? "Réactiver la caméra" : "Couper la caméra";
+      this.call?.setCameraOff(off);
+    });
     this.part("transfer-toggle").addEventListener("click", () => this.toggleTransfer());
     this.part("transfer-kind").addEventListener("change", () => this.showTransferTarget());
     this.part("transfer").addEventListener("submit", (event) => {
@@ -220,7 +300,13 @@ export class ConversationPane {
     this.part("video-state").textContent = text;
   }
 
+  askToClose() {
+    this.part("confirm").hidden = false;
+    this.part("confirm-close").focus();
+  }
+
   async close() {
+    this.part("confirm").hidden = true;
     try {
       const reply = await request(this.socket, "conversation:close", { conversation_id: this.id });
       this.endCall(true, "");
@@ -262,8 +348,12 @@ export class ConversationPane {
     const value = this.part(source).value.trim();
     if (!value) return;
     try {
-      await request(this.socket, "conversation:transfer", { conversation_id: this.id, to: { [kind]: value } });
+      const reply = await request(this.socket, "conversation:transfer", { conversation_id: this.id, to: { [kind]: value } });
       this.endCall(true, "");
+      const where = kind === "service" ? serviceLabel(value) : kind === "topic" ? this.hooks.topicLabel(value) : value;
+      this.hooks.notify(reply.warning?.code === "nobody_available"
+        ? `Transfert effectué vers ${where}, mais aucun agent n'y est disponible : la demande attend. Le citoyen en est informé.`
+        : "");
       this.hooks.onGone(this);
     } catch (error) {
       this.say(`Transfert impossible : ${error.message}`);
@@ -300,6 +390,9 @@ export class ConversationPane {
     const mute = this.part("mute");
     mute.setAttribute("aria-pressed", "false");
     mute.textContent = "Couper le micro";
+    const camera = this.part("camera");
+    camera.setAttribute("aria-pressed", "false");
+    camera.textContent = "Couper la caméra";
     this.say(text);
   }
 

@@ -1,15 +1,19 @@
 // Officer console: sign in with a token, set availability, work the assigned conversations
-// (urgent first), watch the queues; a supervisor also sees every agent's load.
+// (urgent first, announced by title, tone and notification), watch the queues; a supervisor
+// also sees every agent's load, every conversation, urgent-wait alerts, and searches and
+// exports conversations. Reviewers are told their desk is not built yet.
 
-import { byId, el, formatDuration, loadTopics, serviceLabel } from "./dom.js";
+import { byId, el, formatDuration, loadTopics, secondsSince, serviceLabel } from "./dom.js";
 import { bindStatus, connect, request } from "./connection.js";
 import { ConversationPane } from "./agent-pane.js";
+import { Attention, bindNotificationButton } from "./alerts.js";
+import { SupervisorSearch } from "./supervisor-search.js";
 
 const TOKEN_KEY = "rtc-gateway.agent.token";
 const REFRESH_MS = 1000;
 const SUPERVISOR_RELOAD_MS = 1500;
 const ROLE_LABELS = { agent: "agent", supervisor: "superviseur", reviewer: "relecteur" };
-const STATUS_LABELS = { available: "Disponible", away: "Absent", busy: "Occupé", offline: "Hors ligne" };
+const STATUS_LABELS = { available: "Disponible", away: "En pause", busy: "Occupé", offline: "Hors ligne", disconnected: "Déconnecté" };
 const PRIORITY_LABELS = { urgent: "Urgente", normal: "Normale" };
 
 const ui = {
@@ -20,6 +24,13 @@ const ui = {
   console: byId("console"),
   identity: byId("agent-identity"),
   statusToggle: byId("status-toggle"),
+  availability: byId("availability"),
+  agentState: byId("agent-state"),
+  notifyToggle: byId("notify-toggle"),
+  alerts: byId("alerts"),
+  reviewerDesk: byId("reviewer-desk"),
+  noSelectionHint: byId("no-selection-hint"),
+  search: byId("search"),
   connection: byId("connection"),
   list: byId("conversation-list"),
   listTitle: byId("list-title"),
@@ -41,7 +52,12 @@ const state = {
   panes: new Map(),
   selected: null,
   topics: [],
+  queues: [],
+  queuesAt: 0,
 };
+
+const attention = new Attention();
+let search = null;
 
 const hooks = {
   selfId: () => state.session?.agent_id,
@@ -50,6 +66,8 @@ const hooks = {
   onChange: () => renderList(),
   onSelect: (pane) => select(pane),
   onGone: (pane) => removePane(pane),
+  notify: (text) => showNotice(text),
+  supervising: () => isSupervisor(),
 };
 
 // ---- sign in ----
@@ -87,7 +105,9 @@ function signIn(token) {
     showNotice("Jeton refusé : vérifiez-le ou demandez-en un nouveau.");
     ui.token.focus();
   });
-  socket.on("connect", () => onConnect().catch((error) => showNotice(error.message)));
+  socket.on("connect", () => onConnect().catch((error) => {
+    if (state.session?.role !== "reviewer") showNotice(error.message);
+  }));
   socket.on("agent:session", showSession);
   socket.on("conversation:assigned", onAssigned);
   socket.on("message", (message) => state.panes.get(message.conversation_id)?.receive(message));
@@ -98,12 +118,17 @@ function signIn(token) {
     if (event.reader !== "agent") state.panes.get(event.conversation_id)?.log.markRead(event.seq);
   });
   socket.on("conversation:closed", (event) => {
+    attention.settle(event.conversation_id);
     state.panes.get(event.conversation_id)?.update({ status: "closed" });
   });
   socket.on("conversation:updated", (event) => {
     if (event.citizen_verified !== true) return;
     state.panes.get(event.conversation_id)?.update({ citizen_verified: true, citizen_name: event.citizen_name });
   });
+  socket.on("citizen:presence", (event) => {
+    state.panes.get(event.conversation_id)?.presenceChanged(event);
+  });
+  socket.on("supervision:alert", onSupervisionAlert);
   socket.on("conversation:transferred", (event) => {
     const pane = state.panes.get(event.conversation_id);
     if (pane) removePane(pane);
@@ -112,7 +137,9 @@ function signIn(token) {
     for (const pane of state.panes.values()) pane.videoEnded(event.room_id, event.recording);
   });
   socket.on("queue:update", (event) => {
-    renderQueues(event.queues ?? []);
+    state.queues = event.queues ?? [];
+    state.queuesAt = Date.now();
+    renderQueues();
     if (isSupervisor()) scheduleReload();
   });
   socket.on("agents:update", (event) => {
@@ -128,10 +155,23 @@ function showSession(session) {
   ui.token.value = "";
   const role = ROLE_LABELS[session.role] ?? session.role;
   ui.identity.textContent = `${session.display_name} — ${serviceLabel(session.service)} (${role})`;
+  if (session.role === "reviewer") {
+    // No review desk yet: say so instead of an empty console, and hold no connection open.
+    ui.console.hidden = true;
+    ui.reviewerDesk.hidden = false;
+    state.socket?.disconnect();
+    ui.connection.hidden = true;
+    return;
+  }
   // Supervisors are not routed conversations: they watch every one instead.
-  ui.statusToggle.hidden = session.role !== "agent";
+  ui.availability.hidden = session.role !== "agent";
   ui.supervision.hidden = session.role !== "supervisor";
+  ui.search.hidden = session.role !== "supervisor";
+  if (session.role === "supervisor" && !search) search = new SupervisorSearch(state, request);
   ui.listTitle.textContent = session.role === "supervisor" ? "Conversations en cours" : "Mes conversations";
+  ui.noSelectionHint.textContent = session.role === "supervisor"
+    ? "Choisissez une conversation dans la liste pour la suivre, ou retrouvez-en une par la recherche."
+    : "Choisissez « Reprendre » pour recevoir des demandes ; elles s'ajoutent à « Mes conversations », les urgentes en premier.";
   renderList();
 }
 
@@ -141,6 +181,7 @@ function isSupervisor() {
 
 /** After every (re)connect: restore availability, then reload our conversations. */
 async function onConnect() {
+  if (state.session?.role === "reviewer") return;
   if (state.wanted === "available") await setStatus("available");
   await reloadConversations();
 }
@@ -182,10 +223,11 @@ async function setStatus(status) {
   await request(state.socket, "agent:status", { status });
   state.wanted = status;
   const available = status === "available";
-  ui.statusToggle.setAttribute("aria-pressed", String(available));
   ui.statusToggle.dataset.status = status;
-  ui.statusToggle.textContent = available ? "Disponible" : "Absent";
-  ui.statusToggle.setAttribute("aria-label", `État : ${ui.statusToggle.textContent}. Cliquer pour changer.`);
+  ui.statusToggle.textContent = available ? "Passer en pause" : "Reprendre";
+  ui.agentState.dataset.status = status;
+  ui.agentState.className = `badge agent__state agent__state--${status}`;
+  ui.agentState.textContent = available ? "Disponible" : "En pause";
 }
 
 ui.statusToggle.addEventListener("click", () => {
@@ -211,8 +253,38 @@ function onAssigned(event) {
   const pane = ensurePane(conversation);
   pane.update(conversation);
   pane.addMessages(event.messages);
+  if (event.has_more) pane.catchUp().catch(() => undefined);
   if (!state.selected) select(pane);
+  if (pane.urgent) {
+    const what = conversation.discreet ? "Alerte discrète" : "Demande urgente";
+    attention.raise(conversation.id, `${what} reçue`, `${hooks.topicLabel(conversation.topic)} — ${serviceLabel(conversation.service)}`);
+    if (state.selected === pane && !document.hidden) attention.settle(pane.id);
+  }
   renderList();
+}
+
+function onSupervisionAlert(event) {
+  if (event.kind !== "urgent_wait") return;
+  const key = `wait:${event.conversation_id}`;
+  const nobody = event.agents_available ? "" : " Aucun agent disponible pour ce service.";
+  const text = `Demande urgente en attente depuis ${formatDuration(event.waited_s)} (${serviceLabel(event.service)}, ${hooks.topicLabel(event.topic)}).${nobody}`;
+  ui.alerts.querySelector(`[data-conversation-id="${CSS.escape(event.conversation_id)}"]`)?.remove();
+  const dismiss = el("button", { className: "btn btn--quiet", text: "Vu", attrs: { type: "button" } });
+  const show = el("button", { className: "btn", text: "Ouvrir", attrs: { type: "button" } });
+  const banner = el("div", { className: "notice agent__alert", dataset: { conversationId: event.conversation_id }, attrs: { role: "alert" } },
+    el("span", { text }), show, dismiss);
+  dismiss.addEventListener("click", () => {
+    banner.remove();
+    attention.settle(key);
+  });
+  show.addEventListener("click", () => {
+    const pane = state.panes.get(event.conversation_id);
+    if (pane) select(pane);
+    banner.remove();
+    attention.settle(key);
+  });
+  ui.alerts.prepend(banner);
+  attention.raise(key, "Attente urgente", text);
 }
 
 function select(pane) {
@@ -220,11 +292,13 @@ function select(pane) {
   state.selected = pane;
   ui.noSelection.hidden = pane !== null;
   pane?.select(true);
+  if (pane) attention.settle(pane.id);
   if (pane && isSupervisor()) pane.catchUp().catch(() => undefined);
   renderList();
 }
 
 function removePane(pane) {
+  attention.settle(pane.id);
   state.panes.delete(pane.id);
   pane.dispose();
   if (state.selected === pane) select(null);
@@ -232,7 +306,7 @@ function removePane(pane) {
 }
 
 function ordered() {
-  const rank = (pane) => (pane.closed ? 2 : pane.urgent ? 0 : 1);
+  const rank = (pane) => (pane.closed ? 3 : pane.urgent ? 0 : pane.queued ? 1 : 2);
   const waited = (pane) => (pane.waitingSince ? Date.parse(pane.waitingSince) : Number.MAX_SAFE_INTEGER);
   return [...state.panes.values()].sort(
     (a, b) => rank(a) - rank(b) || waited(a) - waited(b) || String(a.conversation.opened_at).localeCompare(String(b.conversation.opened_at)),
@@ -258,8 +332,31 @@ function renderList() {
 
 // ---- queues and supervision ----
 
-function renderQueues(queues) {
-  const rows = queues
+/**
+ * Supervisors see every waiting conversation, so their figures come from the list itself
+ * and agree with it; agents count on from the last queue:update.
+ */
+function currentQueues() {
+  if (!isSupervisor()) {
+    const elapsed = state.queuesAt ? (Date.now() - state.queuesAt) / 1000 : 0;
+    return state.queues.map((q) => ({ ...q, oldest_wait_s: (q.oldest_wait_s ?? 0) + elapsed }));
+  }
+  const groups = new Map();
+  for (const pane of state.panes.values()) {
+    if (!pane.queued) continue;
+    const c = pane.conversation;
+    const key = `${c.service}|${c.priority}`;
+    const wait = c.waiting_since ? secondsSince(c.waiting_since) : 0;
+    const group = groups.get(key) ?? { service: c.service === "auto" ? "any" : c.service, priority: c.priority, length: 0, oldest_wait_s: 0 };
+    group.length += 1;
+    group.oldest_wait_s = Math.max(group.oldest_wait_s, wait);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+function renderQueues() {
+  const rows = currentQueues()
     .filter((q) => q.length > 0)
     .sort((a, b) => (a.priority === "urgent" ? -1 : 0) - (b.priority === "urgent" ? -1 : 0))
     .map((q) => el(
@@ -275,8 +372,9 @@ function renderQueues(queues) {
   ui.queueTable.hidden = rows.length === 0;
 }
 
+/** Agents only: supervisors (this one included) take no conversations and have no load. */
 function renderAgents(agents) {
-  const rows = agents.map((a) => el(
+  const rows = agents.filter((a) => a.role === "agent" && a.agent_id !== state.session?.agent_id).map((a) => el(
     "tr",
     { dataset: { agentId: a.agent_id, status: a.status } },
     el("td", { text: a.display_name }),
@@ -289,18 +387,35 @@ function renderAgents(agents) {
 
 // ---- start ----
 
+/** An urgent-wait banner goes once its conversation is taken or closed. */
+function dropAnsweredAlerts() {
+  for (const banner of [...ui.alerts.children]) {
+    const pane = state.panes.get(banner.dataset.conversationId);
+    if (pane && !pane.queued) {
+      banner.remove();
+      attention.settle(`wait:${pane.id}`);
+    }
+  }
+}
+
 setInterval(() => {
   if (state.panes.size) renderList();
+  renderQueues();
+  dropAnsweredAlerts();
 }, REFRESH_MS);
 
 document.addEventListener("visibilitychange", () => {
   if (!document.hidden) state.selected?.markSeen();
+  if (!document.hidden && state.selected) attention.settle(state.selected.id);
 });
 
 loadTopics().then((topics) => {
   state.topics = topics;
   for (const pane of state.panes.values()) pane.render();
+  search?.setTopics(topics);
 });
+
+bindNotificationButton(ui.notifyToggle);
 
 const startToken = tokenFromFragment() ?? sessionStorage.getItem(TOKEN_KEY);
 if (startToken) signIn(startToken);

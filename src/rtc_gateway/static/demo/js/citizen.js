@@ -234,6 +234,14 @@ socket.on("conversation:assigned", (event) => {
   updateConversation({ status: "assigned", agent: event.agent });
 });
 
+socket.on("conversation:transferred", (event) => {
+  if (!isCurrent(event.conversation_id)) return;
+  updateConversation({ service: event.service });
+  const where = `Votre demande a été transmise à : ${serviceLabel(event.service)}.`;
+  showNotice(event.agents_available ? where
+    : `${where} Aucun agent n'y est disponible pour le moment : votre demande reste en attente. En cas d'urgence, appelez le 17 ou le 112 (SMS : 114).`);
+});
+
 socket.on("message", (message) => {
   if (!isCurrent(message.conversation_id)) return;
   log.add(message);

@@ -35,13 +35,23 @@ export async function flushPending(socket, log, conversationId) {
   }
 }
 
-/** Fetch every message after the last one shown; returns the conversation. */
+/**
+ * Fetch every message after the last one shown, a page at a time (the gateway says
+ * has_more while later pages remain); returns the conversation.
+ */
 export async function resume(socket, log, conversationId) {
-  const reply = await request(socket, "conversation:resume", {
-    conversation_id: conversationId,
-    after_seq: log.lastSeq,
-  });
-  for (const message of reply.messages ?? []) log.add(message);
+  let reply;
+  let afterSeq = log.lastSeq;
+  do {
+    reply = await request(socket, "conversation:resume", {
+      conversation_id: conversationId,
+      after_seq: afterSeq,
+    });
+    for (const message of reply.messages ?? []) log.add(message);
+    const last = reply.messages?.at(-1)?.seq;
+    if (!Number.isInteger(last) || last <= afterSeq) break;
+    afterSeq = last;
+  } while (reply.has_more);
   return reply.conversation;
 }
 
