@@ -8,18 +8,24 @@ PYTHON=${PYTHON:-python3}
 
 # Debian's Chromium drives the browser tests (no browser download works offline);
 # DejaVu fonts let the PDF transcripts show every French character; ffmpeg is the
-# independent decoder the recordings are checked with.
+# independent decoder the recordings are checked with; HAProxy and nginx are the real
+# reverse proxies the trusted-proxy tests run the gateway behind.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+[ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+[ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+# The multi-node tests start throwaway Redis and PostgreSQL servers of their own.
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "installing from Debian: ${missing[*]}"
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-        echo "missing and not installable here: ${missing[*]} (browser tests skip)" >&2
+        echo "missing and not installable here: ${missing[*]} (their tests skip)" >&2
     fi
 fi
 

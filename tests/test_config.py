@@ -57,3 +57,27 @@ def test_citizen_page_settings_have_defaults_and_refuse_a_script_address() -> No
         "https://example.org/", 30.0)
     with pytest.raises(ValueError, match="quick_exit_url"):
         from_environment({"RTC_GATEWAY_QUICK_EXIT_URL": "javascript:alert(1)"})
+def test_front_door_settings_from_the_environment() -> None:
+    settings = from_environment({
+        "RTC_GATEWAY_PUBLIC_URL": "https://gw.example",
+        "RTC_GATEWAY_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8",
+        "RTC_GATEWAY_METRICS_ALLOW": "192.0.2.0/24",
+        "RTC_GATEWAY_HEAD_TIMEOUT_S": "2.5"})
+    assert settings.public_url == "https://gw.example"
+    assert settings.trusted_proxies == ("127.0.0.1", "10.0.0.0/8")
+    assert settings.metrics_allow == ("192.0.2.0/24",)
+    assert settings.head_timeout_s == 2.5
+    assert Settings().head_timeout_s == 10.0 and Settings().public_url is None
+
+
+def test_shared_services_come_together() -> None:
+    both = from_environment({"RTC_GATEWAY_REDIS_URL": "redis://r:6379/0",
+                             "RTC_GATEWAY_DATABASE_URL": "postgresql://p/db"})
+    assert both.multi_node and both.redis_url == "redis://r:6379/0"
+    assert not from_environment({"RTC_GATEWAY_REDIS_URL": ""}).multi_node
+    with pytest.raises(ValueError, match="both"):
+        from_environment({"RTC_GATEWAY_REDIS_URL": "redis://r:6379/0"})
+    with pytest.raises(ValueError, match="both"):
+        from_environment({}, database_url="postgresql://p/db")
+    with pytest.raises(ValueError, match="postgresql"):
+        from_environment({}, redis_url="redis://r", database_url="sqlite:///x")

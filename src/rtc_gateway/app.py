@@ -11,6 +11,8 @@ from rtc_gateway.adapters.memory.conversation_index import MemoryConversationInd
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
 from rtc_gateway.adapters.memory.session_store import MemorySessionStore
+from rtc_gateway.adapters.postgres.conversation_index import PostgresConversationIndex
+from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog
 from rtc_gateway.adapters.sqlite.conversation_index import SqliteConversationIndex
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.adapters.sqlite.revocation_store import SqliteRevocationStore
@@ -28,13 +30,15 @@ from rtc_gateway.gateway.citizen_namespace import CitizenNamespace
 from rtc_gateway.gateway.client_config import ClientConfig, add_client_routes
 from rtc_gateway.gateway.connections import ConnectionRegistry
 from rtc_gateway.gateway.conversation_events import ConversationEvents
-from rtc_gateway.gateway.csrf import allowed_origins, csrf_middleware
+from rtc_gateway.gateway.csrf import csrf_middleware
 from rtc_gateway.gateway.export_route import export_handler
+from rtc_gateway.gateway.forwarded import client_address_middleware
 from rtc_gateway.gateway.history import HistoryPager
 from rtc_gateway.gateway.http_routes import add_routes
 from rtc_gateway.gateway.identity_events import IdentityEvents, VerifiedAwareNotifier
 from rtc_gateway.gateway.metrics import GatewayMetrics
 from rtc_gateway.gateway.namespace import NamespaceParts
+from rtc_gateway.gateway.origins import OriginPolicy
 from rtc_gateway.gateway.presence_wire import presence_wire
 from rtc_gateway.gateway.socket_server import create_socket_server
 from rtc_gateway.gateway.supervisor_alerts import urgent_surge_alarm
@@ -45,7 +49,9 @@ from rtc_gateway.gateway.supervisor_events import (
 )
 from rtc_gateway.gateway.transfer_notice import TransferNotice
 from rtc_gateway.gateway.video_events import VideoEvents
+from rtc_gateway.ports.bus import Bus, Receiver
 from rtc_gateway.ports.clock import Clock, SystemClock
+from rtc_gateway.realtime.client_address import AddressSet
 from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.rtc.ice import IceServerConfig
 from rtc_gateway.security.keys import load_or_create_private_key
@@ -70,6 +76,12 @@ from rtc_gateway.services.routing import RoutingService
 from rtc_gateway.services.urgent_surge import UrgentSurgeWatch
 from rtc_gateway.services.urgent_watch import UrgentWaitWatch
 from rtc_gateway.services.video_rooms import VideoRoomService
+from rtc_gateway.shared_services import (
+    SharedServices,
+    SharedServicesState,
+    shared_services,
+    single_node_bus,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +91,7 @@ class Gateway:
     settings: Settings
     app: web.Application
     server: RealtimeServer
-    evidence: SqliteEvidenceLog | MemoryEvidenceLog
+    evidence: SqliteEvidenceLog | MemoryEvidenceLog | PostgresEvidenceLog
     conversations: ConversationService
     routing: RoutingService
     broadcaster: QueueBroadcaster
@@ -87,14 +99,26 @@ class Gateway:
     metrics: GatewayMetrics
     video: VideoRoomService
     revocation_sync: RevocationSync
+    bus: Bus
+    """What the realtime layer publishes cross-node packets on (see docs/architecture.md)."""
+    shared: SharedServices | None = None
 
     async def start(self) -> None:
-        await self.evidence.start()
+        if self.shared is not None:
+            await self.shared.start()
+        else:
+            await self.evidence.start()
         await self.revocation_sync.start()
         recovered = await recover_open_conversations(
             self.evidence, self.conversations, self.routing)
-        log.info("gateway started", extra={"recovered_conversations": recovered,
-                                           "evidence": self.settings.evidence})
+        log.info("gateway started", extra={
+            "recovered_conversations": recovered,
+            "evidence": "postgresql" if self.shared is not None else self.settings.evidence})
+
+    def on_bus_packet(self, receive: Receiver) -> None:
+        """Have ``receive`` called with each packet another node publishes (no-op alone)."""
+        if self.shared is not None:
+            self.shared.fan_out.receivers.append(receive)
 
     async def stop(self) -> None:
         """Stop taking work, then flush the evidence log and sign a last checkpoint."""
@@ -102,7 +126,11 @@ class Gateway:
         await self.routing.close()
         await self.video.close()
         await self.revocation_sync.close()
-        await self.evidence.close()
+        try:
+            await self.evidence.close()
+        finally:
+            if self.shared is not None:
+                await self.shared.close()
         log.info("gateway stopped")
 
 
@@ -110,6 +138,17 @@ def ice_server_config(server: Mapping[str, Any]) -> IceServerConfig:
     urls = server["urls"]
     return IceServerConfig(urls=(urls,) if isinstance(urls, str) else tuple(urls),
                            username=server.get("username"), credential=server.get("credential"))
+
+
+def conversation_index(
+    settings: Settings, evidence: SqliteEvidenceLog | MemoryEvidenceLog | PostgresEvidenceLog
+) -> SqliteConversationIndex | MemoryConversationIndex | PostgresConversationIndex:
+    """The supervisors' search over every conversation of the log, wherever it is kept."""
+    if isinstance(evidence, SqliteEvidenceLog):
+        return SqliteConversationIndex(settings.evidence_db)
+    if isinstance(evidence, PostgresEvidenceLog):
+        return PostgresConversationIndex(evidence)
+    return MemoryConversationIndex(evidence)
 
 
 def revocation_store(settings: Settings) -> SqliteRevocationStore:
@@ -146,8 +185,11 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     clock = clock or SystemClock()
     private_dir(settings.data_dir)
     private_dir(settings.recordings_dir)
-    evidence: SqliteEvidenceLog | MemoryEvidenceLog
-    if settings.evidence == "memory":
+    evidence: SqliteEvidenceLog | MemoryEvidenceLog | PostgresEvidenceLog
+    shared = shared_services(settings, clock) if settings.multi_node else None
+    if shared is not None:
+        evidence = shared.evidence
+    elif settings.evidence == "memory":
         evidence = MemoryEvidenceLog()
     else:
         evidence = SqliteEvidenceLog(settings.evidence_db, settings.log_key_path,
@@ -184,9 +226,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     conversations.on_closed(presence.conversation_closed)
     urgent_watch = UrgentWaitWatch(router, store, clock, notices.urgent_wait,
                                    threshold_s=settings.urgent_wait_alert_s)
-    index: SqliteConversationIndex | MemoryConversationIndex = (
-        SqliteConversationIndex(settings.evidence_db) if isinstance(evidence, SqliteEvidenceLog)
-        else MemoryConversationIndex(evidence))
+    index = conversation_index(settings, evidence)
     events = ConversationEvents(conversations, routing, pages, presence)
     video_service = VideoRoomService(
         evidence=evidence, recordings_dir=settings.recordings_dir,
@@ -231,8 +271,10 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     metrics.watch_evidence(evidence.stats)
     evidence.watch_backlog(settings.evidence_backlog, server.shed_load)
 
+    trusted_proxies = AddressSet(settings.trusted_proxies)
     app = web.Application(client_max_size=settings.max_packet_bytes, middlewares=[
-        csrf_middleware(allowed_origins(settings.public_url, settings.cors_origins),
+        client_address_middleware(trusted_proxies),
+        csrf_middleware(OriginPolicy(settings.cors_origins, settings.public_url),
                         exempt_path=server.path)])
     server.attach(app)
     flow = login_flow(settings, clock, sessions, provider_http)
@@ -246,12 +288,16 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     add_client_routes(app, ClientConfig(settings.serializer, settings.quick_exit_url,
                                         settings.waiting_alternatives_after_s,
                                         identity_login=flow is not None))
-    add_routes(app, metrics)
-    if isinstance(evidence, SqliteEvidenceLog):
+    add_routes(app, metrics, AddressSet(settings.metrics_allow), trusted_proxies,
+               shared.readiness if shared is not None else None)
+    if shared is not None:
+        metrics.registry.register(SharedServicesState(shared))
+    if not isinstance(evidence, MemoryEvidenceLog):
         app.router.add_post("/api/v1/conversations/{conversation_id}/export",
                             export_handler(evidence, settings.recordings_dir, tokens))
     gateway = Gateway(settings, app, server, evidence, conversations, routing, broadcaster,
-                      tokens, metrics, video_service, revocation_sync)
+                      tokens, metrics, video_service, revocation_sync,
+                      shared.bus if shared is not None else single_node_bus(), shared)
 
     async def on_startup(_: web.Application) -> None:
         await gateway.start()

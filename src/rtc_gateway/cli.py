@@ -22,6 +22,7 @@ from rtc_gateway.domain.roles import STAFF_ROLES, Role
 from rtc_gateway.evidence.commands import add_evidence_commands
 from rtc_gateway.evidence.conversation_commands import add_conversation_commands
 from rtc_gateway.logs import configure_logging
+from rtc_gateway.migrate_command import add_migrate_command
 from rtc_gateway.ports.clock import SystemClock
 from rtc_gateway.ports.evidence_log import EvidenceLogInUse
 from rtc_gateway.security.keys import load_or_create_private_key, load_private_key
@@ -35,9 +36,11 @@ def _csv(value: str) -> frozenset[str]:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from rtc_gateway.serve import CannotListen, run
+    from rtc_gateway.shared_services import StartupRefused
 
     settings = settings_of(host=args.host, port=args.port, data_dir=args.data_dir,
-                           serializer=args.serializer, evidence=args.evidence)
+                           serializer=args.serializer, evidence=args.evidence,
+                           redis_url=args.redis_url, database_url=args.database_url)
     try:
         configure_logging(settings.log_level)
     except ValueError as error:
@@ -46,7 +49,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             " (DEBUG, INFO, WARNING, ERROR)") from error
     try:
         run(settings)
-    except (CannotListen, EvidenceLogInUse) as error:
+    except (CannotListen, EvidenceLogInUse, StartupRefused) as error:
         raise CommandError(str(error), EXIT_FAILED) from error
     return 0
 
@@ -102,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--serializer", choices=["json", "msgpack"])
     serve.add_argument("--evidence", choices=["sqlite", "memory"],
                        help="memory keeps no evidence: benchmarks of the relay alone")
+    serve.add_argument("--redis-url", help="redis://... shared by the nodes (with --database-url)")
+    serve.add_argument("--database-url",
+                       help="postgresql://... holding the evidence log (with --redis-url)")
     serve.set_defaults(handler=cmd_serve)
 
     token = commands.add_parser("token", help="mint and revoke tokens")
@@ -127,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_evidence_commands(commands)
     add_conversation_commands(commands)
+    add_migrate_command(commands)
     return parser
 
 

@@ -18,7 +18,16 @@ class Settings:
     serializer: str = "json"
     """``json`` (default) or ``msgpack`` (socket.io-msgpack-parser); one per server."""
     cors_origins: tuple[str, ...] = ()
-    """Exact origins allowed besides the gateway's own; empty means same-origin only."""
+    """Exact origins allowed besides the gateway's own (``public_url``'s)."""
+    public_url: str | None = None
+    """The gateway's external base URL; its origin is always allowed. Unset: pages from
+    loopback origins (``http://localhost:*``, ``http://127.0.0.1:*``) are, for development."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or CIDR blocks of reverse proxies whose ``X-Forwarded-For`` is believed."""
+    metrics_allow: tuple[str, ...] = ()
+    """Addresses or CIDR blocks that may read ``/metrics`` besides loopback."""
+    head_timeout_s: float = 10.0
+    """Time a connection has to send a whole request head (and between requests)."""
     citizen_token_ttl_s: float = 7 * 24 * 3600
     citizen_token_grace_s: float = 120.0
     """How long the token a citizen presented stays valid after it was renewed."""
@@ -70,9 +79,6 @@ class Settings:
     history entry); an ordinary, harmless site."""
     waiting_alternatives_after_s: float = 120.0
     """After this long in the queue the citizen page offers 17/112, SMS 114 or a call-back."""
-    public_url: str | None = None
-    """The gateway's external base URL (``https://example.org``): redirect URIs and the
-    origin always allowed for cookie-authenticated requests."""
     oidc_issuer: str | None = None
     """The citizens' OpenID Connect provider; without one the login routes answer 503."""
     oidc_client_id: str | None = None
@@ -89,7 +95,20 @@ class Settings:
     revocation_poll_interval_s: float = 1.0
     """How often a node reads new revocations and stores the citizen tokens it minted."""
     log_level: str = "INFO"
+    redis_url: str | None = None
+    """With ``database_url``: several nodes share one service (both or neither)."""
+    database_url: str | None = None
+    """``postgresql://...``: the evidence log lives in PostgreSQL instead of SQLite."""
+    node_id: str | None = None
+    """This node's name among the others; default: ``host:port`` (the host name when
+    listening on every address)."""
+    node_ttl_s: float = 5.0
+    """A node that has not heartbeated in Redis for this long is gone."""
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def multi_node(self) -> bool:
+        return self.redis_url is not None and self.database_url is not None
 
     @property
     def evidence_db(self) -> Path:
@@ -115,11 +134,13 @@ class Settings:
 def _convert(name: str, raw: str) -> Any:
     if name == "data_dir":
         return Path(raw)
+    if name in ("redis_url", "database_url", "node_id"):
+        return raw or None
     if name in ("port", "anonymous_per_ip", "max_packet_bytes", "max_buffered_bytes",
                 "max_open_per_citizen", "evidence_backlog", "max_sockets_per_identity",
                 "max_open_per_address", "urgent_surge_threshold"):
         return int(raw)
-    if name in ("cors_origins", "rtc_host_addresses"):
+    if name in ("cors_origins", "rtc_host_addresses", "trusted_proxies", "metrics_allow"):
         return tuple(origin.strip() for origin in raw.split(",") if origin.strip())
     if name == "ice_servers":
         return tuple(json.loads(raw))
@@ -156,4 +177,20 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
         raise ValueError("urgent_wait_alert_s must be positive")
     if settings.queue_updates_per_s <= 0:
         raise ValueError("queue_updates_per_s must be positive")
+    _check_shared_services(settings)
     return settings
+
+
+def _check_shared_services(settings: Settings) -> None:
+    if (settings.redis_url is None) != (settings.database_url is None):
+        raise ValueError("redis_url (--redis-url, RTC_GATEWAY_REDIS_URL) and database_url"
+                         " (--database-url, RTC_GATEWAY_DATABASE_URL) go together: give"
+                         " both (several nodes) or neither (one node on SQLite)")
+    if settings.node_ttl_s < 1:
+        raise ValueError("node_ttl_s must be at least 1 second")
+    if settings.redis_url is not None and not settings.redis_url.startswith(
+            ("redis://", "rediss://", "unix://")):
+        raise ValueError("redis_url must be a redis://, rediss:// or unix:// URL")
+    if settings.database_url is not None and not settings.database_url.startswith(
+            ("postgresql://", "postgres://")):
+        raise ValueError("database_url must be a postgresql:// URL")

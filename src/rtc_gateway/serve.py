@@ -13,6 +13,7 @@ from aiohttp import web
 from rtc_gateway.app import build_gateway
 from rtc_gateway.config import Settings
 from rtc_gateway.gc_tuning import tune_for_serving
+from rtc_gateway.realtime.client_address import AddressSet
 from rtc_gateway.realtime.front_door import RealtimeSite
 from rtc_gateway.realtime.server import RealtimeServer
 
@@ -32,10 +33,12 @@ class CannotListen(Exception):
 async def serve(settings: Settings) -> None:
     gateway = build_gateway(settings)
     runner = web.AppRunner(gateway.app, handle_signals=False, access_log=None,
-                           shutdown_timeout=5.0)
+                           shutdown_timeout=5.0, keepalive_timeout=settings.head_timeout_s)
     await runner.setup()
     site = RealtimeSite(runner, gateway.server, settings.host, settings.port, backlog=4096,
-                        reuse_address=True)
+                        reuse_address=True, head_timeout_s=settings.head_timeout_s,
+                        trusted_proxies=AddressSet(settings.trusted_proxies))
+    gateway.metrics.watch_front_door(site.counters.stats)
     try:
         await site.start()
     except OSError as error:

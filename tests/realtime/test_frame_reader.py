@@ -10,6 +10,7 @@ from rtc_gateway.realtime.frame_reader import (
     MESSAGE_TOO_BIG,
     PROTOCOL_ERROR,
     FrameReader,
+    close_answer,
     unmask,
 )
 from rtc_gateway.realtime.frames import BINARY, CLOSE, CONTINUATION, PING, TEXT
@@ -112,3 +113,33 @@ def test_any_bytes_in_any_chunks_give_messages_or_a_close_code() -> None:
             position += step
         if reader.violation is not None:
             assert reader.violation.code in (PROTOCOL_ERROR, MESSAGE_TOO_BIG)
+
+
+def test_a_message_in_too_many_fragments_is_refused_as_too_big() -> None:
+    reader = FrameReader(1 << 20, max_fragments=10)
+    frames = client_frame(TEXT, b"", fin=False) + client_frame(CONTINUATION, b"", fin=False) * 20
+    assert reader.feed(frames) == []
+    assert reader.violation is not None and reader.violation.code == MESSAGE_TOO_BIG
+    within = FrameReader(1 << 20, max_fragments=10)
+    frames = client_frame(TEXT, b"a", fin=False) + client_frame(CONTINUATION, b"b", fin=False) \
+        * 8 + client_frame(CONTINUATION, b"c")
+    assert within.feed(frames) == [(TEXT, b"a" + b"b" * 8 + b"c")]
+
+
+@pytest.mark.parametrize(("payload", "answer"), [
+    (b"", 1000), (b"\x03", 1002), (struct.pack("!H", 1000), 1000),
+    (struct.pack("!H", 1001) + "à bientôt".encode(), 1001),
+    (struct.pack("!H", 4999), 4999), (struct.pack("!H", 1014), 1014),
+    (struct.pack("!H", 1000) + b"\xff", 1007),
+    *[(struct.pack("!H", code), 1002)
+      for code in (0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535)],
+])
+def test_a_close_frame_is_answered_as_rfc_6455_says(payload: bytes, answer: int) -> None:
+    assert close_answer(payload) == answer
+
+
+@pytest.mark.parametrize("size", [0, 1, 3, 4, 5, 125, 4000, 65537])
+def test_the_c_masking_is_the_python_masking(size: int) -> None:
+    from rtc_gateway.realtime.frame_reader import _unmask_in_python
+    payload, mask = os.urandom(size), os.urandom(4)
+    assert unmask(mask, payload) == _unmask_in_python(mask, payload)

@@ -243,7 +243,7 @@ async def test_an_upgrade_never_finished_is_abandoned(door: tuple[int, EchoNames
     assert not namespace.gone
 
 
-async def test_an_oversized_head_is_answered_by_aiohttp_and_others_go_on(
+async def test_an_oversized_head_is_refused_and_others_go_on(
         door: tuple[int, EchoNamespace]) -> None:
     port, _ = door
     reader, writer = await asyncio.open_connection("127.0.0.1", port)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import rtc_gateway
-from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog, StoredRecord
 from rtc_gateway.evidence import bundle_format as layout
 from rtc_gateway.evidence.bundle_zip import BundleWriter
 from rtc_gateway.evidence.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint_body
@@ -24,6 +23,7 @@ from rtc_gateway.evidence.key_rotation import follow_chain
 from rtc_gateway.evidence.signed_note import NoteError, parse_note
 from rtc_gateway.evidence.transcript import TranscriptHeader, render_html, render_pdf
 from rtc_gateway.evidence.transcript_wording import actor_label, line_of, officer_names
+from rtc_gateway.ports.evidence_archive import EvidenceArchive, StoredRecord
 from rtc_gateway.ports.evidence_log import EvidenceEntry, RecordKind
 from rtc_gateway.security.private_files import create_missing_dirs, open_private
 
@@ -84,7 +84,7 @@ class Recording:
 
 
 async def export_conversation(
-    log: SqliteEvidenceLog,
+    log: EvidenceArchive,
     recordings_dir: Path,
     conversation_id: str,
     out_path: Path,
@@ -145,7 +145,7 @@ async def export_conversation(
     return out_path
 
 
-def _held_checkpoint(note: str, log: SqliteEvidenceLog) -> tuple[int, str]:
+def _held_checkpoint(note: str, log: EvidenceArchive) -> tuple[int, str]:
     """Size and text of a checkpoint of this log (its signature is checked)."""
     keys = follow_chain(log.verifier_key(), log.rotation_statements())
     try:
@@ -158,7 +158,7 @@ def _held_checkpoint(note: str, log: SqliteEvidenceLog) -> tuple[int, str]:
 
 
 async def _earlier_checkpoints(
-    log: SqliteEvidenceLog, parsed: list[tuple[StoredRecord, dict[str, Any]]], export_index: int
+    log: EvidenceArchive, parsed: list[tuple[StoredRecord, dict[str, Any]]], export_index: int
 ) -> dict[int, str]:
     """Checkpoints signed for earlier exports of this conversation, by size."""
     found: dict[int, str] = {}
@@ -171,7 +171,7 @@ async def _earlier_checkpoints(
     return found
 
 
-def _bundle_files(log: SqliteEvidenceLog, note: str) -> dict[str, bytes]:
+def _bundle_files(log: EvidenceArchive, note: str) -> dict[str, bytes]:
     files = {
         layout.CHECKPOINT: note.encode("utf-8"),
         layout.VERIFIER_KEY: (log.verifier_key().encode() + "\n").encode("utf-8"),
@@ -212,7 +212,7 @@ def _records_json(records: list[StoredRecord], proofs: list[list[bytes]]) -> byt
 
 
 def _bundle_json(
-    log: SqliteEvidenceLog,
+    log: EvidenceArchive,
     conversation_id: str,
     export_index: int,
     include_media: bool,

@@ -2,10 +2,10 @@
 
 from datetime import datetime, timedelta
 
-from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
+from rtc_gateway.ports.evidence_archive import EvidenceArchive
 
 
-async def erase_expired(log: SqliteEvidenceLog, now: datetime, retention: timedelta) -> int:
+async def erase_expired(log: EvidenceArchive, now: datetime, retention: timedelta) -> int:
     """Erase text and salt of records older than ``retention``; return how many."""
     if retention < timedelta(0):
         raise ValueError("a retention period cannot be negative")

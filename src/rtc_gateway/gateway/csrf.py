@@ -2,14 +2,14 @@
 
 A bearer token is never sent by a browser on its own, a cookie is: so a request that
 carries the ``rtc_session`` cookie and no ``Authorization`` header, with a method that
-changes state, needs an ``Origin`` the gateway allows (its own public origin and the
-configured ones). Anything else is 403 before any handler runs. The Socket.IO path is
-left to the realtime server, which checks the ``Origin`` of every request itself.
+changes state, needs an ``Origin`` the gateway allows (the same ``OriginPolicy`` as the
+Socket.IO handshake: the public URL's origin and the configured ones). Anything else is
+403 before any handler runs. The Socket.IO path is left to the realtime server, which
+checks the ``Origin`` of every request itself.
 """
 
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -18,16 +18,6 @@ from rtc_gateway.security.cookies import SESSION_COOKIE
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def allowed_origins(public_url: str | None, configured: tuple[str, ...]) -> OriginPolicy:
-    own = (origin_of(public_url),) if public_url else ()
-    return OriginPolicy(own + configured)
 
 
 def needs_origin_check(request: web.Request) -> bool:

@@ -14,7 +14,6 @@ from typing import Annotated
 import msgspec
 from aiohttp import web
 
-from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.domain.errors import DomainError
 from rtc_gateway.domain.roles import Role
 from rtc_gateway.evidence.bundle import (
@@ -22,6 +21,7 @@ from rtc_gateway.evidence.bundle import (
     RecordingMissing,
     export_conversation,
 )
+from rtc_gateway.ports.evidence_archive import EvidenceArchive
 from rtc_gateway.security.tokens import TokenAuthority
 
 EXPORT_ROLES = frozenset({Role.SUPERVISOR, Role.REVIEWER})
@@ -38,7 +38,7 @@ def _error(status: int, code: str, message: str) -> web.Response:
 
 
 def export_handler(
-    log: SqliteEvidenceLog, recordings_dir: Path, tokens: TokenAuthority,
+    log: EvidenceArchive, recordings_dir: Path, tokens: TokenAuthority,
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handler(request: web.Request) -> web.StreamResponse:
         header = request.headers.get("Authorization", "")

@@ -7,7 +7,10 @@ from pathlib import Path
 from aiohttp import web
 
 from rtc_gateway.domain.topics import TOPICS
+from rtc_gateway.gateway.forwarded import forwarded_for
 from rtc_gateway.gateway.metrics import GatewayMetrics
+from rtc_gateway.gateway.readiness import Readiness
+from rtc_gateway.realtime.client_address import AddressSet, is_loopback
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -30,6 +33,19 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+def readiness_healthz(
+    readiness: Readiness,
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """``/healthz`` of a node with shared services: 503 while one of them is unreachable."""
+    async def handler(request: web.Request) -> web.Response:
+        unreachable = await readiness.unreachable()
+        if unreachable:
+            return web.json_response({"status": "unavailable", "unreachable": unreachable},
+                                     status=503)
+        return web.json_response({"status": "ok"})
+    return handler
+
+
 async def topics(request: web.Request) -> web.Response:
     return web.json_response({"topics": [
         {"id": t.id, "label": t.label, "description": t.description,
@@ -38,10 +54,27 @@ async def topics(request: web.Request) -> web.Response:
     ]})
 
 
+def may_scrape(request: web.Request, allow: AddressSet, trusted: AddressSet) -> bool:
+    """Loopback and ``allow`` only, by the client's resolved address; a request relayed
+    by a proxy that is not trusted is never taken for a local one."""
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    if forwarded_for(request) is not None and (not peer or str(peer[0]) not in trusted):
+        return False
+    remote = request.remote or ""
+    return is_loopback(remote) or remote in allow
+
+
 def metrics_handler(
-    metrics: GatewayMetrics,
+    metrics: GatewayMetrics, allow: AddressSet | None = None, trusted: AddressSet | None = None,
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
+    allowed, proxies = allow or AddressSet(), trusted or AddressSet()
+
     async def handler(request: web.Request) -> web.Response:
+        if not may_scrape(request, allowed, proxies):
+            metrics.rejected("metrics_forbidden")
+            return web.json_response(
+                {"error": {"code": "forbidden", "message": "metrics are not public"}},
+                status=403)
         return web.Response(body=metrics.exposition(),
                             headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
     return handler
@@ -60,10 +93,13 @@ async def demo_redirect(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound("/demo/")
 
 
-def add_routes(app: web.Application, metrics: GatewayMetrics) -> None:
-    app.router.add_get("/healthz", healthz)
+def add_routes(app: web.Application, metrics: GatewayMetrics,
+               metrics_allow: AddressSet | None = None,
+               trusted_proxies: AddressSet | None = None,
+               readiness: Readiness | None = None) -> None:
+    app.router.add_get("/healthz", healthz if readiness is None else readiness_healthz(readiness))
     app.router.add_get("/api/v1/topics", topics)
-    app.router.add_get("/metrics", metrics_handler(metrics))
+    app.router.add_get("/metrics", metrics_handler(metrics, metrics_allow, trusted_proxies))
     app.router.add_get("/", demo_redirect)
     app.router.add_get("/demo", demo_redirect)
     app.router.add_get("/demo/", demo_page)

@@ -126,6 +126,25 @@ class _TransportState(Collector):
                                   value=stats.get("reading_paused", 0))
 
 
+class _FrontDoorState(Collector):
+    """Connections the front door closed before their first request was read."""
+
+    def __init__(self, stats: Callable[[], dict[str, int]]) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self._stats()
+        yield CounterMetricFamily("rtc_request_heads_refused",
+                                  "Request heads answered 400 (malformed, too large, "
+                                  "an upgrade with a body)", value=stats.get("heads_refused", 0))
+        yield CounterMetricFamily("rtc_request_heads_timed_out",
+                                  "Connections closed for not sending a whole head in time",
+                                  value=stats.get("heads_timed_out", 0))
+        yield CounterMetricFamily("rtc_websocket_protocol_errors",
+                                  "WebSockets closed for breaking RFC 6455 or a frame limit "
+                                  "(1002, 1007, 1009)", value=stats.get("protocol_errors", 0))
+
+
 class _EvidenceState(Collector):
     """Group commit at work, read at scrape time from the evidence log: records per
     batch is ``records / batches``; ``waiting`` near the backlog limit means overload."""
@@ -210,6 +229,9 @@ class GatewayMetrics:
 
     def watch_transport(self, stats: Callable[[], dict[str, int]]) -> None:
         self.registry.register(_TransportState(stats))
+
+    def watch_front_door(self, stats: Callable[[], dict[str, int]]) -> None:
+        self.registry.register(_FrontDoorState(stats))
 
     def watch_evidence(self, stats: Callable[[], dict[str, int]]) -> None:
         self.registry.register(_EvidenceState(stats))

@@ -33,7 +33,3 @@ def websocket_frame(payload: bytes, opcode: int) -> bytes:
 def close_frame(code: int) -> bytes:
     return websocket_frame(_CLOSE_CODE.pack(code), CLOSE)
 
-
-def close_code(payload: bytes) -> int | None:
-    """The status code of a received close frame, ``None`` when it carries none."""
-    return _CLOSE_CODE.unpack_from(payload)[0] if len(payload) >= 2 else None

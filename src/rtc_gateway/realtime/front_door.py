@@ -6,21 +6,34 @@ reader queue for as long as it lives (about 13 KB of an idle connection's 16). T
 over here, it keeps only what the realtime server needs. aiohttp still serves every
 other request, including a WebSocket opened on a connection that carried HTTP
 requests before (some clients reuse their long-polling connection to upgrade), and
-answers every request the realtime server does not take, refusals included.
+answers every request the realtime server does not take, its refusals included.
+
+The first head of every connection, whatever its path, is read here in full, within
+``RTC_GATEWAY_HEAD_TIMEOUT_S``, by llhttp (``handshake.py``); a head it refuses gets a
+400 here and never reaches aiohttp or the realtime server.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Protocol, cast
 
 from aiohttp import web
 
-from rtc_gateway.realtime.handshake import MAX_HEAD_BYTES, RequestHead, parse_head
+from rtc_gateway.realtime.client_address import AddressSet, client_address
+from rtc_gateway.realtime.handshake import HeadReader, HeadRefused, RequestHead
+from rtc_gateway.realtime.websocket_connection import protocol_errors
 
-HEAD_TIMEOUT_S = 15.0
-"""A connection that has not sent a whole request head by then is closed."""
+log = logging.getLogger(__name__)
+
+HEAD_TIMEOUT_S = 10.0
+"""A connection that has not sent a whole request head by then is closed (the default
+of ``RTC_GATEWAY_HEAD_TIMEOUT_S``)."""
+_BAD_REQUEST = (b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
+                b"Content-Length: 11\r\nConnection: close\r\n\r\nBad Request")
 
 
 class WebSocketTaker(Protocol):
@@ -31,41 +44,71 @@ class WebSocketTaker(Protocol):
         """Serve the WebSocket ``head`` opens, or return False and touch nothing."""
 
 
-class FrontDoor(asyncio.Protocol):
-    __slots__ = ("_buffer", "_deadline", "_http", "_prefix", "_realtime", "_transport")
+class DoorCounters:
+    """What the front door turned away, for the metrics."""
 
-    def __init__(self, realtime: WebSocketTaker,
-                 http: Callable[[], asyncio.Protocol]) -> None:
+    __slots__ = ("heads_refused", "heads_timed_out")
+
+    def __init__(self) -> None:
+        self.heads_refused = 0
+        self.heads_timed_out = 0
+
+    def stats(self) -> dict[str, int]:
+        return {"heads_refused": self.heads_refused, "heads_timed_out": self.heads_timed_out,
+                "protocol_errors": protocol_errors()}
+
+
+class FrontDoor(asyncio.Protocol):
+    """Reads a connection's first head in full, with a deadline, whatever its path: a
+    head that breaks a rule gets 400 and the connection closes; a whole one goes to the
+    realtime server or to aiohttp, with every byte read so far."""
+
+    __slots__ = ("_buffer", "_counters", "_deadline", "_head_timeout_s", "_http", "_reader",
+                 "_realtime", "_transport", "_trusted")
+
+    def __init__(self, realtime: WebSocketTaker, http: Callable[[], asyncio.Protocol], *,
+                 head_timeout_s: float | None = None, trusted_proxies: AddressSet | None = None,
+                 counters: DoorCounters | None = None) -> None:
         self._realtime = realtime
         self._http = http
-        self._prefix = f"GET {realtime.path}".encode("ascii")
-        self._buffer = b""
+        self._head_timeout_s = HEAD_TIMEOUT_S if head_timeout_s is None else head_timeout_s
+        self._trusted = trusted_proxies or AddressSet()
+        self._counters = counters or DoorCounters()
+        self._reader = HeadReader()
+        self._buffer: list[bytes] = []
         self._transport: asyncio.Transport | None = None
         self._deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)  # uvloop's do not subclass it
-        self._deadline = asyncio.get_running_loop().call_later(HEAD_TIMEOUT_S, transport.close)
+        self._deadline = asyncio.get_running_loop().call_later(self._head_timeout_s,
+                                                               self._too_late)
 
     def data_received(self, data: bytes) -> None:
-        buffer = self._buffer = self._buffer + data
-        prefix = self._prefix
-        if buffer[:len(prefix)] != prefix[:len(buffer)]:
-            self._hand_to_http()
+        try:
+            head = self._reader.feed(data)
+        except HeadRefused as refused:
+            self._refuse(str(refused))
             return
-        head_end = buffer.find(b"\r\n\r\n")
-        if head_end < 0:
-            if len(buffer) > MAX_HEAD_BYTES:
-                self._hand_to_http()
+        if head is None:
+            self._buffer.append(data)
             return
-        head = parse_head(buffer[:head_end])
+        self._settled()
         transport = self._transport
         assert transport is not None
-        if head is not None and self._realtime.take_websocket(transport, head,
-                                                              buffer[head_end + 4:]):
-            self._settled()
-        else:
-            self._hand_to_http()
+        if head.upgrade and head.has_body:
+            self._refuse("body on an upgrade request")
+            return
+        self._buffer.append(data)
+        if head.path == self._realtime.path and head.upgrade:
+            peer = transport.get_extra_info("peername")
+            head = replace(head, remote=client_address(
+                str(peer[0]) if peer else "unknown", head.header("x-forwarded-for"),
+                self._trusted))
+            if self._realtime.take_websocket(transport, head, self._reader.rest):
+                self._buffer = []
+                return
+        self._hand_to_http()
 
     def eof_received(self) -> bool | None:
         return None
@@ -73,16 +116,32 @@ class FrontDoor(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._settled()
 
-    def _hand_to_http(self) -> None:
+    def _refuse(self, reason: str) -> None:
         self._settled()
+        self._counters.heads_refused += 1
+        log.info("request head refused", extra={"reason": reason})
+        transport = self._transport
+        assert transport is not None
+        transport.write(_BAD_REQUEST)
+        transport.close()
+
+    def _too_late(self) -> None:
+        self._deadline = None
+        self._counters.heads_timed_out += 1
+        log.info("request head timed out")
+        transport = self._transport
+        assert transport is not None
+        transport.close()
+
+    def _hand_to_http(self) -> None:
         transport = self._transport
         assert transport is not None
         http = self._http()
         transport.set_protocol(http)
         http.connection_made(transport)
-        buffered, self._buffer = self._buffer, b""
+        buffered, self._buffer = self._buffer, []
         if buffered:
-            http.data_received(buffered)
+            http.data_received(b"".join(buffered))
 
     def _settled(self) -> None:
         if self._deadline is not None:
@@ -94,11 +153,17 @@ class RealtimeSite(web.BaseSite):
     """A TCP site whose connections pass the :class:`FrontDoor` (instead of
     ``web.TCPSite``, whose connections all go to aiohttp)."""
 
-    __slots__ = ("_host", "_port", "_realtime", "_reuse_address")
+    __slots__ = ("_head_timeout_s", "_host", "_port", "_realtime", "_reuse_address", "_trusted",
+                 "counters")
 
     def __init__(self, runner: web.BaseRunner, realtime: WebSocketTaker, host: str, port: int,
-                 *, backlog: int = 128, reuse_address: bool | None = None) -> None:
+                 *, backlog: int = 128, reuse_address: bool | None = None,
+                 head_timeout_s: float | None = None, trusted_proxies: AddressSet | None = None,
+                 counters: DoorCounters | None = None) -> None:
         super().__init__(runner, backlog=backlog)
+        self.counters = counters or DoorCounters()
+        self._head_timeout_s = head_timeout_s
+        self._trusted = trusted_proxies
         self._realtime = realtime
         self._host = host
         self._port = port
@@ -113,6 +178,8 @@ class RealtimeSite(web.BaseSite):
         http = self._runner.server
         assert http is not None
         realtime = self._realtime
+        timeout, trusted, counters = self._head_timeout_s, self._trusted, self.counters
         self._server = await asyncio.get_running_loop().create_server(
-            lambda: FrontDoor(realtime, http), self._host, self._port, backlog=self._backlog,
+            lambda: FrontDoor(realtime, http, head_timeout_s=timeout, trusted_proxies=trusted,
+                              counters=counters), self._host, self._port, backlog=self._backlog,
             reuse_address=self._reuse_address)

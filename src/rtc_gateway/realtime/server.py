@@ -276,15 +276,15 @@ class RealtimeServer:
         transport.write(switching_protocols(key))
         self._taken += 1
         if upgrading is None:
-            peer = transport.get_extra_info("peername")
-            client = self._open_websocket_client(self._owned_link(transport),
-                                                 peer[0] if peer else "unknown",
+            client = self._open_websocket_client(self._owned_link(transport), head.remote,
                                                  head.header("cookie"))
         else:
             client = upgrading
         connection = WebSocketConnection(self, transport, client, self._max_message_bytes,
                                          upgrade_within_s=None if upgrading is None
-                                         else self._ping_timeout_s)
+                                         else self._ping_timeout_s,
+                                         max_buffered_bytes=self._max_buffered_bytes,
+                                         on_cut_off=self._count_cut_off)
         self._owned.add(connection)
         transport.set_protocol(connection)
         if self._shedding:

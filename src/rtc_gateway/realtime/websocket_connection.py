@@ -10,32 +10,31 @@ A long-polling client upgrading first proves the WebSocket works (``2probe`` ans
 with ``3probe``, its waiting GET released), then switches with ``5``. Until then its
 session stays on long-polling, and a failed or abandoned upgrade only closes this
 WebSocket.
+
+Every byte the server writes counts against the unread-output limit, the pongs and close
+frames of this layer included; the pongs a batch of pings asks for leave in one write
+(a client streaming pings gets every one answered, not a write per ping).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from rtc_gateway.realtime.connection import ClientConnection
-from rtc_gateway.realtime.frame_reader import FrameReader, Message
-from rtc_gateway.realtime.frames import (
-    BINARY,
-    CLOSE,
-    PING,
-    PONG,
-    TEXT,
-    close_code,
-    websocket_frame,
+from rtc_gateway.realtime.frame_reader import (
+    INVALID_DATA,
+    NORMAL_CLOSURE,
+    FrameReader,
+    Message,
+    close_answer,
 )
+from rtc_gateway.realtime.frames import BINARY, CLOSE, PING, PONG, TEXT, websocket_frame
 from rtc_gateway.realtime.links import close_frame_then_transport
 
 log = logging.getLogger(__name__)
-
-NORMAL_CLOSURE = 1000
-INVALID_DATA = 1007
 
 
 class MessageHost(Protocol):
@@ -57,6 +56,15 @@ class MessageHost(Protocol):
         """The upgrading client switches to this WebSocket (False: it cannot)."""
 
 
+_protocol_errors = 0
+_PROTOCOL_ERRORS = frozenset({1002, 1007, 1009})
+
+
+def protocol_errors() -> int:
+    """WebSockets closed in this process for breaking RFC 6455 or a frame limit."""
+    return _protocol_errors
+
+
 _NOT_UPGRADING, _AWAITING_PROBE, _AWAITING_UPGRADE = 0, 1, 2
 _PROBE = b"2probe"
 _PROBE_ANSWER = websocket_frame(b"3probe", TEXT)
@@ -64,15 +72,21 @@ _UPGRADE = b"5"
 
 
 class WebSocketConnection(asyncio.Protocol):
-    __slots__ = ("_client", "_closed", "_deadline", "_held", "_host", "_reader", "_throttled",
-                 "_transport", "_upgrade", "_waiting")
+    __slots__ = ("_client", "_closed", "_deadline", "_held", "_host", "_max_buffered",
+                 "_on_cut_off", "_pongs", "_reader", "_throttled", "_transport", "_upgrade",
+                 "_waiting")
 
     def __init__(self, host: MessageHost, transport: asyncio.Transport,
                  client: ClientConnection, max_message_bytes: int,
-                 upgrade_within_s: float | None = None) -> None:
+                 upgrade_within_s: float | None = None, *,
+                 max_buffered_bytes: int = 4 * 1024 * 1024,
+                 on_cut_off: Callable[[], None] = lambda: None) -> None:
         """``upgrade_within_s``: ``client`` is on long-polling and upgrades to this
         WebSocket, in that time or not at all."""
         self._host = host
+        self._max_buffered = max_buffered_bytes
+        self._on_cut_off = on_cut_off
+        self._pongs: list[bytes] = []
         self._transport = transport
         self._client = client
         self._reader = FrameReader(max_message_bytes)
@@ -92,9 +106,11 @@ class WebSocketConnection(asyncio.Protocol):
             self._held.extend(messages)
         else:
             self._deliver(messages)
+        self._send_pongs()
         violation = self._reader.violation
         if violation is not None and not self._closed:
-            log.info("websocket protocol violation", extra={"reason": str(violation)})
+            log.info("websocket protocol violation",
+                     extra={"reason": str(violation), "code": violation.code})
             self._close(violation.code)
 
     def eof_received(self) -> bool | None:
@@ -146,10 +162,27 @@ class WebSocketConnection(asyncio.Protocol):
         if opcode == BINARY:
             return self._host.receive_binary(self._client, payload)
         if opcode == PING:
-            self._transport.write(websocket_frame(payload, PONG))
+            self._pongs.append(websocket_frame(payload, PONG))
         elif opcode == CLOSE:
-            self._close(close_code(payload) or NORMAL_CLOSURE)
+            self._close(close_answer(payload))
         return None
+
+    def _send_pongs(self) -> None:
+        pongs = self._pongs
+        if not pongs or self._closed:
+            pongs.clear()
+            return
+        self._pongs = []
+        transport = self._transport
+        transport.write(pongs[0] if len(pongs) == 1 else b"".join(pongs))
+        if transport.get_write_buffer_size() > self._max_buffered:
+            log.warning("client cut off: too much unread output")
+            self._on_cut_off()
+            self._closed = True
+            if self._upgrade:
+                transport.abort()
+            else:
+                self._client.abort()
 
     def _hold(self, pending: Awaitable[None], rest: list[Message]) -> None:
         self._held = rest
@@ -167,6 +200,7 @@ class WebSocketConnection(asyncio.Protocol):
             return
         self._read_when_free()
         self._deliver(held)
+        self._send_pongs()
 
     def _upgrade_step(self, text: bytes | None) -> None:
         if self._upgrade == _AWAITING_PROBE and text == _PROBE:
@@ -189,6 +223,10 @@ class WebSocketConnection(asyncio.Protocol):
 
     def _close(self, code: int) -> None:
         """Only this WebSocket's client goes, and not one still on long-polling."""
+        if code in _PROTOCOL_ERRORS:
+            global _protocol_errors
+            _protocol_errors += 1
+        self._send_pongs()
         self._closed = True
         if self._upgrade:
             close_frame_then_transport(self._transport)(code)

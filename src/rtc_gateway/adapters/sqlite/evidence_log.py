@@ -8,26 +8,24 @@ their own on a reader thread (WAL lets them run beside the writer).
 """
 
 import asyncio
-import json
 import logging
 import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from rtc_gateway.adapters.evidence_batch import fail_future, pending_entry, settle_append
+from rtc_gateway.adapters.evidence_rows import RECORD_COLUMNS, logged_record
 from rtc_gateway.adapters.sqlite.evidence_schema import connect
-from rtc_gateway.adapters.sqlite.evidence_tree import StoredTree
+from rtc_gateway.adapters.sqlite.evidence_tree import SqliteHashRanges
 from rtc_gateway.adapters.sqlite.evidence_writer import (
     EvidenceLogClosed,
     EvidenceWriter,
     InvalidEntry,
-    PendingEntry,
-    Placed,
     current_key,
     record_instant,
 )
@@ -38,11 +36,12 @@ from rtc_gateway.adapters.sqlite.writer_host import (
     ThreadWriterHost,
     WriterHost,
 )
-from rtc_gateway.domain.timestamps import format_utc, parse_utc
+from rtc_gateway.adapters.stored_tree import StoredTree
+from rtc_gateway.domain.timestamps import format_utc
 from rtc_gateway.evidence.key_store import read_statements
-from rtc_gateway.evidence.records import format_at
 from rtc_gateway.evidence.signed_note import VerifierKey
 from rtc_gateway.ports.clock import Clock
+from rtc_gateway.ports.evidence_archive import StoredCheckpoint, StoredRecord
 from rtc_gateway.ports.evidence_log import EvidenceEntry, LoggedRecord, RecordKind
 
 logger = logging.getLogger(__name__)
@@ -51,29 +50,6 @@ _T = TypeVar("_T")
 
 __all__ = ["EvidenceLogClosed", "InvalidEntry", "SqliteEvidenceLog", "StoredCheckpoint",
            "StoredRecord"]
-
-
-@dataclass(frozen=True, slots=True)
-class StoredRecord:
-    """A record as kept in the database, with what an export needs to prove it."""
-
-    index: int
-    conversation_index: int
-    record: bytes
-    leaf_hash: bytes
-    text: str | None
-    salt: bytes | None
-
-
-@dataclass(frozen=True, slots=True)
-class StoredCheckpoint:
-    size: int
-    root: bytes
-    note: str
-    signed_at: str
-
-
-_RECORD_COLUMNS = "idx, conversation_id, conversation_index, kind, seq, record, leaf_hash, text"
 
 
 class SqliteEvidenceLog:
@@ -209,20 +185,20 @@ class SqliteEvidenceLog:
         self, conversation_id: str, kinds: Sequence[str] | None = None
     ) -> list[LoggedRecord]:
         rows = await self._read(
-            f"SELECT {_RECORD_COLUMNS} FROM records WHERE conversation_id = ?"
+            f"SELECT {RECORD_COLUMNS} FROM records WHERE conversation_id = ?"
             " ORDER BY conversation_index",
             (conversation_id,),
         )
         wanted = None if kinds is None else set(kinds)
-        return [_logged(row) for row in rows if wanted is None or row[3] in wanted]
+        return [logged_record(row) for row in rows if wanted is None or row[3] in wanted]
 
     async def messages_after(self, conversation_id: str, after_seq: int) -> list[LoggedRecord]:
         rows = await self._read(
-            f"SELECT {_RECORD_COLUMNS} FROM records WHERE conversation_id = ? AND kind = ?"
+            f"SELECT {RECORD_COLUMNS} FROM records WHERE conversation_id = ? AND kind = ?"
             " AND seq > ? ORDER BY seq",
             (conversation_id, RecordKind.MESSAGE, after_seq),
         )
-        return [_logged(row) for row in rows]
+        return [logged_record(row) for row in rows]
 
     async def open_conversation_ids(self) -> list[str]:
         rows = await self._read(
@@ -297,7 +273,8 @@ class SqliteEvidenceLog:
     async def _on_tree(self, size: int, job: Callable[[StoredTree], _T]) -> _T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self._reader_pool, lambda: job(StoredTree(self._reader_connection(), size))
+            self._reader_pool,
+            lambda: job(StoredTree(SqliteHashRanges(self._reader_connection()), size)),
         )
 
     async def first_checkpoint_after(self, index: int) -> StoredCheckpoint | None:
@@ -352,7 +329,7 @@ class SqliteEvidenceLog:
         batch, self._queue = self._queue, []
         waiters, self._checkpoint_waiters = self._checkpoint_waiters, []
         instants = [record_instant(entry.at) for entry, _ in batch]
-        pending = [_pending(entry, at) for (entry, _), at in zip(batch, instants, strict=True)]
+        pending = [pending_entry(entry, at) for (entry, _), at in zip(batch, instants, strict=True)]
         self._in_flight += 1
         self._settled.clear()
         self._host.submit(pending, bool(waiters),
@@ -366,9 +343,9 @@ class SqliteEvidenceLog:
         self._unsettled -= len(batch)
         if isinstance(outcome, Exception):
             for _, future in batch:
-                _fail(future, outcome)
+                fail_future(future, outcome)
             for waiter in waiters:
-                _fail(waiter, outcome)
+                fail_future(waiter, outcome)
         else:
             self._size = outcome.size
             self._last_checkpoint_size = outcome.last_checkpoint_size
@@ -376,7 +353,7 @@ class SqliteEvidenceLog:
             self._records_committed += len(batch)
             for (entry, future), at, placed in zip(batch, instants, outcome.placed, strict=True):
                 if not future.done():
-                    _resolve(future, entry, at, placed)
+                    settle_append(future, entry, at, placed)
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(outcome.note or "")
@@ -417,43 +394,3 @@ def _host(kind: str, db_path: Path, key_path: Path, origin: str, clock: Clock) -
     if kind == "thread":
         return ThreadWriterHost(EvidenceWriter(db_path, key_path, origin, clock.now))
     raise ValueError("the evidence writer runs in a thread or a process")
-
-
-def _pending(entry: EvidenceEntry, at: datetime) -> PendingEntry:
-    return PendingEntry(entry.conversation_id, entry.kind, entry.actor_role, entry.actor_id,
-                        format_at(at), entry.seq, entry.client_msg_id, entry.text, entry.data)
-
-
-def _resolve(future: "asyncio.Future[LoggedRecord]", entry: EvidenceEntry, at: datetime,
-             placed: Placed | str) -> None:
-    if isinstance(placed, str):
-        future.set_exception(InvalidEntry(placed))
-        return
-    index, conversation_index, leaf = placed
-    future.set_result(LoggedRecord.of(entry, index=index, conversation_index=conversation_index,
-                                      at=at, leaf_hash=bytes(leaf)))
-
-
-def _fail(future: "asyncio.Future[Any]", error: Exception) -> None:
-    if not future.done():
-        future.set_exception(error)
-
-
-def _logged(row: tuple[Any, ...]) -> LoggedRecord:
-    index, cid, conversation_index, kind, seq, blob, leaf, text = row
-    record = json.loads(blob)
-    actor = record["actor"]
-    return LoggedRecord(
-        index=index,
-        conversation_id=cid,
-        conversation_index=conversation_index,
-        kind=kind,
-        actor_role=actor["role"],
-        actor_id=actor["id"],
-        at=parse_utc(record["at"]),
-        seq=seq,
-        client_msg_id=record["client_msg_id"],
-        text=text,
-        data=record["data"],
-        leaf_hash=bytes(leaf),
-    )

@@ -1,0 +1,175 @@
+"""Part of the composition root: the adapters a node uses when it shares Redis and
+PostgreSQL with other nodes (``app.py`` calls in here; nothing else does).
+
+With both URLs set, the evidence log lives in PostgreSQL, the node heartbeats in the
+Redis node registry, and a Redis bus carries packets between nodes. Routing state
+(queues, presence of officers, assignment) is still in each node's memory, so two
+nodes serving one service at once could give one conversation to two officers: a
+node refuses to start while another live node is registered. One node with a standby
+that starts after it died (its entry expires within a few seconds) is safe today.
+"""
+
+import asyncio
+import logging
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import asyncpg
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from rtc_gateway.adapters.memory.bus import MemoryBus
+from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog, SigningKeyMismatch
+from rtc_gateway.adapters.postgres.schema import SchemaTooNew
+from rtc_gateway.adapters.redis.bus import RedisBus
+from rtc_gateway.adapters.redis.node_registry import RedisNodeRegistry
+from rtc_gateway.config import Settings
+from rtc_gateway.gateway.readiness import Readiness
+from rtc_gateway.ports.bus import Bus, BusPacket, Receiver
+from rtc_gateway.ports.clock import Clock
+from rtc_gateway.ports.node_registry import NodeIdInUse, NodeRegistry, RegistryUnavailable
+
+logger = logging.getLogger(__name__)
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")
+
+
+class StartupRefused(RuntimeError):
+    """The node cannot start safely; the message says why and what to do."""
+
+
+def node_id_for(settings: Settings) -> str:
+    if settings.node_id:
+        return settings.node_id
+    host = socket.gethostname() if settings.host in WILDCARD_HOSTS else settings.host
+    return f"{host}:{settings.port}"
+
+
+@dataclass
+class BusFanOut:
+    """The one receiver a bus has, handing each packet to every layer that asked."""
+
+    receivers: list[Receiver] = field(default_factory=list)
+
+    def __call__(self, packet: BusPacket) -> None:
+        for receive in self.receivers:
+            receive(packet)
+
+
+@dataclass
+class SharedServices:
+    node_id: str
+    evidence: PostgresEvidenceLog
+    bus: Bus
+    registry: NodeRegistry
+    readiness: Readiness
+    fan_out: BusFanOut
+    takeover_wait_s: float
+    """How long a starting node waits for a dead node's registry entry to expire."""
+    _watch: "asyncio.Task[None] | None" = None
+
+    async def start(self) -> None:
+        """Register (refusing to share the service, see the module), open the log, and
+        join the bus; every failure is a :class:`StartupRefused` with its reason."""
+        try:
+            await self.registry.start()
+        except (NodeIdInUse, RegistryUnavailable) as error:
+            raise StartupRefused(f"node registry (Redis): {error}") from error
+        await self._refuse_a_shared_service()
+        try:
+            await self.evidence.start()
+        except (SchemaTooNew, SigningKeyMismatch) as error:
+            await self.registry.close()
+            raise StartupRefused(str(error)) from error
+        except (OSError, TimeoutError, asyncpg.PostgresError,
+                asyncpg.InterfaceError) as error:
+            await self.registry.close()
+            raise StartupRefused(f"the evidence database is unreachable"
+                                 f" ({type(error).__name__})") from error
+        await self.bus.start(self.fan_out)
+        self._watch = asyncio.create_task(self._watch_for_company(), name="node-company")
+        logger.info("node joined", extra={"node_id": self.node_id})
+
+    async def close(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            await asyncio.gather(self._watch, return_exceptions=True)
+        await self.bus.close()
+        await self.registry.close()
+
+    async def _watch_for_company(self) -> None:
+        """A node that started while this one could not reach Redis (a partition longer
+        than the TTL) serves alongside it: say so loudly, once per newcomer. A node only
+        starting is registered while it waits to be refused: not reported meanwhile."""
+        loop = asyncio.get_running_loop()
+        first_seen: dict[str, float] = {}
+        told: set[str] = set()
+        while True:
+            others = self.registry.live_nodes() - {self.node_id}
+            first_seen = {node: first_seen.get(node, loop.time()) for node in others}
+            told &= others
+            for node in sorted(others - told):
+                if loop.time() - first_seen[node] > self.takeover_wait_s + 1.0:
+                    told.add(node)
+                    logger.error("another node serves this service alongside this one;"
+                                 " routing state is per node: stop one of them",
+                                 extra={"node_id": node})
+            await asyncio.sleep(1.0)
+
+    async def _refuse_a_shared_service(self) -> None:
+        """Wait for the entry of a node that just died to expire, then refuse."""
+        deadline = asyncio.get_running_loop().time() + self.takeover_wait_s
+        while others := self.registry.live_nodes() - {self.node_id}:
+            if asyncio.get_running_loop().time() > deadline:
+                await self.registry.close()
+                raise StartupRefused(
+                    f"another node is live on this service ({', '.join(sorted(others))});"
+                    " routing state is not shared between nodes yet, so two nodes must not"
+                    " serve one service at once (see docs/operations.md)")
+            await asyncio.sleep(0.2)
+
+
+def shared_services(settings: Settings, clock: Clock) -> SharedServices:
+    assert settings.redis_url is not None and settings.database_url is not None
+    node_id = node_id_for(settings)
+    evidence = PostgresEvidenceLog(settings.database_url, settings.log_key_path,
+                                   settings.evidence_origin, clock,
+                                   settings.checkpoint_interval_s, node_id=node_id)
+    bus = RedisBus(settings.redis_url, node_id)
+    registry = RedisNodeRegistry(settings.redis_url, node_id, ttl_s=settings.node_ttl_s)
+
+    async def redis_answers() -> bool:
+        return registry.reachable and bus.connected
+
+    readiness = Readiness({"redis": redis_answers, "database": evidence.reachable},
+                          clock.monotonic)
+    return SharedServices(node_id, evidence, bus, registry, readiness, BusFanOut(),
+                          takeover_wait_s=settings.node_ttl_s * 1.5 + 1.0)
+
+
+def single_node_bus() -> MemoryBus:
+    """On one node the bus has nobody to tell; the realtime layer calls it the same way."""
+    return MemoryBus()
+
+
+class SharedServicesState(Collector):
+    """``rtc_bus_*`` and ``rtc_nodes_*`` metrics of a node with shared services."""
+
+    def __init__(self, shared: SharedServices) -> None:
+        self._shared = shared
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self._shared.bus.stats()
+        for name, help_text in (("published", "Packets sent to the other nodes"),
+                                ("received", "Packets received from the other nodes"),
+                                ("dropped", "Packets not sent: Redis unreachable or"
+                                            " the send queue full"),
+                                ("reconnects", "Times the bus subscribed again")):
+            yield CounterMetricFamily(f"rtc_bus_{name}", help_text, value=stats.get(name, 0))
+        yield GaugeMetricFamily("rtc_bus_connected", "1 while the bus reaches Redis",
+                                value=int(self._shared.bus.connected))
+        yield GaugeMetricFamily("rtc_nodes_live", "Nodes heartbeating in the registry",
+                                value=len(self._shared.registry.live_nodes()))
+        yield GaugeMetricFamily("rtc_node_registry_reachable",
+                                "1 while this node's heartbeats reach Redis",
+                                value=int(self._shared.registry.reachable))

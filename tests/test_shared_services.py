@@ -1,0 +1,255 @@
+"""``serve`` on Redis and PostgreSQL, as real subprocesses on private servers: the log is
+in PostgreSQL, /healthz follows each server's outages, a second node is refused while one
+serves, and after a SIGKILL the standby takes over with every acknowledged message."""
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+import pytest
+
+from rtc_gateway.adapters.redis.bus import RedisBus
+from rtc_gateway.ports.bus import BusPacket, Target
+from tests.support.gateway_process import GatewayProcess, free_port, start_gateway
+from tests.support.services import PostgresCluster, RedisProcess, postgres_cluster, redis_process
+from tests.support.sio_client import RecordingClient
+from tests.support.waiting import eventually
+
+FAST_EXPIRY = {"RTC_GATEWAY_NODE_TTL_S": "1.5"}
+
+
+@pytest.fixture
+def servers() -> Iterator[tuple[RedisProcess, PostgresCluster]]:
+    with redis_process() as redis, postgres_cluster() as postgres:
+        yield redis, postgres
+
+
+def shared_flags(redis: RedisProcess, postgres: PostgresCluster) -> tuple[str, ...]:
+    return ("--redis-url", redis.url, "--database-url", postgres.url)
+
+
+def health(url: str) -> tuple[int, dict[str, object]]:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+async def health_becomes(url: str, status: int, timeout_s: float = 15.0
+                         ) -> dict[str, object]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        code, body = await asyncio.to_thread(health, url)
+        if code == status:
+            return body
+        if time.monotonic() > deadline:
+            raise AssertionError(f"/healthz stayed {code} {body}, wanted {status}")
+        await asyncio.sleep(0.2)
+
+
+async def records_in_postgres(url: str, conversation_id: str) -> int:
+    connection = await asyncpg.connect(url)
+    try:
+        return int(await connection.fetchval(
+            "SELECT count(*) FROM evidence_records WHERE conversation_id = $1",
+            conversation_id))
+    finally:
+        await connection.close()
+
+
+async def test_the_log_is_in_postgres_and_healthz_follows_each_outage(
+        servers: tuple[RedisProcess, PostgresCluster], tmp_path: Path) -> None:
+    redis, postgres = servers
+    node = start_gateway(tmp_path / "a", *shared_flags(redis, postgres), env=FAST_EXPIRY)
+    citizen = None
+    try:
+        assert await asyncio.to_thread(health, node.url) == (200, {"status": "ok"})
+        citizen = await RecordingClient(node.url, "/citizen").connect()
+        opened = await citizen.ok("conversation:open", {
+            "topic": "general", "text": "bonjour", "client_msg_id": "1"})
+        cid = opened["conversation"]["id"]
+        assert await records_in_postgres(postgres.url, cid) >= 2
+        assert not (tmp_path / "a" / "evidence.db").exists()
+        metrics = await asyncio.to_thread(_get, f"{node.url}/metrics")
+        assert "rtc_bus_connected 1.0" in metrics and "rtc_nodes_live 1.0" in metrics
+        await _another_node_publishes(redis.url)
+        await _metric_becomes(node.url, "rtc_bus_received_total 1.0")
+
+        redis.stop()
+        body = await health_becomes(node.url, 503, timeout_s=8)
+        assert body == {"status": "unavailable", "unreachable": ["redis"]}
+        redis.start()
+        await health_becomes(node.url, 200)
+
+        postgres.stop()
+        body = await health_becomes(node.url, 503, timeout_s=8)
+        assert body == {"status": "unavailable", "unreachable": ["database"]}
+        refused = await citizen.call("message:send", {
+            "conversation_id": cid, "client_msg_id": "2", "text": "pendant la panne"})
+        assert refused["ok"] is False and refused["error"]["code"] == "unavailable"
+        postgres.start()
+        await health_becomes(node.url, 200)
+        sent = await citizen.ok("message:send", {
+            "conversation_id": cid, "client_msg_id": "2", "text": "après la panne"})
+        assert sent["message"]["seq"] == 2
+        assert "Traceback" not in node.log()
+    finally:
+        if citizen is not None:
+            await citizen.disconnect()
+        node.stop()
+
+
+async def _another_node_publishes(url: str) -> None:
+    bus = RedisBus(url, "elsewhere")
+    await bus.start(lambda _: None)
+    try:
+        await eventually(lambda: bus.connected)
+        bus.publish(BusPacket(Target.ROOM, "/citizen", "nobody-here", '42/citizen,["x"]'))
+        await eventually(lambda: bus.stats()["published"] == 1)
+    finally:
+        await bus.close()
+
+
+async def _metric_becomes(url: str, line: str, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while line not in await asyncio.to_thread(_get, f"{url}/metrics"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {line!r} in /metrics")
+        await asyncio.sleep(0.1)
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return str(response.read().decode())
+
+
+def _serve_briefly(data_dir: Path, flags: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rtc_gateway", "serve", "--data-dir", str(data_dir),
+         "--port", str(free_port()), *flags], capture_output=True, text=True, timeout=60,
+        env={**os.environ, **FAST_EXPIRY})
+
+
+async def test_a_second_node_is_refused_then_takes_over_after_a_sigkill(
+        servers: tuple[RedisProcess, PostgresCluster], tmp_path: Path) -> None:
+    redis, postgres = servers
+    flags = shared_flags(redis, postgres)
+    shared_keys = tmp_path / "keys-shared-by-both-nodes"
+    first: GatewayProcess = start_gateway(shared_keys, *flags, env=FAST_EXPIRY)
+    try:
+        citizen = await RecordingClient(first.url, "/citizen").connect()
+        token = (await citizen.wait_for("session"))["token"]
+        opened = await citizen.ok("conversation:open", {
+            "topic": "general", "text": "message 1", "client_msg_id": "1"})
+        cid = opened["conversation"]["id"]
+        for i in range(2, 6):
+            await citizen.ok("message:send", {"conversation_id": cid,
+                                              "client_msg_id": str(i), "text": f"message {i}"})
+
+        second = await asyncio.to_thread(_serve_briefly, shared_keys, flags)
+        assert second.returncode == 1
+        assert "another node is live" in second.stderr
+        assert "Traceback" not in second.stderr
+
+        first.stop(signal.SIGKILL)
+        await citizen.disconnect()
+    finally:
+        first.stop(signal.SIGKILL)
+
+    standby = start_gateway(shared_keys, *flags, env=FAST_EXPIRY)
+    try:
+        back = await RecordingClient(standby.url, "/citizen").connect({"token": token})
+        resumed = await back.ok("conversation:resume", {"conversation_id": cid,
+                                                        "after_seq": 0})
+        assert [m["text"] for m in resumed["messages"]] == [f"message {i}"
+                                                            for i in range(1, 6)]
+        assert [m["seq"] for m in resumed["messages"]] == [1, 2, 3, 4, 5]
+        nxt = await back.ok("message:send", {"conversation_id": cid, "client_msg_id": "6",
+                                             "text": "message 6"})
+        assert nxt["message"]["seq"] == 6
+        await back.disconnect()
+        bundle = await _export(standby, cid, tmp_path / "case.zip")
+    finally:
+        standby.stop()
+    verified = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "rtc_gateway", "verify", str(bundle)],
+        capture_output=True, text=True, timeout=60)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    with zipfile.ZipFile(bundle) as archive:
+        contents = b"".join(archive.read(name) for name in archive.namelist())
+    for i in range(1, 7):
+        assert f"message {i}".encode() in contents
+
+
+async def _export(node: GatewayProcess, cid: str, out: Path) -> Path:
+    """The case bundle through the HTTP route, read from PostgreSQL by the node."""
+    token = await asyncio.to_thread(node.mint_agent_token, "s1", role="supervisor")
+    async with aiohttp.ClientSession() as session, session.post(
+            f"{node.url}/api/v1/conversations/{cid}/export",
+            json={"reason": "PV 2026/0001", "include_media": False},
+            headers={"Authorization": f"Bearer {token}"}) as response:
+        assert response.status == 200, await response.text()
+        data = await response.read()
+    await asyncio.to_thread(out.write_bytes, data)
+    return out
+
+
+def test_a_node_is_named_by_its_address_or_its_setting() -> None:
+    from rtc_gateway.config import Settings
+    from rtc_gateway.shared_services import node_id_for
+    assert node_id_for(Settings(host="10.0.0.7", port=8081)) == "10.0.0.7:8081"
+    assert node_id_for(Settings(host="0.0.0.0", port=8080)) == f"{socket.gethostname()}:8080"
+    assert node_id_for(Settings(node_id="paris-1")) == "paris-1"
+
+
+def test_of_two_nodes_started_at_once_exactly_one_serves(
+        servers: tuple[RedisProcess, PostgresCluster], tmp_path: Path) -> None:
+    redis, postgres = servers
+    flags = shared_flags(redis, postgres)
+    nodes = []
+    for name in ("x", "y"):
+        data_dir = tmp_path / name
+        data_dir.mkdir()
+        port = free_port()
+        log = (data_dir / "gateway.log").open("wb")
+        nodes.append((port, log, subprocess.Popen(
+            [sys.executable, "-m", "rtc_gateway", "serve", "--data-dir", str(data_dir),
+             "--port", str(port), *flags], stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, **FAST_EXPIRY})))
+    try:
+        deadline = time.monotonic() + 40
+        while sum(process.poll() is not None for _, _, process in nodes) < 1:
+            assert time.monotonic() < deadline, "neither node was refused"
+            time.sleep(0.1)
+        refused = [(port, process) for port, _, process in nodes if process.poll() is not None]
+        serving = [(port, process) for port, _, process in nodes if process.poll() is None]
+        assert len(refused) == 1 and len(serving) == 1
+        assert refused[0][1].returncode == 1
+        port = serving[0][0]
+        while health(f"http://127.0.0.1:{port}")[0] != 200:
+            assert time.monotonic() < deadline, "the other node never became healthy"
+            time.sleep(0.2)
+        time.sleep(1.0)
+        assert serving[0][1].poll() is None
+    finally:
+        for _, log, process in nodes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=20)
+            log.close()
+    logs = [(tmp_path / name / "gateway.log").read_text() for name in ("x", "y")]
+    assert sum("another node is live" in text for text in logs) == 1
+    assert not any("alongside this one" in text for text in logs)
