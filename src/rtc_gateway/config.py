@@ -52,11 +52,15 @@ class Settings:
     anonymous_per_ip: int = 30
     anonymous_window_s: float = 600.0
     max_packet_bytes: int = 64 * 1024
+    max_nesting_depth: int = 32
+    """Arrays and objects a packet's payload may nest; deeper is refused as unreadable."""
     max_buffered_bytes: int = 4 * 1024 * 1024
     """Unread output a client may hold before it is cut off (it reconnects and resumes)."""
     max_open_per_citizen: int = 5
     ping_interval_s: float = 20.0
     ping_timeout_s: float = 25.0
+    connect_timeout_s: float = 45.0
+    """A client that has joined no namespace by then is closed."""
     evidence: str = "sqlite"
     """``sqlite`` (durable, default) or ``memory`` (tests and benchmarks of the relay alone)."""
     evidence_writer: str = "process"
@@ -138,7 +142,8 @@ def _convert(name: str, raw: str) -> Any:
         return raw or None
     if name in ("port", "anonymous_per_ip", "max_packet_bytes", "max_buffered_bytes",
                 "max_open_per_citizen", "evidence_backlog", "max_sockets_per_identity",
-                "max_open_per_address", "urgent_surge_threshold"):
+                "max_open_per_address", "urgent_surge_threshold",
+                "max_nesting_depth"):
         return int(raw)
     if name in ("cors_origins", "rtc_host_addresses", "trusted_proxies", "metrics_allow"):
         return tuple(origin.strip() for origin in raw.split(",") if origin.strip())

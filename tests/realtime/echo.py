@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from rtc_gateway.realtime.codecs import JsonCodec
+from rtc_gateway.realtime.codecs import Codec, JsonCodec
 from rtc_gateway.realtime.connection import ClientInfo
 from rtc_gateway.realtime.front_door import RealtimeSite
 from rtc_gateway.realtime.server import ConnectRefused, Greeting, RealtimeServer
@@ -53,9 +53,10 @@ class EchoNamespace:
 
 @contextlib.asynccontextmanager
 async def serving(*, front_door: bool, ping_interval_s: float = 0.3,
-                  ping_timeout_s: float = 0.3) -> AsyncIterator[tuple[int, EchoNamespace]]:
+                  ping_timeout_s: float = 0.3, codec: Codec | None = None,
+                  ) -> AsyncIterator[tuple[int, EchoNamespace]]:
     """An echo server on a free port, behind the front door or a plain aiohttp site."""
-    server = RealtimeServer(codec=JsonCodec(), origins=lambda origin, host, scheme: True,
+    server = RealtimeServer(codec=codec or JsonCodec(), origins=lambda origin, host, scheme: True,
                             max_message_bytes=8192, ping_interval_s=ping_interval_s,
                             ping_timeout_s=ping_timeout_s, max_buffered_bytes=256 * 1024)
     namespace = EchoNamespace(server)

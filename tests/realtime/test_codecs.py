@@ -4,6 +4,7 @@ import msgspec
 import pytest
 
 from rtc_gateway.realtime.codecs import JsonCodec, MsgpackCodec
+from rtc_gateway.realtime.nesting import DEFAULT_MAX_DEPTH, json_too_deep, value_too_deep
 from rtc_gateway.realtime.packets import (
     ACK,
     BINARY_EVENT,
@@ -70,3 +71,57 @@ def test_msgpack_packets_round_trip_in_the_parser_layout() -> None:
 def test_unreadable_msgpack_packets_are_refused(raw: bytes | str) -> None:
     with pytest.raises(MalformedPacket):
         MsgpackCodec().decode(raw)
+
+
+def nested(depth: int, inner: object = 0) -> object:
+    value = inner
+    for level in range(depth):
+        value = [value] if level % 2 else {"k": value}
+    return value
+
+
+def json_text(value: object) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+@pytest.mark.parametrize("codec", [JsonCodec(), MsgpackCodec()], ids=["json", "msgpack"])
+def test_a_payload_may_nest_as_deep_as_the_limit_and_no_deeper(
+        codec: JsonCodec | MsgpackCodec) -> None:
+    def packet(depth: int) -> str | bytes:
+        data = ["event", nested(depth - 1)]
+        if isinstance(codec, JsonCodec):
+            return "2/citizen,3" + json_text(data)
+        return msgspec.msgpack.encode({"type": EVENT, "nsp": "/citizen", "data": data, "id": 3})
+
+    assert codec.decode(packet(DEFAULT_MAX_DEPTH)).data[0] == "event"
+    with pytest.raises(MalformedPacket, match="nests too deeply") as refused:
+        codec.decode(packet(DEFAULT_MAX_DEPTH + 1))
+    assert (refused.value.namespace, refused.value.ack_id, refused.value.kind) == \
+        ("/citizen", 3, EVENT)
+
+
+@pytest.mark.parametrize("codec", [JsonCodec(), MsgpackCodec()], ids=["json", "msgpack"])
+def test_a_thousand_levels_are_refused_without_exhausting_the_stack(
+        codec: JsonCodec | MsgpackCodec) -> None:
+    text = "2/citizen,4[" + "[" * 1000 + "]" * 1000 + "]"
+    raw: str | bytes = text
+    if isinstance(codec, MsgpackCodec):  # built by hand: msgspec cannot encode it either
+        raw = b"\x84\xa4type\x02\xa3nsp\xa8/citizen\xa2id\x04\xa4data" + b"\x91" * 1000 + b"\x90"
+    with pytest.raises(MalformedPacket, match="nests too deeply"):
+        codec.decode(raw)
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
+    text = json_text(["message:send", {"text": "[[[{{{" * 50, "quote": '\\"[[[[' * 20}])
+    assert not json_too_deep(text, 3)
+    assert json_too_deep('[[[[{"a": "]]]]"}]]]]', 4)
+    assert JsonCodec(max_depth=2).decode("2" + text).data[1]["text"].startswith("[[[")
+
+
+def test_a_deep_value_is_found_without_recursion() -> None:
+    deep: list[object] = []
+    for _ in range(100_000):
+        deep = [deep]
+    assert value_too_deep(deep, DEFAULT_MAX_DEPTH)
+    assert not value_too_deep({"a": [1, {"b": (2, 3)}]}, 4)
+    assert value_too_deep({"a": [1, {"b": (2, 3)}]}, 3)

@@ -3,11 +3,15 @@ and refusal, acks, unreadable packets, heartbeat, and slow readers."""
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
+import msgspec
 import pytest
 
+from rtc_gateway.realtime.codecs import MsgpackCodec
 from tests.realtime.echo import EchoNamespace, serving
 
 
@@ -167,3 +171,95 @@ async def test_a_polling_client_that_lets_packets_pile_up_is_cut_off(
             assert gone.status == 400
     await namespace.someone_gone()
     assert len(namespace.gone) == 1
+
+
+DEEP = "[" * 1000 + "]" * 1000
+
+
+def no_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    assert not [record for record in caplog.records
+                if record.exc_info or record.levelno >= logging.ERROR]
+
+
+async def test_deep_nesting_is_refused_and_the_websocket_stays(
+        served: tuple[str, EchoNamespace], caplog: pytest.LogCaptureFixture) -> None:
+    url, namespace = served
+    async with aiohttp.ClientSession() as session:
+        ws = await joined(session, url)
+        await ws.send_str(f'42/echo,7["echo",{DEEP}]')
+        assert await next_message(ws) == \
+            '43/echo,7[{"malformed":"payload nests too deeply"}]'
+        await ws.send_str(f'42/echo,["echo",{DEEP}]')
+        await ws.send_str('42/echo,8["echo"]')
+        assert await next_message(ws) == '43/echo,8[{"event":"echo","args":[]}]'
+        assert namespace.server.stats()["unreadable_dropped"] == 1
+        assert not namespace.gone
+    no_traceback(caplog)
+
+
+async def test_deep_nesting_in_a_post_spares_the_packets_after_it(
+        served: tuple[str, EchoNamespace], caplog: pytest.LogCaptureFixture) -> None:
+    url, namespace = served
+    async with aiohttp.ClientSession() as session:
+        polling = await polling_session(session, url)
+        async with session.get(polling) as greeted:
+            assert "hello" in await greeted.text()
+        body = f'42/echo,1["echo",{DEEP}]\x1e42/echo,["echo",{DEEP}]\x1e42/echo,2["echo",3]'
+        async with session.post(polling, data=body) as posted:
+            assert (posted.status, await posted.text()) == (200, "ok")
+        async with session.get(polling) as answer:
+            assert (await answer.text()).split("\x1e") == [
+                '43/echo,1[{"malformed":"payload nests too deeply"}]',
+                '43/echo,2[{"event":"echo","args":[3]}]']
+        assert namespace.server.stats()["unreadable_dropped"] == 1
+    no_traceback(caplog)
+
+
+async def test_deep_nesting_is_refused_by_the_msgpack_server(
+        caplog: pytest.LogCaptureFixture) -> None:
+    codec = MsgpackCodec()
+    deep = b"\x84\xa4type\x02\xa3nsp\xa5/echo\xa2id\x05\xa4data" + b"\x91" * 1000 + b"\x90"
+    async with serving(front_door=True, codec=codec) as (port, namespace), \
+            aiohttp.ClientSession() as session, \
+            session.ws_connect(f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
+                               ) as ws:
+        await ws.receive_str()
+
+        async def exchange(packet: dict[str, Any]) -> dict[str, Any]:
+            await ws.send_bytes(msgspec.msgpack.encode(packet))
+            while (message := await asyncio.wait_for(ws.receive(), 5)).type \
+                    is aiohttp.WSMsgType.TEXT:
+                await ws.send_str("3")
+            answer: dict[str, Any] = msgspec.msgpack.decode(message.data)
+            return answer
+
+        assert (await exchange({"type": 0, "nsp": "/echo", "data": [1]}))["data"]["data"] \
+            == {"code": "bad_request", "message": "auth must be an object"}
+        assert (await exchange({"type": 0, "nsp": "/echo", "data": {"let": "me in"}}))["type"] == 0
+        await ws.receive_bytes()  # hello
+        nested: Any = 0
+        for _ in range(40):
+            nested = [nested]
+        assert (await exchange({"type": 2, "nsp": "/echo", "data": ["echo", nested], "id": 4})
+                )["data"] == [{"malformed": "payload nests too deeply"}]
+        await ws.send_bytes(deep)
+        assert (await exchange({"type": 2, "nsp": "/echo", "data": ["echo"], "id": 6})
+                )["data"] == [{"event": "echo", "args": []}]
+        assert namespace.server.stats()["unreadable_dropped"] == 1
+    no_traceback(caplog)
+
+
+@pytest.mark.parametrize("auth", ["[1,2]", '"a string"', "true", "{not json",
+                                  '{"token":"\\ud800"}', DEEP])
+async def test_a_connect_whose_auth_is_not_an_object_gets_a_connect_error(
+        served: tuple[str, EchoNamespace], auth: str) -> None:
+    url, _ = served
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+        await ws.receive_str()
+        await ws.send_str(f"40/echo,{auth}")
+        refusal = await next_message(ws)
+        assert refusal.startswith("44/echo,")
+        payload = json.loads(refusal[len("44/echo,"):])
+        assert payload["data"] == {"code": "bad_request", "message": payload["message"]}
+        await ws.send_str('40/echo,{"let":"me in"}')
+        assert (await next_message(ws)).startswith('40/echo,{"sid":'), "the connection stays"

@@ -117,6 +117,12 @@ class _TransportState(Collector):
         yield CounterMetricFamily("rtc_heartbeat_timeouts",
                                   "Clients disconnected for missing a pong",
                                   value=stats.get("heartbeat_timeouts", 0))
+        yield CounterMetricFamily("rtc_connect_timeouts",
+                                  "Clients closed for joining no namespace in time",
+                                  value=stats.get("connect_timeouts", 0))
+        yield CounterMetricFamily("rtc_unreadable_packets_dropped",
+                                  "Unreadable packets dropped (no ack id to answer)",
+                                  value=stats.get("unreadable_dropped", 0))
         yield CounterMetricFamily("rtc_websockets_taken",
                                   "WebSockets the realtime server took over from their handshake",
                                   value=stats.get("websockets_taken", 0))

@@ -11,6 +11,12 @@ import msgspec
 
 from rtc_gateway.realtime import fast_json
 from rtc_gateway.realtime.frames import BINARY, TEXT
+from rtc_gateway.realtime.nesting import (
+    DEFAULT_MAX_DEPTH,
+    json_too_deep,
+    msgpack_may_be_too_deep,
+    value_too_deep,
+)
 from rtc_gateway.realtime.packets import (
     BINARY_ACK,
     BINARY_EVENT,
@@ -21,6 +27,7 @@ from rtc_gateway.realtime.packets import (
 
 MAX_ACK_ID_DIGITS = 15
 _KINDS = range(7)
+TOO_DEEP = "payload nests too deeply"
 
 
 class Codec(Protocol):
@@ -35,6 +42,9 @@ class Codec(Protocol):
 
 class JsonCodec:
     opcode = TEXT
+
+    def __init__(self, max_depth: int = DEFAULT_MAX_DEPTH) -> None:
+        self._max_depth = max_depth
 
     def encode(self, kind: int, namespace: str, data: Any = None,
                ack_id: int | None = None) -> bytes:
@@ -55,12 +65,15 @@ class JsonCodec:
         ack_id, at = _ack_id(text, at, namespace)
         if at == len(text):
             return Packet(kind, namespace, None, ack_id, attachments)
+        payload = text[at:]
+        if json_too_deep(payload, self._max_depth):
+            raise MalformedPacket(TOO_DEEP, namespace, ack_id, kind)
         try:
-            data = fast_json.decode(text[at:])
+            data = fast_json.decode(payload)
         except fast_json.UnencodableText as error:
-            raise MalformedPacket(str(error), namespace, ack_id) from None
+            raise MalformedPacket(str(error), namespace, ack_id, kind) from None
         except ValueError:
-            raise MalformedPacket("payload is not JSON", namespace, ack_id) from None
+            raise MalformedPacket("payload is not JSON", namespace, ack_id, kind) from None
         return Packet(kind, namespace, data, ack_id, attachments)
 
 
@@ -106,9 +119,10 @@ class MsgpackCodec:
 
     opcode = BINARY
 
-    def __init__(self) -> None:
+    def __init__(self, max_depth: int = DEFAULT_MAX_DEPTH) -> None:
         self._encoder = msgspec.msgpack.Encoder()
         self._decoder = msgspec.msgpack.Decoder(_WirePacket)
+        self._max_depth = max_depth
 
     def encode(self, kind: int, namespace: str, data: Any = None,
                ack_id: int | None = None) -> bytes:
@@ -124,12 +138,17 @@ class MsgpackCodec:
             wire = self._decoder.decode(message)
         except (msgspec.DecodeError, UnicodeDecodeError):
             raise MalformedPacket("not a msgpack packet") from None
+        except RecursionError:  # deeper than the decoder's stack: nothing of it was read
+            raise MalformedPacket(TOO_DEEP) from None
         if wire.type not in _KINDS or wire.type in (BINARY_EVENT, BINARY_ACK):
             raise MalformedPacket("unknown packet type", wire.nsp, wire.id)
         if wire.id is not None and not 0 <= wire.id < 10**MAX_ACK_ID_DIGITS:
             raise MalformedPacket("bad ack id", wire.nsp)
+        if msgpack_may_be_too_deep(message, self._max_depth + 1) \
+                and value_too_deep(wire.data, self._max_depth):
+            raise MalformedPacket(TOO_DEEP, wire.nsp, wire.id, wire.type)
         return Packet(wire.type, wire.nsp, wire.data, wire.id)
 
 
-def codec_for(serializer: str) -> Codec:
-    return MsgpackCodec() if serializer == "msgpack" else JsonCodec()
+def codec_for(serializer: str, max_depth: int = DEFAULT_MAX_DEPTH) -> Codec:
+    return MsgpackCodec(max_depth) if serializer == "msgpack" else JsonCodec(max_depth)

@@ -31,11 +31,12 @@ class ClientConnection:
     """A client whichever way its packets travel; ``link`` changes when it upgrades from
     long-polling to a WebSocket, its namespace sockets stay."""
 
-    __slots__ = ("cookie", "link", "namespaces", "next_ping_at", "pong_deadline", "remote", "sid",
-                 "skip_binary")
+    __slots__ = ("connect_deadline", "cookie", "link", "namespaces", "next_ping_at",
+                 "pong_deadline", "remote", "sid", "skip_binary")
 
     def __init__(self, link: Link, remote: str, next_ping_at: float,
-                 sid: str | None = None, cookie: str | None = None) -> None:
+                 connect_deadline: float | None, sid: str | None = None,
+                 cookie: str | None = None) -> None:
         self.link = link
         self.remote = remote
         self.cookie = cookie
@@ -44,6 +45,8 @@ class ClientConnection:
         self.namespaces: dict[str, NamespaceSocket] = {}
         self.pong_deadline: float | None = None
         self.next_ping_at = next_ping_at
+        self.connect_deadline = connect_deadline
+        """Until the first namespace CONNECT succeeds: the client is closed after it."""
         self.skip_binary = 0
         """Binary attachments still to drop after a refused binary packet."""
 

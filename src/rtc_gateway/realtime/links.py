@@ -33,6 +33,9 @@ class Link(Protocol):
     def close_soon(self, code: int) -> None:
         """Close politely; the client may reconnect."""
 
+    def closed_by_client(self) -> None:
+        """The client sent an Engine.IO close packet."""
+
 
 class WebSocketLink:
     """Gathers a client's frames and writes them to the transport once per loop turn; a
@@ -85,6 +88,9 @@ class WebSocketLink:
         self._closing = True
         self._close(code)
 
+    def closed_by_client(self) -> None:
+        self.close_soon(1000)
+
 
 def close_frame_then_transport(transport: asyncio.Transport) -> Callable[[int], None]:
     def close(code: int) -> None:
@@ -105,11 +111,12 @@ def aiohttp_closing_handshake(ws: web.WebSocketResponse) -> Callable[[int], None
 class PollingLink:
     """Packets wait in a queue for the client's next GET, which takes them all at once
     (Engine.IO v4 payload: packets separated by 0x1E, binary ones as ``b`` + base64).
-    A closed link answers the waiting GET with a close packet. A client that stops
+    A link the server closes answers the waiting GET with a close packet, one the client
+    closes with a no-op (the client knows it is closed). A client that stops
     polling while packets pile up is cut off like a WebSocket reader that falls behind."""
 
-    __slots__ = ("_closed", "_max_buffered", "_on_closed", "_on_cut_off", "_outbox", "_queue",
-                 "_queued_bytes", "_scheduled", "_waiter")
+    __slots__ = ("_closed", "_max_buffered", "_noop_due", "_on_closed", "_on_cut_off",
+                 "_outbox", "_queue", "_queued_bytes", "_scheduled", "_waiter")
 
     def __init__(self, outbox: Outbox, max_buffered: int, on_cut_off: Callable[[], None],
                  on_closed: Callable[[], None]) -> None:
@@ -122,11 +129,16 @@ class PollingLink:
         self._waiter: asyncio.Future[bytes] | None = None
         self._scheduled = False
         self._closed = False
+        self._noop_due = False
 
     @property
     def polling(self) -> bool:
         """A GET is waiting."""
         return self._waiter is not None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def send(self, payload: bytes, binary: bool) -> None:
         if self._closed:
@@ -148,6 +160,9 @@ class PollingLink:
             raise RuntimeError("a GET is already waiting")
         if self._queue or self._closed:
             return self._drain()
+        if self._noop_due:
+            self._noop_due = False
+            return NOOP_PACKET
         self._waiter = asyncio.get_running_loop().create_future()
         try:
             return await self._waiter
@@ -160,6 +175,14 @@ class PollingLink:
         self._queued_bytes = 0
         return queued
 
+    def release_poll(self) -> None:
+        """The client is upgrading: the waiting GET, or else the next one, ends with a
+        no-op. It is not queued, so it never follows the client to its WebSocket."""
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(NOOP_PACKET)
+        else:
+            self._noop_due = True
+
     def retire(self) -> None:
         """The client moved to a WebSocket: a waiting GET ends with a no-op."""
         self._closed = True
@@ -167,17 +190,24 @@ class PollingLink:
             self._waiter.set_result(NOOP_PACKET)
 
     def abort(self) -> None:
+        self._end(CLOSE_PACKET)
+
+    def close_soon(self, code: int) -> None:
+        self.abort()
+
+    def closed_by_client(self) -> None:
+        self._end(NOOP_PACKET)
+
+    def _end(self, answer: bytes) -> None:
+        """Closed: the waiting GET, if any, gets ``answer``."""
         if self._closed:
             return
         self._closed = True
         self._queue.clear()
         self._queued_bytes = 0
         if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(CLOSE_PACKET)
+            self._waiter.set_result(answer)
         self._on_closed()
-
-    def close_soon(self, code: int) -> None:
-        self.abort()
 
     def _release(self) -> None:
         self._scheduled = False

@@ -22,13 +22,15 @@ DEFAULT_NAMESPACE = "/"
 
 
 class MalformedPacket(ValueError):
-    """A frame that is not a Socket.IO packet; ``namespace``/``ack_id`` when they were read."""
+    """A frame that is not a Socket.IO packet; ``namespace``/``ack_id``/``kind`` when they
+    were read."""
 
     def __init__(self, reason: str, namespace: str | None = None,
-                 ack_id: int | None = None) -> None:
+                 ack_id: int | None = None, kind: int | None = None) -> None:
         super().__init__(reason)
         self.namespace = namespace
         self.ack_id = ack_id
+        self.kind = kind
 
 
 class Packet(NamedTuple):

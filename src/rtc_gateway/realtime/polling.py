@@ -32,6 +32,9 @@ class PollingHost(Protocol):
     def receive_binary(self, client: ClientConnection,
                        data: bytes) -> Awaitable[None] | None: ...
 
+    def timed_out(self, client: ClientConnection) -> bool:
+        """Whether the client missed its pong (it is cut off then)."""
+
 
 class PollingEndpoint:
     def __init__(self, host: PollingHost) -> None:
@@ -55,7 +58,8 @@ class PollingEndpoint:
                 return _with(engine_error(400, 2, "Bad handshake method"), headers)
             return await self._open(request, headers)
         client = self._sessions.get(sid)
-        if client is None or not isinstance(client.link, PollingLink):
+        if client is None or not isinstance(client.link, PollingLink) \
+                or client.link.closed or self._host.timed_out(client):
             return _with(engine_error(400, 1, "Session ID unknown"), headers)
         if request.method == "GET":
             return await self._poll(client, client.link, headers)

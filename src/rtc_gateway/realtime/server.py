@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import secrets
 from collections.abc import Awaitable, Mapping
 from typing import Any, Protocol
@@ -27,7 +28,6 @@ from rtc_gateway.realtime.engine import engine_error, open_payload
 from rtc_gateway.realtime.frames import BINARY
 from rtc_gateway.realtime.handshake import RequestHead, switching_protocols, websocket_key
 from rtc_gateway.realtime.links import (
-    NOOP_PACKET,
     PollingLink,
     WebSocketLink,
     aiohttp_closing_handshake,
@@ -60,8 +60,11 @@ Greeting = tuple[str, Any]
 """An event sent to a socket right after its CONNECT answer: ``(event, data)``."""
 
 _CLOSED = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED)
+NORMAL_CLOSURE = 1000
 GOING_AWAY = 1001
 PROBE = "probe"
+BAD_AUTH = "auth must be an object"
+PING_PACKET = ENGINE_PING.encode()
 
 
 class ConnectRefused(Exception):
@@ -94,12 +97,16 @@ class OriginCheck(Protocol):
 class RealtimeServer:
     def __init__(self, *, codec: Codec, origins: OriginCheck, max_message_bytes: int,
                  ping_interval_s: float, ping_timeout_s: float,
-                 max_buffered_bytes: int = 4 * 1024 * 1024, path: str = "/socket.io/") -> None:
+                 max_buffered_bytes: int = 4 * 1024 * 1024, connect_timeout_s: float = 45.0,
+                 path: str = "/socket.io/") -> None:
+        """``connect_timeout_s``: a client that has connected to no namespace by then
+        is closed."""
         self._codec = codec
         self._origins = origins
         self._max_message_bytes = max_message_bytes
         self._ping_interval_s = ping_interval_s
         self._ping_timeout_s = ping_timeout_s
+        self._connect_timeout_s = connect_timeout_s
         self._max_buffered_bytes = max_buffered_bytes
         self.path = path
         self._handlers: dict[str, NamespaceHandler] = {}
@@ -115,6 +122,8 @@ class RealtimeServer:
         self._shedding = False
         self._sheddings = 0
         self._heartbeat_timeouts = 0
+        self._connect_timeouts = 0
+        self._unreadable_dropped = 0
         self._heartbeat: asyncio.Task[None] | None = None
         self._dropping: set[asyncio.Task[None]] = set()
         self._accepting = True
@@ -133,6 +142,8 @@ class RealtimeServer:
     def stats(self) -> dict[str, int]:
         return {"clients": len(self._clients), "cut_off": self._cut_off,
                 "heartbeat_timeouts": self._heartbeat_timeouts,
+                "connect_timeouts": self._connect_timeouts,
+                "unreadable_dropped": self._unreadable_dropped,
                 "websockets_taken": self._taken, "reading_paused": self._sheddings}
 
     def _count_cut_off(self) -> None:
@@ -205,10 +216,11 @@ class RealtimeServer:
         """A long-polling client moving to a WebSocket: ``2probe`` / ``3probe``, the
         waiting GET released with a no-op, then ``5`` switches its packets over."""
         client = self._polling.session(sid)
-        if client is None or not isinstance(client.link, PollingLink):
+        if client is None:
             return engine_error(400, 1, "Session ID unknown")
         ws, transport = await self._accept_websocket(request)
-        if transport is None:
+        if transport is None or not isinstance(client.link, PollingLink):
+            await ws.close()  # the session has upgraded already: this one is not needed
             return ws
         polling = client.link
         try:
@@ -217,7 +229,7 @@ class RealtimeServer:
                 await ws.close()
                 return ws
             await ws.send_str(ENGINE_PONG + PROBE)
-            polling.send(NOOP_PACKET, False)
+            polling.release_poll()
             upgrade = await ws.receive(timeout=self._ping_timeout_s)
         except TimeoutError:
             await ws.close()
@@ -248,7 +260,8 @@ class RealtimeServer:
 
     def _open_websocket_client(self, link: WebSocketLink, remote: str,
                                cookie: str | None = None) -> ClientConnection:
-        client = ClientConnection(link, remote, self._next_ping_at(), cookie=cookie)
+        client = ClientConnection(link, remote, self._next_ping_at(), self._connect_deadline(),
+                                  cookie=cookie)
         self._clients.add(client)
         self._start_heartbeat()
         client.send(open_payload(_new_sid(), [], self._ping_interval_s, self._ping_timeout_s,
@@ -270,10 +283,12 @@ class RealtimeServer:
         key = websocket_key(head)
         sid = head.query.get("sid")
         upgrading = None if sid is None else self._polling.session(sid)
-        if key is None or (sid is not None and (
-                upgrading is None or not isinstance(upgrading.link, PollingLink))):
+        if key is None or (sid is not None and upgrading is None):
             return False
         transport.write(switching_protocols(key))
+        if upgrading is not None and not isinstance(upgrading.link, PollingLink):
+            close_frame_then_transport(transport)(NORMAL_CLOSURE)  # upgraded already
+            return True
         self._taken += 1
         if upgrading is None:
             client = self._open_websocket_client(self._owned_link(transport), head.remote,
@@ -325,7 +340,7 @@ class RealtimeServer:
     def probed(self, client: ClientConnection) -> None:
         """The upgrade probe was answered: the client's waiting GET ends with a no-op."""
         if isinstance(client.link, PollingLink):
-            client.link.send(NOOP_PACKET, False)
+            client.link.release_poll()
 
     def upgraded(self, client: ClientConnection, transport: asyncio.Transport) -> bool:
         """The client switches to the WebSocket on ``transport``; False if its
@@ -338,10 +353,10 @@ class RealtimeServer:
 
     def _switch(self, client: ClientConnection, polling: PollingLink,
                 link: WebSocketLink) -> None:
-        """Packets queued for the next GET go out on the WebSocket, ahead of new ones."""
+        """Packets queued for the next GET go out on the WebSocket, ahead of new ones.
+        The session stays known by its id, so that requests still naming it are told
+        it is no longer on long-polling."""
         client.link = link
-        if client.sid is not None:
-            self._polling.forget(client.sid)
         for payload, binary in polling.take_queued():
             client.send(payload, binary)
         polling.retire()
@@ -355,15 +370,36 @@ class RealtimeServer:
         """A new long-polling session (called by the polling endpoint)."""
         link = PollingLink(self._outbox, self._max_buffered_bytes, self._count_cut_off,
                            lambda: self._drop_soon(client))
-        client = ClientConnection(link, remote, self._next_ping_at(), sid, cookie)
+        client = ClientConnection(link, remote, self._next_ping_at(), self._connect_deadline(),
+                                  sid, cookie)
         self._clients.add(client)
         self._start_heartbeat()
         client.send(open_payload(sid, ["websocket"], self._ping_interval_s,
                                  self._ping_timeout_s, self._max_message_bytes), False)
+        self._ping_on_time(client)
         return client
 
     def _next_ping_at(self) -> float:
         return asyncio.get_running_loop().time() + self._ping_interval_s
+
+    def _ping_on_time(self, client: ClientConnection) -> None:
+        """A long-polling client is pinged when due, not at the heartbeat's next tick: it
+        sees ping and timeout request by request. (Few clients stay on long-polling;
+        WebSockets are pinged by the heartbeat, without a timer each.)"""
+        asyncio.get_running_loop().call_at(client.next_ping_at, self._ping_if_due, client,
+                                           client.next_ping_at)
+
+    def _ping_if_due(self, client: ClientConnection, due: float) -> None:
+        if client in self._clients and isinstance(client.link, PollingLink) \
+                and client.pong_deadline is None and client.next_ping_at == due:
+            self._ping(client)
+
+    def _ping(self, client: ClientConnection) -> None:
+        client.send(PING_PACKET, False)
+        client.pong_deadline = client.next_ping_at + self._ping_timeout_s
+
+    def _connect_deadline(self) -> float:
+        return asyncio.get_running_loop().time() + self._connect_timeout_s
 
     def _drop_soon(self, client: ClientConnection) -> None:
         """In a task: disconnect handlers may drive other libraries (WebRTC peers)."""
@@ -424,10 +460,12 @@ class RealtimeServer:
         elif kind == ENGINE_PONG:
             client.pong_deadline = None
             client.next_ping_at = self._next_ping_at()
+            if isinstance(client.link, PollingLink):
+                self._ping_on_time(client)
         elif kind == ENGINE_PING:
             client.send((ENGINE_PONG + text[1:]).encode(), False)
         elif kind == ENGINE_CLOSE:
-            client.close_soon(1000)
+            client.link.closed_by_client()
         return None
 
     def receive_binary(self, client: ClientConnection, data: bytes) -> Awaitable[None] | None:
@@ -442,7 +480,10 @@ class RealtimeServer:
         try:
             packet = self._codec.decode(raw)
         except MalformedPacket as bad:
-            self._refuse(client, bad.namespace, bad.ack_id, str(bad))
+            if bad.kind == CONNECT and bad.namespace is not None:
+                self._refuse_connect(client, bad.namespace, BAD_AUTH)
+            else:
+                self._refuse(client, bad.namespace, bad.ack_id, str(bad))
             return None
         if packet.kind == EVENT:
             self._on_event(client, packet)
@@ -483,16 +524,31 @@ class RealtimeServer:
         """An unreadable packet is answered when it asked for an answer, else dropped."""
         socket = client.namespaces.get(namespace) if namespace is not None else None
         if socket is None or ack_id is None:
+            self._unreadable_dropped += 1
             log.info("unreadable packet dropped", extra={"reason": reason})
             return
         answer = self._handlers[socket.namespace].malformed(socket.sid, reason)
         self._send(client, ACK, socket.namespace, [answer], ack_id)
+
+    def _refuse_connect(self, client: ClientConnection, namespace: str, reason: str) -> None:
+        """A CONNECT that cannot be read gets a CONNECT_ERROR shaped like the namespaces'
+        own refusals."""
+        if namespace not in self._handlers:
+            self._send(client, CONNECT_ERROR, namespace, {"message": "Invalid namespace"})
+            return
+        log.info("connect refused: unreadable auth", extra={"namespace": namespace})
+        self._send(client, CONNECT_ERROR, namespace, {
+            "message": reason, "code": "bad_request",
+            "data": {"code": "bad_request", "message": reason}})
 
     async def _connect(self, client: ClientConnection, packet: Packet) -> None:
         name = packet.namespace
         handler = self._handlers.get(name)
         if handler is None:
             self._send(client, CONNECT_ERROR, name, {"message": "Invalid namespace"})
+            return
+        if packet.data is not None and not isinstance(packet.data, dict):
+            self._refuse_connect(client, name, BAD_AUTH)
             return
         if name in client.namespaces:
             self._send(client, CONNECT, name, {"sid": client.namespaces[name].sid})
@@ -512,6 +568,7 @@ class RealtimeServer:
             self._forget(socket)
             self._send(client, CONNECT_ERROR, name, {"message": "internal error"})
             return
+        client.connect_deadline = None
         self._send(client, CONNECT, name, {"sid": socket.sid})
         if greeting is not None:
             self.send_event(socket.sid, *greeting)
@@ -540,20 +597,43 @@ class RealtimeServer:
 
     async def _beat(self) -> None:
         """Ping every client each interval; cut off those that miss the pong deadline
-        (not while shedding load: their pongs are waiting to be read)."""
+        (not while shedding load: their pongs are waiting to be read), and those that
+        have connected to no namespace in time. A ping goes out up to a tick late, so a
+        tick is a tenth of the timeout at most: the client keeps nine tenths of it."""
         loop = asyncio.get_running_loop()
-        tick = min(1.0, self._ping_interval_s / 4)
+        tick = min(1.0, self._ping_interval_s / 4, self._ping_timeout_s / 10)
         while True:
             await asyncio.sleep(tick)
             now = loop.time()
             for client in list(self._clients):
-                if client.pong_deadline is not None:
-                    if now > client.pong_deadline and not self._shedding:
-                        self._heartbeat_timeouts += 1
-                        client.abort()
-                elif now >= client.next_ping_at:
-                    client.send(ENGINE_PING.encode(), False)
-                    client.pong_deadline = now + self._ping_timeout_s
+                if self.timed_out(client, now):
+                    continue
+                if client.pong_deadline is None and now >= client.next_ping_at:
+                    self._ping(client)
+                if client.connect_deadline is not None and now > client.connect_deadline \
+                        and not client.namespaces:
+                    self._connect_timeouts += 1
+                    client.connect_deadline = None  # counted once
+                    log.info("client closed: connected to no namespace in time")
+                    client.close_soon(NORMAL_CLOSURE)
+
+    def timed_out(self, client: ClientConnection, now: float | None = None) -> bool:
+        """Cut off ``client`` if its pong is overdue: due ``ping_timeout_s`` after the
+        ping was due, however late the heartbeat's tick sent it, so that a long-polling
+        request made after that finds the session closed."""
+        if self._shedding:
+            return False
+        if now is None:
+            now = asyncio.get_running_loop().time()
+        deadline = client.pong_deadline
+        if deadline is None:
+            deadline = client.next_ping_at + self._ping_timeout_s
+        if now <= deadline:
+            return False
+        self._heartbeat_timeouts += 1
+        client.pong_deadline = math.inf  # counted once, whoever asks again before it is gone
+        client.abort()
+        return True
 
     async def shutdown(self) -> None:
         """Refuse new clients and close every WebSocket as "going away", so clients

@@ -60,7 +60,7 @@ class _EchoTaker:
         transport.write(switching_protocols(key))
         link = WebSocketLink(transport, self._outbox, MAX_BUFFERED, lambda: None,
                              close_frame_then_transport(transport))
-        client = ClientConnection(link, head.remote, float("inf"))
+        client = ClientConnection(link, head.remote, float("inf"), None)
         connection = WebSocketConnection(self._host, transport, client, MAX_MESSAGE,
                                          max_buffered_bytes=MAX_BUFFERED)
         transport.set_protocol(connection)
