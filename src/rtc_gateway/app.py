@@ -10,30 +10,35 @@ from aiohttp import web
 from rtc_gateway.adapters.memory.conversation_index import MemoryConversationIndex
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
+from rtc_gateway.adapters.memory.session_store import MemorySessionStore
 from rtc_gateway.adapters.postgres.conversation_index import PostgresConversationIndex
 from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog
 from rtc_gateway.adapters.sqlite.conversation_index import SqliteConversationIndex
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.adapters.sqlite.revocation_store import SqliteRevocationStore
 from rtc_gateway.config import Settings
+from rtc_gateway.domain.rate_limit import BucketTable
 from rtc_gateway.domain.routing import Router
 from rtc_gateway.domain.urgent_surge import SurgeDetector
 from rtc_gateway.domain.wait_estimate import HandlingTimes
 from rtc_gateway.domain.zones import load_default_zones
 from rtc_gateway.gateway.agent_namespace import AgentNamespace
 from rtc_gateway.gateway.anonymous_quota import AnonymousQuota
+from rtc_gateway.gateway.auth_routes import AuthRoutes, LoginLimit
 from rtc_gateway.gateway.candidate_filter import is_loopback_only
 from rtc_gateway.gateway.citizen_namespace import CitizenNamespace
 from rtc_gateway.gateway.client_config import ClientConfig, add_client_routes
 from rtc_gateway.gateway.connections import ConnectionRegistry
 from rtc_gateway.gateway.conversation_events import ConversationEvents
+from rtc_gateway.gateway.csrf import csrf_middleware
 from rtc_gateway.gateway.export_route import export_handler
 from rtc_gateway.gateway.forwarded import client_address_middleware
 from rtc_gateway.gateway.history import HistoryPager
 from rtc_gateway.gateway.http_routes import add_routes
+from rtc_gateway.gateway.identity_events import IdentityEvents, VerifiedAwareNotifier
 from rtc_gateway.gateway.metrics import GatewayMetrics
 from rtc_gateway.gateway.namespace import NamespaceParts
-from rtc_gateway.gateway.notifier import SocketNotifier
+from rtc_gateway.gateway.origins import OriginPolicy
 from rtc_gateway.gateway.presence_wire import presence_wire
 from rtc_gateway.gateway.socket_server import create_socket_server
 from rtc_gateway.gateway.supervisor_alerts import urgent_surge_alarm
@@ -58,6 +63,10 @@ from rtc_gateway.services.abuse import AbuseService
 from rtc_gateway.services.client_limits import ClientLimits, ClientLimitSettings
 from rtc_gateway.services.conversation_search import ConversationSearch
 from rtc_gateway.services.conversations import ConversationService
+from rtc_gateway.services.identity.http_client import ProviderHttp
+from rtc_gateway.services.identity.login import Client, LoginFlow
+from rtc_gateway.services.identity.provider import OidcProvider
+from rtc_gateway.services.identity.step_up import StepUp
 from rtc_gateway.services.limit_log import LimitLog
 from rtc_gateway.services.open_limits import OpenLimits
 from rtc_gateway.services.presence import PresenceService
@@ -158,6 +167,20 @@ def client_limit_settings(settings: Settings) -> ClientLimitSettings:
         events_per_s=settings.rate_per_s, events_burst=settings.rate_burst)
 
 
+def login_flow(settings: Settings, clock: Clock, store: MemorySessionStore,
+               http: ProviderHttp) -> LoginFlow | None:
+    """The citizens' OpenID Connect login, when a provider is configured."""
+    if not (settings.oidc_issuer and settings.oidc_client_id and settings.public_url):
+        return None
+    public_url = settings.public_url.rstrip("/")
+    client = Client(settings.oidc_client_id, settings.oidc_client_secret,
+                    redirect_uri=f"{public_url}/auth/callback",
+                    post_logout_redirect_uri=f"{public_url}/")
+    return LoginFlow(OidcProvider(settings.oidc_issuer, http, clock.monotonic), client, store,
+                     clock, http, login_ttl_s=settings.login_ttl_s,
+                     session_ttl_s=settings.session_ttl_s)
+
+
 def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     clock = clock or SystemClock()
     private_dir(settings.data_dir)
@@ -181,7 +204,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
                             settings.citizen_token_grace_s)
     server = create_socket_server(settings)
     pages = HistoryPager.for_frames_of(settings.max_packet_bytes)
-    notifier = SocketNotifier(server, pages)
+    notifier = VerifiedAwareNotifier(server, pages)
     metrics = GatewayMetrics()
     connections = ConnectionRegistry()
     router = Router()
@@ -229,9 +252,13 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     parts = NamespaceParts(
         server=server, connections=connections, tokens=tokens, conversations=conversations,
         events=events, video=video, metrics=metrics, monotonic=clock.monotonic, limits=limits)
+    sessions = MemorySessionStore()
+    provider_http = ProviderHttp()
+    step_up = StepUp(sessions, conversations, evidence, notifier, clock)
+    notifier.watch_identity(step_up.session_of_citizen)
     CitizenNamespace(parts, AnonymousQuota(settings.anonymous_per_ip,
                                            settings.anonymous_window_s),
-                     abuse, open_limits, surge, presence).register()
+                     abuse, open_limits, surge, presence, IdentityEvents(step_up)).register()
     agent_namespace = AgentNamespace(parts, routing, abuse, TransferNotice(server, routing))
     agent_namespace.register()
     SupervisorEvents(ConversationSearch(index, store)).register(agent_namespace.dispatcher)
@@ -245,11 +272,22 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     evidence.watch_backlog(settings.evidence_backlog, server.shed_load)
 
     trusted_proxies = AddressSet(settings.trusted_proxies)
-    app = web.Application(client_max_size=settings.max_packet_bytes,
-                          middlewares=[client_address_middleware(trusted_proxies)])
+    app = web.Application(client_max_size=settings.max_packet_bytes, middlewares=[
+        client_address_middleware(trusted_proxies),
+        csrf_middleware(OriginPolicy(settings.cors_origins, settings.public_url),
+                        exempt_path=server.path)])
     server.attach(app)
+    flow = login_flow(settings, clock, sessions, provider_http)
+    AuthRoutes(flow, step_up, tokens,
+               secure_cookies=(settings.public_url or "").startswith("https://"),
+               login_ttl_s=settings.login_ttl_s, session_ttl_s=settings.session_ttl_s,
+               limit=LoginLimit(BucketTable(settings.logins_per_address_per_s,
+                                            settings.logins_per_address_burst),
+                                trips, clock.monotonic),
+               metrics=metrics).add_to(app)
     add_client_routes(app, ClientConfig(settings.serializer, settings.quick_exit_url,
-                                        settings.waiting_alternatives_after_s))
+                                        settings.waiting_alternatives_after_s,
+                                        identity_login=flow is not None))
     add_routes(app, metrics, AddressSet(settings.metrics_allow), trusted_proxies,
                shared.readiness if shared is not None else None)
     if shared is not None:
@@ -268,6 +306,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     async def on_cleanup(_: web.Application) -> None:
         await urgent_watch.close()
         await gateway.stop()
+        await provider_http.close()
         if isinstance(index, SqliteConversationIndex):
             index.close()
 

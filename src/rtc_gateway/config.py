@@ -83,6 +83,17 @@ class Settings:
     history entry); an ordinary, harmless site."""
     waiting_alternatives_after_s: float = 120.0
     """After this long in the queue the citizen page offers 17/112, SMS 114 or a call-back."""
+    oidc_issuer: str | None = None
+    """The citizens' OpenID Connect provider; without one the login routes answer 503."""
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    session_ttl_s: float = 8 * 3600.0
+    """Lifetime of a verified ``rtc_session``, whatever the provider's token says."""
+    login_ttl_s: float = 600.0
+    """How long a login started at ``/auth/login`` may take to come back."""
+    logins_per_address_per_s: float = 0.2
+    logins_per_address_burst: float = 20.0
+    """Logins started per address (IPv6: per /64): each holds a pending state."""
     urgent_wait_alert_s: float = 60.0
     """An urgent conversation queued this long raises ``supervision:alert`` to supervisors."""
     revocation_poll_interval_s: float = 1.0
@@ -161,6 +172,12 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
         raise ValueError("evidence_writer must be process or thread")
     if not settings.quick_exit_url.startswith(("https://", "http://")):
         raise ValueError("quick_exit_url must be an http(s) address")
+    if settings.public_url is not None and not settings.public_url.startswith(
+            ("https://", "http://")):
+        raise ValueError("public_url must be an http(s) address")
+    if settings.oidc_issuer is not None and not (settings.oidc_client_id
+                                                 and settings.public_url):
+        raise ValueError("oidc_issuer needs oidc_client_id and public_url")
     if settings.urgent_wait_alert_s <= 0:
         raise ValueError("urgent_wait_alert_s must be positive")
     if settings.queue_updates_per_s <= 0:

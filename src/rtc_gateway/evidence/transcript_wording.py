@@ -30,6 +30,7 @@ _TITLES = {
     "video.started": "Appel vidéo commencé",
     "video.ended": "Appel vidéo terminé",
     "export": "Export du dossier de preuve",
+    "identity.verified": "Identité de l'usager vérifiée",
 }
 _FORCES = {"police": "police nationale", "gendarmerie": "gendarmerie nationale",
            "auto": "la plus proche (choix automatique)"}
@@ -207,6 +208,20 @@ def _exported(data: Mapping[str, Any], _: Mapping[str, str]) -> list[str]:
     return [f"Motif de l'export : {data.get('reason', '—')}", f"Vidéos : {media}"]
 
 
+_CLAIMS = {"given_name": "prénoms", "family_name": "nom", "birthdate": "date de naissance",
+           "gender": "sexe", "birthplace": "lieu de naissance",
+           "birthcountry": "pays de naissance", "email": "adresse électronique"}
+
+
+def _identity_verified(data: Mapping[str, Any], _: Mapping[str, str]) -> list[str]:
+    claims = data.get("claims")
+    names = [_CLAIMS.get(str(claim), str(claim)) for claim in claims] \
+        if isinstance(claims, list) else []
+    return [f"Fournisseur d'identité : {data.get('provider', '—')}",
+            f"Niveau de garantie : {data.get('acr', '—')}",
+            f"Données transmises : {', '.join(names) or '—'}"]
+
+
 _DETAILS = {
     "conversation.opened": _opened,
     "message": lambda data, names: [],
@@ -217,6 +232,7 @@ _DETAILS = {
     "video.started": _video_started,
     "video.ended": _video_ended,
     "export": _exported,
+    "identity.verified": _identity_verified,
 }
 
 

@@ -6,6 +6,7 @@ from rtc_gateway.domain.addresses import address_key
 from rtc_gateway.domain.conversation import Conversation, Location
 from rtc_gateway.domain.errors import BadRequest, DomainError, RateLimited, Unauthorized
 from rtc_gateway.domain.forces import AUTO, Force
+from rtc_gateway.domain.identity import VerifiedSession
 from rtc_gateway.domain.priority import Priority
 from rtc_gateway.domain.roles import Actor, Role
 from rtc_gateway.domain.timestamps import format_utc
@@ -15,6 +16,7 @@ from rtc_gateway.gateway.acks import Ack, ok
 from rtc_gateway.gateway.anonymous_quota import AnonymousQuota
 from rtc_gateway.gateway.connections import Connection
 from rtc_gateway.gateway.dispatcher import EventDispatcher
+from rtc_gateway.gateway.identity_events import IdentityEvents
 from rtc_gateway.gateway.namespace import Namespace, NamespaceParts, refuse
 from rtc_gateway.gateway.rooms import CITIZEN_NAMESPACE, citizen_room
 from rtc_gateway.realtime.connection import ClientInfo
@@ -48,8 +50,10 @@ class CitizenNamespace(Namespace):
 
     def __init__(self, parts: NamespaceParts, quota: AnonymousQuota, abuse: AbuseService,
                  open_limits: OpenLimits, surge: UrgentSurgeWatch,
-                 presence: PresenceService | None = None) -> None:
+                 presence: PresenceService | None = None,
+                 identity: IdentityEvents | None = None) -> None:
         super().__init__(parts)
+        self._identity = identity
         self._quota = quota
         self._abuse = abuse
         self._open_limits = open_limits
@@ -58,22 +62,33 @@ class CitizenNamespace(Namespace):
 
     def add_routes(self, dispatcher: EventDispatcher) -> None:
         dispatcher.route("conversation:open", schemas.OpenConversation, self.open, cost=3.0)
+        if self._identity is not None:
+            self._identity.register(dispatcher)
 
     async def connect(self, sid: str, client: ClientInfo, auth: Any) -> Greeting:
         """Each connect issues a fresh token and ends the identity's older ones; its other
         live connections (other tabs) get the fresh one too, so any of them can reconnect."""
         try:
             self.parts.limits.admit_address(client.remote)
-            issued = self._identify(auth, client)
+            verified_session = None if self._identity is None else \
+                await self._identity.session_at_connect(client.cookie)
+            issued = self._identify(auth, client, verified_session)
         except DomainError as error:
             raise refuse(error) from None
         self.add_connection(sid, Actor(Role.CITIZEN, issued.subject), client)
         if self._presence is not None:
             await self._presence.connected(issued.subject)
+        verified = False
+        if self._identity is not None:
+            self._identity.connected(sid, client.cookie)
+            verified = (verified_session is not None
+                        and verified_session.vouches_for(issued.subject)) \
+                or await self._identity.is_verified(issued.subject)
         session = {
             "citizen_id": issued.subject,
             "token": issued.token,
             "expires_at": format_utc(issued.expires_at),
+            "verified": verified,
         }
         self.parts.server.emit("session", session, namespace=self.name,
                                room=citizen_room(issued.subject))
@@ -81,6 +96,8 @@ class CitizenNamespace(Namespace):
         return "session", session
 
     async def connection_lost(self, connection: Connection) -> None:
+        if self._identity is not None:
+            self._identity.disconnected(connection.sid)
         if self._presence is not None:
             await self._presence.disconnected(connection.actor.id)
 
@@ -89,14 +106,19 @@ class CitizenNamespace(Namespace):
         self._abuse.check_identity(citizen_id)
         self.parts.limits.admit_identity(self.name, citizen_id)
 
-    def _identify(self, auth: Any, client: ClientInfo) -> IssuedToken:
-        """Resume the identity of a valid token, or create an anonymous one."""
+    def _identify(self, auth: Any, client: ClientInfo,
+                  session: VerifiedSession | None = None) -> IssuedToken:
+        """Resume the identity of a valid token, or the verified session's, or create an
+        anonymous one."""
         tokens = self.parts.tokens
         token = auth.get("token") if isinstance(auth, dict) else None
         if token is not None:
             return tokens.renew_citizen(token, admit=self._admit_citizen)
         if auth not in (None, {}) and not isinstance(auth, dict):
             raise Unauthorized("auth must be an object")
+        if session is not None:
+            self._admit_citizen(session.citizen_id)
+            return tokens.mint_citizen(session.citizen_id)
         if not self._quota.try_issue(address_key(client.remote), self.parts.monotonic()):
             self.parts.limits.anonymous_quota_spent(client.remote)
             raise RateLimited("too many new sessions from this address")

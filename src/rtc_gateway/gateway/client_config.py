@@ -16,12 +16,15 @@ class ClientConfig:
     serializer: str
     quick_exit_url: str
     waiting_alternatives_after_s: float
+    identity_login: bool = False
+    """A citizens' identity provider is configured: the page offers to log in."""
 
     def wire(self) -> dict[str, object]:
         return {
             "serializer": self.serializer,
             "quick_exit_url": self.quick_exit_url,
             "waiting_alternatives_after_s": self.waiting_alternatives_after_s,
+            "identity_login": self.identity_login,
         }
 
 

@@ -219,6 +219,9 @@ class GatewayMetrics:
             ["limit"], registry=self.registry)
         self._abuse_reports = Counter(
             "rtc_abuse_reports", "Conversations reported abusive", registry=self.registry)
+        self._logins = Counter(
+            "rtc_citizen_logins", "Citizens' logins finished, by outcome (ok or the error code)",
+            ["outcome"], registry=self.registry)
         self._urgent_surges = Counter(
             "rtc_urgent_surges", "Surges of urgent openings supervisors were alarmed of",
             registry=self.registry)
@@ -261,6 +264,9 @@ class GatewayMetrics:
 
     def abuse_reported(self) -> None:
         self._abuse_reports.inc()
+
+    def login_finished(self, outcome: str) -> None:
+        self._logins.labels(outcome).inc()
 
     def urgent_surge(self) -> None:
         self._urgent_surges.inc()

@@ -32,6 +32,7 @@ class RecordKind:
     VIDEO_ENDED = "video.ended"
     EXPORTED = "export"
     ABUSE_REPORTED = "abuse.reported"
+    IDENTITY_VERIFIED = "identity.verified"
 
 
 class EvidenceEntry(msgspec.Struct, frozen=True, gc=False):

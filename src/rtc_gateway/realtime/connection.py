@@ -12,6 +12,8 @@ class ClientInfo:
     """What a namespace may know of the client at connect time."""
 
     remote: str
+    cookie: str | None = None
+    """The handshake's ``Cookie`` header (a verified session cookie rides on it)."""
 
 
 @dataclass(eq=False, slots=True)
@@ -29,13 +31,15 @@ class ClientConnection:
     """A client whichever way its packets travel; ``link`` changes when it upgrades from
     long-polling to a WebSocket, its namespace sockets stay."""
 
-    __slots__ = ("connect_deadline", "link", "namespaces", "next_ping_at", "pong_deadline",
-                 "remote", "sid", "skip_binary")
+    __slots__ = ("connect_deadline", "cookie", "link", "namespaces", "next_ping_at",
+                 "pong_deadline", "remote", "sid", "skip_binary")
 
     def __init__(self, link: Link, remote: str, next_ping_at: float,
-                 connect_deadline: float | None, sid: str | None = None) -> None:
+                 connect_deadline: float | None, sid: str | None = None,
+                 cookie: str | None = None) -> None:
         self.link = link
         self.remote = remote
+        self.cookie = cookie
         self.sid = sid
         """Kept only for a long-polling session, which the client names in every request."""
         self.namespaces: dict[str, NamespaceSocket] = {}

@@ -24,7 +24,8 @@ SEPARATOR = "\x1e"
 
 
 class PollingHost(Protocol):
-    def open_polling_client(self, remote: str, sid: str) -> ClientConnection: ...
+    def open_polling_client(self, remote: str, sid: str,
+                            cookie: str | None = None) -> ClientConnection: ...
 
     def receive_text(self, client: ClientConnection, text: str) -> Awaitable[None] | None: ...
 
@@ -68,7 +69,8 @@ class PollingEndpoint:
 
     async def _open(self, request: web.Request, headers: dict[str, str]) -> web.StreamResponse:
         sid = secrets.token_urlsafe(15)
-        client = self._host.open_polling_client(request.remote or "unknown", sid)
+        client = self._host.open_polling_client(request.remote or "unknown", sid,
+                                                request.headers.get("Cookie"))
         self._sessions[sid] = client
         assert isinstance(client.link, PollingLink)
         return await self._poll(client, client.link, headers)

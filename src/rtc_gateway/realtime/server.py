@@ -204,7 +204,8 @@ class RealtimeServer:
         if transport is None:
             return ws
         client = self._open_websocket_client(self._websocket_link(ws, transport),
-                                             request.remote or "unknown")
+                                             request.remote or "unknown",
+                                             request.headers.get("Cookie"))
         try:
             await self._read(client, ws)
         finally:
@@ -257,8 +258,10 @@ class RealtimeServer:
         return WebSocketLink(transport, self._outbox, self._max_buffered_bytes,
                              self._count_cut_off, aiohttp_closing_handshake(ws))
 
-    def _open_websocket_client(self, link: WebSocketLink, remote: str) -> ClientConnection:
-        client = ClientConnection(link, remote, self._next_ping_at(), self._connect_deadline())
+    def _open_websocket_client(self, link: WebSocketLink, remote: str,
+                               cookie: str | None = None) -> ClientConnection:
+        client = ClientConnection(link, remote, self._next_ping_at(), self._connect_deadline(),
+                                  cookie=cookie)
         self._clients.add(client)
         self._start_heartbeat()
         client.send(open_payload(_new_sid(), [], self._ping_interval_s, self._ping_timeout_s,
@@ -288,7 +291,8 @@ class RealtimeServer:
             return True
         self._taken += 1
         if upgrading is None:
-            client = self._open_websocket_client(self._owned_link(transport), head.remote)
+            client = self._open_websocket_client(self._owned_link(transport), head.remote,
+                                                 head.header("cookie"))
         else:
             client = upgrading
         connection = WebSocketConnection(self, transport, client, self._max_message_bytes,
@@ -361,12 +365,13 @@ class RealtimeServer:
         """A WebSocket the server owns closed."""
         self._drop_soon(client)
 
-    def open_polling_client(self, remote: str, sid: str) -> ClientConnection:
+    def open_polling_client(self, remote: str, sid: str,
+                            cookie: str | None = None) -> ClientConnection:
         """A new long-polling session (called by the polling endpoint)."""
         link = PollingLink(self._outbox, self._max_buffered_bytes, self._count_cut_off,
                            lambda: self._drop_soon(client))
         client = ClientConnection(link, remote, self._next_ping_at(), self._connect_deadline(),
-                                  sid)
+                                  sid, cookie)
         self._clients.add(client)
         self._start_heartbeat()
         client.send(open_payload(sid, ["websocket"], self._ping_interval_s,
@@ -552,7 +557,8 @@ class RealtimeServer:
         client.namespaces[name] = socket
         self._sockets[socket.sid] = socket
         try:
-            greeting = await handler.connect(socket.sid, ClientInfo(client.remote), packet.data)
+            greeting = await handler.connect(socket.sid, ClientInfo(client.remote, client.cookie),
+                                                  packet.data)
         except ConnectRefused as refused:
             self._forget(socket)
             self._send(client, CONNECT_ERROR, name, refused.payload)

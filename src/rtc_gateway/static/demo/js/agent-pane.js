@@ -160,6 +160,7 @@ export class ConversationPane {
     const facts = [serviceLabel(c.service)];
     if (this.queued) facts.push("en attente d'un agent");
     if (c.agent && c.agent_id !== this.hooks.selfId()) facts.push(`suivie par ${c.agent.display_name}`);
+    if (c.citizen_verified) facts.push(c.citizen_name ? `identité vérifiée : ${c.citizen_name}` : "identité vérifiée");
     if (c.discreet) facts.push("alerte discrète");
     if (c.priority === "urgent") facts.push("prioritaire");
     if (c.language && c.language !== "fr") facts.push(`langue : ${c.language}`);

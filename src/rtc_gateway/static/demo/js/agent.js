@@ -121,6 +121,10 @@ function signIn(token) {
     attention.settle(event.conversation_id);
     state.panes.get(event.conversation_id)?.update({ status: "closed" });
   });
+  socket.on("conversation:updated", (event) => {
+    if (event.citizen_verified !== true) return;
+    state.panes.get(event.conversation_id)?.update({ citizen_verified: true, citizen_name: event.citizen_name });
+  });
   socket.on("citizen:presence", (event) => {
     state.panes.get(event.conversation_id)?.presenceChanged(event);
   });

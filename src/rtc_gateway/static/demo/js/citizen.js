@@ -5,6 +5,7 @@ import { byId, el, formatClock, formatDuration, loadTopics, newId, secondsSince,
 import { bindStatus, connect, request, RequestError } from "./connection.js";
 import { errorText } from "./errors.js";
 import { ChatLog } from "./chat-log.js";
+import { bindIdentity } from "./identity.js";
 import {
   acknowledgeRead,
   bindComposer,
@@ -89,6 +90,7 @@ const socket = connect("/citizen", () => {
   return token ? { token } : {};
 });
 bindStatus(socket, byId("connection"));
+bindIdentity(socket);
 loadConfig();
 
 async function loadConfig() {

@@ -1,0 +1,1 @@
+"""Citizens' verified identity: OpenID Connect login (FranceConnect rules) and step-up."""
