@@ -256,9 +256,11 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     provider_http = ProviderHttp()
     step_up = StepUp(sessions, conversations, evidence, notifier, clock)
     notifier.watch_identity(step_up.session_of_citizen)
-    CitizenNamespace(parts, AnonymousQuota(settings.anonymous_per_ip,
-                                           settings.anonymous_window_s),
-                     abuse, open_limits, surge, presence, IdentityEvents(step_up)).register()
+    citizen_namespace = CitizenNamespace(
+        parts, AnonymousQuota(settings.anonymous_per_ip, settings.anonymous_window_s),
+        abuse, open_limits, surge, presence, IdentityEvents(step_up))
+    citizen_namespace.register()
+    abuse.on_identity_blocked = citizen_namespace.end_sessions_of
     agent_namespace = AgentNamespace(parts, routing, abuse, TransferNotice(server, routing))
     agent_namespace.register()
     SupervisorEvents(ConversationSearch(index, store)).register(agent_namespace.dispatcher)

@@ -1,6 +1,5 @@
 """The ``/agent`` namespace: officers, supervisors and reviewers with signed tokens."""
 
-import asyncio
 import logging
 from typing import Any
 
@@ -34,7 +33,6 @@ class AgentNamespace(Namespace):
         self._routing = routing
         self._abuse = abuse
         self._transfer_notice = transfer_notice
-        self._ending: set[asyncio.Task[None]] = set()
 
     def add_routes(self, dispatcher: EventDispatcher) -> None:
         dispatcher.route("agent:status", schemas.AgentStatus, self.status)
@@ -61,15 +59,15 @@ class AgentNamespace(Namespace):
 
     def end_revoked_sessions(self) -> None:
         """Disconnect every live connection whose staff token was revoked since."""
-        for connection in self.parts.connections.in_namespace(self.name):
-            if connection.token is not None and self.parts.tokens.staff_revoked(
+        def revoked(connection: Connection) -> bool:
+            if connection.token is None or not self.parts.tokens.staff_revoked(
                     connection.token):
-                log.info("staff token revoked: connection ended",
-                         extra={"agent_id": connection.actor.id})
-                task = asyncio.get_running_loop().create_task(
-                    self.parts.server.disconnect_socket(connection.sid, "token revoked"))
-                self._ending.add(task)
-                task.add_done_callback(self._ending.discard)
+                return False
+            log.info("staff token revoked: connection ended",
+                     extra={"agent_id": connection.actor.id})
+            return True
+
+        self.end_connections(revoked, "token revoked")
 
     async def connection_lost(self, connection: Connection) -> None:
         if connection.profile is not None:

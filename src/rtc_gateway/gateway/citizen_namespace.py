@@ -101,6 +101,12 @@ class CitizenNamespace(Namespace):
         if self._presence is not None:
             await self._presence.disconnected(connection.actor.id)
 
+    def end_sessions_of(self, citizen_id: str) -> None:
+        """Disconnect a citizen identity's live connections (blocked after abuse): it
+        cannot connect again until its block ends."""
+        self.end_connections(lambda connection: connection.actor.id == citizen_id,
+                             "blocked after abuse")
+
     def _admit_citizen(self, citizen_id: str) -> None:
         """Between the token's check and the signing of a renewed one: blocks, limits."""
         self._abuse.check_identity(citizen_id)

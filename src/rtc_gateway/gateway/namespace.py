@@ -1,5 +1,6 @@
 """What the ``/citizen`` and ``/agent`` namespaces share: wiring, registration, refusals."""
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,20 @@ class Namespace:
         self.parts = parts
         self.dispatcher = EventDispatcher(self.name, parts.connections, parts.metrics,
                                           parts.monotonic, parts.limits.event_budget_spent)
+        self._ending: set[asyncio.Task[None]] = set()
+
+    def end_connections(self, wanted: Callable[[Connection], bool], reason: str) -> int:
+        """Disconnect, from the server side, every live connection of this namespace that
+        ``wanted`` picks (a revoked token, a blocked identity); how many."""
+        ended = 0
+        for connection in self.parts.connections.in_namespace(self.name):
+            if wanted(connection):
+                task = asyncio.get_running_loop().create_task(
+                    self.parts.server.disconnect_socket(connection.sid, reason))
+                self._ending.add(task)
+                task.add_done_callback(self._ending.discard)
+                ended += 1
+        return ended
 
     def register(self) -> None:
         self.parts.events.register(self.dispatcher)

@@ -54,6 +54,8 @@ class AbuseService:
         self._trips = trips
         self.identities = BlockList()
         self.addresses = BlockList()
+        self.on_identity_blocked: Callable[[str], None] = _nobody_to_end
+        """Told a blocked citizen identity, so that its live connections end."""
 
     # --- checks ---------------------------------------------------------------
 
@@ -101,6 +103,7 @@ class AbuseService:
         except Exception as exc:
             raise Unavailable("the evidence log cannot record right now; retry") from exc
         closed, _reason = await self._conversations.close(actor, conversation.id, ABUSIVE)
+        self.on_identity_blocked(conversation.citizen_id)
         self._metrics.abuse_reported()
         log.warning("abuse reported", extra={
             "conversation_id": conversation.id, "citizen_id": conversation.citizen_id,
@@ -116,3 +119,7 @@ class AbuseService:
     def _wall(self, monotonic_deadline: float) -> str:
         remaining = max(0.0, monotonic_deadline - self._clock.monotonic())
         return format_utc(self._clock.now() + timedelta(seconds=remaining))
+
+
+def _nobody_to_end(_citizen_id: str) -> None:
+    pass
