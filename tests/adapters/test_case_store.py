@@ -1,0 +1,84 @@
+"""Both case stores: the same behaviour, and the SQLite one's file and numbering."""
+
+import asyncio
+import stat
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from rtc_gateway.adapters.memory.case_store import MemoryCaseStore
+from rtc_gateway.adapters.sqlite.case_store import SqliteCaseStore
+from rtc_gateway.domain.cases import Case, CaseKind, CaseStatus, add_message, format_reference
+from rtc_gateway.domain.forces import Force
+from rtc_gateway.ports.case_store import CaseStore, StaffScope
+
+T0 = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def case(number: int, *, citizen: str = "cit-a", force: Force = Force.POLICE,
+         unit: str | None = "police-paris", kind: CaseKind = CaseKind.PRE_COMPLAINT) -> Case:
+    at = T0 + timedelta(minutes=number)
+    return Case(f"case-{number}", format_reference(kind, 2026, number), kind,
+                CaseStatus.RECEIVED, at, at, citizen, False, force, unit,
+                {"what": "vol", "goods": [{"label": "vélo", "value_eur": 300}]})
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[CaseStore]:
+    chosen: CaseStore = (MemoryCaseStore() if request.param == "memory"
+                         else SqliteCaseStore(tmp_path / "cases.db"))
+    await chosen.open()
+    yield chosen
+    await chosen.close()
+
+
+async def test_put_get_replace(store: CaseStore) -> None:
+    first = case(1)
+    await store.put(first)
+    assert await store.get("case-1") == first
+    changed = add_message(first, "citizen", "précision", T0)
+    await store.put(changed)
+    assert await store.get("case-1") == changed
+    assert await store.get("nope") is None
+
+
+async def test_lists_by_citizen_and_scope(store: CaseStore) -> None:
+    await store.put(case(1))
+    await store.put(case(2, citizen="cit-b", unit="police-lyon"))
+    await store.put(case(3, force=Force.GENDARMERIE, unit=None))
+    await store.put(case(4, kind=CaseKind.COMPLAINT))
+    assert [c.id for c in await store.of_citizen("cit-a")] == ["case-4", "case-3", "case-1"]
+    assert [c.id for c in await store.in_scope(StaffScope(Force.POLICE), 10)] == [
+        "case-4", "case-2", "case-1"]
+    assert [c.id for c in await store.in_scope(StaffScope(Force.POLICE, "police-paris"), 10)
+            ] == ["case-4", "case-1"]
+    assert [c.id for c in await store.in_scope(
+        StaffScope(Force.POLICE, kind=CaseKind.COMPLAINT), 10)] == ["case-4"]
+    assert [c.id for c in await store.in_scope(
+        StaffScope(Force.POLICE, status=CaseStatus.CLOSED), 10)] == []
+    assert len(await store.in_scope(StaffScope(Force.POLICE), 1)) == 1
+
+
+async def test_numbers_per_kind_and_year(store: CaseStore) -> None:
+    assert [await store.next_number(CaseKind.PRE_COMPLAINT, 2026) for _ in range(3)] == [1, 2, 3]
+    assert await store.next_number(CaseKind.COMPLAINT, 2026) == 1
+    assert await store.next_number(CaseKind.PRE_COMPLAINT, 2027) == 1
+
+
+async def test_sqlite_file_is_private_and_numbers_never_repeat(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "cases.db"
+    stores = [SqliteCaseStore(path), SqliteCaseStore(path)]
+    for each in stores:
+        await each.open()
+    numbers = await asyncio.gather(*(stores[i % 2].next_number(CaseKind.COMPLAINT, 2026)
+                                     for i in range(40)))
+    assert sorted(numbers) == list(range(1, 41))
+    for each in stores:
+        await each.close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    reopened = SqliteCaseStore(path)
+    await reopened.open()
+    assert await reopened.next_number(CaseKind.COMPLAINT, 2026) == 41
+    await reopened.close()
