@@ -16,9 +16,10 @@ from rtc_gateway.cli_support import (
     settings_of,
 )
 from rtc_gateway.domain.agent import AgentProfile
-from rtc_gateway.domain.errors import Unauthorized
+from rtc_gateway.domain.errors import BadRequest, Unauthorized
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.roles import STAFF_ROLES, Role
+from rtc_gateway.domain.units import force_of_unit
 from rtc_gateway.evidence.commands import add_evidence_commands
 from rtc_gateway.evidence.conversation_commands import add_conversation_commands
 from rtc_gateway.logs import configure_logging
@@ -66,6 +67,7 @@ def cmd_token_agent(args: argparse.Namespace) -> int:
         topics=_csv(args.topics),
         languages=_csv(args.languages),
         max_chats=args.max_chats,
+        unit=args.unit,
     )
     print(authority.mint_agent(profile, args.ttl_hours * 3600).token)
     return 0
@@ -121,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     agent.add_argument("--languages", default="fr", help="comma-separated (fr)")
     agent.add_argument("--max-chats", type=positive_int, default=3)
     agent.add_argument("--role", default="agent", choices=[r.value for r in STAFF_ROLES])
+    agent.add_argument("--unit", type=_unit_id, default=None,
+                       help="unit id (police-..., gendarmerie-...): narrows the cases seen")
     agent.add_argument("--ttl-hours", type=_positive_hours, default=12.0)
     agent.set_defaults(handler=cmd_token_agent)
     revoke = token_kinds.add_parser(
@@ -135,6 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_conversation_commands(commands)
     add_migrate_command(commands)
     return parser
+
+
+def _unit_id(value: str) -> str:
+    try:
+        force_of_unit(value)
+    except BadRequest as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+    return value
 
 
 def _positive_hours(value: str) -> float:

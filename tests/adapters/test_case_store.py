@@ -52,13 +52,18 @@ async def test_lists_by_citizen_and_scope(store: CaseStore) -> None:
     assert [c.id for c in await store.of_citizen("cit-a")] == ["case-4", "case-3", "case-1"]
     assert [c.id for c in await store.in_scope(StaffScope(Force.POLICE), 10)] == [
         "case-4", "case-2", "case-1"]
+    assert [c.id for c in await store.in_scope(StaffScope(Force.GENDARMERIE), 10)] == [
+        "case-3"]
+    await store.put(case(5, unit=None))
     assert [c.id for c in await store.in_scope(StaffScope(Force.POLICE, "police-paris"), 10)
-            ] == ["case-4", "case-1"]
+            ] == ["case-5", "case-4", "case-1"]
+    assert [c.id for c in await store.in_scope(
+        StaffScope(Force.POLICE, only_unit="police-lyon"), 10)] == ["case-2"]
     assert [c.id for c in await store.in_scope(
         StaffScope(Force.POLICE, kind=CaseKind.COMPLAINT), 10)] == ["case-4"]
     assert [c.id for c in await store.in_scope(
         StaffScope(Force.POLICE, status=CaseStatus.CLOSED), 10)] == []
-    assert len(await store.in_scope(StaffScope(Force.POLICE), 1)) == 1
+    assert [c.id for c in await store.in_scope(StaffScope(Force.POLICE), 1)] == ["case-5"]
 
 
 async def test_numbers_per_kind_and_year(store: CaseStore) -> None:

@@ -27,6 +27,8 @@ class AgentProfile:
     topics: frozenset[str] = frozenset()
     languages: frozenset[str] = frozenset({"fr"})
     max_chats: int = 3
+    unit: str | None = None
+    """The unit the officer works in; ``None``: the whole force (cases are narrowed to it)."""
 
     def handles_topic(self, topic: str) -> bool:
         return not self.topics or topic in self.topics

@@ -9,11 +9,13 @@ from rtc_gateway.domain.forces import Force
 
 
 class StaffScope(msgspec.Struct, frozen=True):
-    """Which cases a staff list may return: one force, narrowed to a unit when set, and
-    optionally to a kind and a status."""
+    """Which cases a staff list may return: one force; with ``unit_id``, that unit's and
+    the force's cases with no unit yet; optionally exactly one unit (``only_unit``), one
+    kind, one status."""
 
     force: Force
     unit_id: str | None = None
+    only_unit: str | None = None
     kind: CaseKind | None = None
     status: CaseStatus | None = None
 

@@ -33,6 +33,10 @@ class RecordKind:
     EXPORTED = "export"
     ABUSE_REPORTED = "abuse.reported"
     IDENTITY_VERIFIED = "identity.verified"
+    CASE_OPENED = "case.opened"
+    CASE_MESSAGE = "case.message"
+    CASE_DECIDED = "case.decided"
+    CASE_WITHDRAWN = "case.withdrawn"
 
 
 class EvidenceEntry(msgspec.Struct, frozen=True, gc=False):

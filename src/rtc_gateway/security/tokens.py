@@ -116,6 +116,8 @@ class TokenAuthority:
             "languages": sorted(profile.languages),
             "max_chats": profile.max_chats,
         }
+        if profile.unit is not None:
+            claims["unit"] = profile.unit
         return self._mint(profile.agent_id, AGENT_AUDIENCE, timedelta(seconds=ttl_s), claims)
 
     def verify_agent(self, token: object) -> AgentProfile:
@@ -209,6 +211,7 @@ def _profile(claims: dict[str, Any]) -> AgentProfile:
             topics=frozenset(map(str, claims.get("topics", []))),
             languages=frozenset(map(str, claims.get("languages", []))),
             max_chats=int(claims.get("max_chats", 3)),
+            unit=str(claims["unit"]) if claims.get("unit") is not None else None,
         )
     except (KeyError, ValueError, TypeError) as exc:
         raise Unauthorized("malformed agent token") from exc

@@ -9,7 +9,8 @@ from rtc_gateway.ports.case_store import StaffScope
 
 def in_scope(case: Case, scope: StaffScope) -> bool:
     return (case.force is scope.force
-            and (scope.unit_id is None or case.unit_id == scope.unit_id)
+            and (scope.unit_id is None or case.unit_id in (None, scope.unit_id))
+            and (scope.only_unit is None or case.unit_id == scope.only_unit)
             and (scope.kind is None or case.kind is scope.kind)
             and (scope.status is None or case.status is scope.status))
 

@@ -85,7 +85,10 @@ class SqliteCaseStore:
 
     async def in_scope(self, scope: StaffScope, limit: int) -> list[Case]:
         where, params = ["force = ?"], [scope.force.value]
-        for column, value in (("unit_id", scope.unit_id), ("kind", scope.kind),
+        if scope.unit_id is not None:
+            where.append("(unit_id = ? OR unit_id IS NULL)")
+            params.append(scope.unit_id)
+        for column, value in (("unit_id", scope.only_unit), ("kind", scope.kind),
                               ("status", scope.status)):
             if value is not None:
                 where.append(f"{column} = ?")

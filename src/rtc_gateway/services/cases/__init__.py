@@ -1,0 +1,1 @@
+"""Written-complaint services: the cases framework and the services built on it."""
