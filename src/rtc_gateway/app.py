@@ -7,12 +7,14 @@ from typing import Any
 
 from aiohttp import web
 
+from rtc_gateway.adapters.memory.case_store import MemoryCaseStore
 from rtc_gateway.adapters.memory.conversation_index import MemoryConversationIndex
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
 from rtc_gateway.adapters.memory.session_store import MemorySessionStore
 from rtc_gateway.adapters.postgres.conversation_index import PostgresConversationIndex
 from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog
+from rtc_gateway.adapters.sqlite.case_store import SqliteCaseStore
 from rtc_gateway.adapters.sqlite.conversation_index import SqliteConversationIndex
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.adapters.sqlite.revocation_store import SqliteRevocationStore
@@ -26,6 +28,9 @@ from rtc_gateway.gateway.agent_namespace import AgentNamespace
 from rtc_gateway.gateway.anonymous_quota import AnonymousQuota
 from rtc_gateway.gateway.auth_routes import AuthRoutes, LoginLimit
 from rtc_gateway.gateway.candidate_filter import is_loopback_only
+from rtc_gateway.gateway.case_callers import Callers
+from rtc_gateway.gateway.case_limits import CaseWriteLimits
+from rtc_gateway.gateway.case_routes import CaseRoutes
 from rtc_gateway.gateway.citizen_namespace import CitizenNamespace
 from rtc_gateway.gateway.client_config import ClientConfig, add_client_routes
 from rtc_gateway.gateway.connections import ConnectionRegistry
@@ -38,6 +43,7 @@ from rtc_gateway.gateway.http_routes import add_routes
 from rtc_gateway.gateway.identity_events import IdentityEvents, VerifiedAwareNotifier
 from rtc_gateway.gateway.metrics import GatewayMetrics
 from rtc_gateway.gateway.namespace import NamespaceParts
+from rtc_gateway.gateway.openapi import openapi_handler
 from rtc_gateway.gateway.origins import OriginPolicy
 from rtc_gateway.gateway.presence_wire import presence_wire
 from rtc_gateway.gateway.socket_server import create_socket_server
@@ -50,7 +56,9 @@ from rtc_gateway.gateway.supervisor_events import (
 from rtc_gateway.gateway.transfer_notice import TransferNotice
 from rtc_gateway.gateway.video_events import VideoEvents
 from rtc_gateway.ports.bus import Bus, Receiver
+from rtc_gateway.ports.case_store import CaseStore
 from rtc_gateway.ports.clock import Clock, SystemClock
+from rtc_gateway.ports.evidence_log import EvidenceLog
 from rtc_gateway.realtime.client_address import AddressSet
 from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.rtc.ice import IceServerConfig
@@ -60,6 +68,9 @@ from rtc_gateway.security.revocation_list import RevocationList
 from rtc_gateway.security.revocation_sync import RevocationSync
 from rtc_gateway.security.tokens import TokenAuthority
 from rtc_gateway.services.abuse import AbuseService
+from rtc_gateway.services.cases.cases import CaseService
+from rtc_gateway.services.cases.complaints import Complaints
+from rtc_gateway.services.cases.pre_complaints import PreComplaints
 from rtc_gateway.services.client_limits import ClientLimits, ClientLimitSettings
 from rtc_gateway.services.conversation_search import ConversationSearch
 from rtc_gateway.services.conversations import ConversationService
@@ -181,6 +192,25 @@ def login_flow(settings: Settings, clock: Clock, store: MemorySessionStore,
                      session_ttl_s=settings.session_ttl_s)
 
 
+def case_store(settings: Settings) -> SqliteCaseStore | MemoryCaseStore:
+    """Cases beside the evidence: in memory with a memory log, else ``cases.db``."""
+    if settings.evidence == "memory" and not settings.multi_node:
+        return MemoryCaseStore()
+    return SqliteCaseStore(settings.cases_db)
+
+
+def case_routes(settings: Settings, evidence: EvidenceLog, store: CaseStore, clock: Clock,
+                callers: Callers, trips: LimitLog) -> CaseRoutes:
+    cases = CaseService(store, evidence, clock, load_default_zones())
+    limits = CaseWriteLimits(
+        BucketTable(settings.case_writes_per_identity_per_s,
+                    settings.case_writes_per_identity_burst),
+        BucketTable(settings.case_writes_per_address_per_s,
+                    settings.case_writes_per_address_burst),
+        settings.max_case_body_bytes, trips, clock.monotonic)
+    return CaseRoutes(cases, PreComplaints(cases), Complaints(cases), callers, limits)
+
+
 def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     clock = clock or SystemClock()
     private_dir(settings.data_dir)
@@ -292,6 +322,9 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
                                         identity_login=flow is not None))
     add_routes(app, metrics, AddressSet(settings.metrics_allow), trusted_proxies,
                shared.readiness if shared is not None else None)
+    cases = case_store(settings)
+    case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips).add_to(app)
+    app.router.add_get("/api/v1/openapi.json", openapi_handler())
     if shared is not None:
         metrics.registry.register(SharedServicesState(shared))
     if not isinstance(evidence, MemoryEvidenceLog):
@@ -302,6 +335,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
                       shared.bus if shared is not None else single_node_bus(), shared)
 
     async def on_startup(_: web.Application) -> None:
+        await cases.open()
         await gateway.start()
         urgent_watch.start()
 
@@ -309,6 +343,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         await urgent_watch.close()
         await gateway.stop()
         await provider_http.close()
+        await cases.close()
         if isinstance(index, SqliteConversationIndex):
             index.close()
 

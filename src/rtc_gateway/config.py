@@ -94,6 +94,14 @@ class Settings:
     logins_per_address_per_s: float = 0.2
     logins_per_address_burst: float = 20.0
     """Logins started per address (IPv6: per /64): each holds a pending state."""
+    max_case_body_bytes: int = 64 * 1024
+    """Largest JSON body of a cases API request (413 ``too_large`` past it)."""
+    case_writes_per_identity_per_s: float = 0.5
+    case_writes_per_identity_burst: float = 30.0
+    case_writes_per_address_per_s: float = 2.0
+    case_writes_per_address_burst: float = 120.0
+    """New cases, messages, withdrawals and decisions, per caller and per address
+    (IPv6: per /64); 429 ``rate_limited`` past them."""
     urgent_wait_alert_s: float = 60.0
     """An urgent conversation queued this long raises ``supervision:alert`` to supervisors."""
     revocation_poll_interval_s: float = 1.0
@@ -127,6 +135,10 @@ class Settings:
         return self.data_dir / "keys" / "token-signing.key"
 
     @property
+    def cases_db(self) -> Path:
+        return self.data_dir / "cases.db"
+
+    @property
     def revocations_db(self) -> Path:
         return self.data_dir / "revocations.db"
 
@@ -143,7 +155,7 @@ def _convert(name: str, raw: str) -> Any:
     if name in ("port", "anonymous_per_ip", "max_packet_bytes", "max_buffered_bytes",
                 "max_open_per_citizen", "evidence_backlog", "max_sockets_per_identity",
                 "max_open_per_address", "urgent_surge_threshold",
-                "max_nesting_depth"):
+                "max_nesting_depth", "max_case_body_bytes"):
         return int(raw)
     if name in ("cors_origins", "rtc_host_addresses", "trusted_proxies", "metrics_allow"):
         return tuple(origin.strip() for origin in raw.split(",") if origin.strip())

@@ -111,7 +111,10 @@ def add_evidence_commands(
 ) -> None:
     export = subparsers.add_parser("export", help="write the evidence bundle of a conversation")
     add_data_dir(export)
-    export.add_argument("--conversation", required=True, help="conversation id")
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument("--conversation", help="conversation id")
+    which.add_argument("--case", dest="conversation", metavar="CASE_ID",
+                       help="case id (its records are kept like a conversation's)")
     export.add_argument("--out", type=Path, required=True, help="bundle file to write (.zip)")
     export.add_argument("--reason", default="unspecified", help="why: a case reference")
     export.add_argument("--no-media", action="store_true", help="leave the recordings out")

@@ -1,0 +1,48 @@
+"""Case writes (new cases, messages, withdrawals, decisions) per identity and per
+address, and the size of their bodies."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from rtc_gateway.domain.addresses import address_key
+from rtc_gateway.domain.errors import DomainError, RateLimited, TooLarge
+from rtc_gateway.domain.rate_limit import BucketTable
+from rtc_gateway.services.limit_log import LimitLog
+
+
+class UnsupportedType(DomainError):
+    code = "unsupported_type"
+
+
+@dataclass(frozen=True)
+class CaseWriteLimits:
+    per_identity: BucketTable
+    per_address: BucketTable
+    max_body_bytes: int
+    trips: LimitLog
+    monotonic: Callable[[], float]
+
+    def admit(self, identity: str, remote: str | None) -> None:
+        now = self.monotonic()
+        address = address_key(remote or "unknown")
+        if not self.per_identity.try_take(identity, now):
+            self.trips.tripped("case_writes_per_identity", identity=identity)
+            raise RateLimited("too many changes to cases; retry in a moment")
+        if not self.per_address.try_take(address, now):
+            self.trips.tripped("case_writes_per_address", address=address)
+            raise RateLimited("too many changes to cases from this address; retry in a moment")
+
+    async def read_json(self, request: web.Request) -> bytes:
+        """The request's JSON body, refused past ``max_body_bytes`` without reading it all."""
+        if request.content_type != "application/json":
+            raise UnsupportedType("the body must be application/json")
+        if request.content_length is not None and request.content_length > self.max_body_bytes:
+            raise TooLarge(f"the body is over {self.max_body_bytes} bytes")
+        body = bytearray()
+        async for chunk in request.content.iter_chunked(16 * 1024):
+            body += chunk
+            if len(body) > self.max_body_bytes:
+                raise TooLarge(f"the body is over {self.max_body_bytes} bytes")
+        return bytes(body)
