@@ -26,6 +26,7 @@ from rtc_gateway.domain.wait_estimate import HandlingTimes
 from rtc_gateway.domain.zones import load_default_zones
 from rtc_gateway.gateway.agent_namespace import AgentNamespace
 from rtc_gateway.gateway.anonymous_quota import AnonymousQuota
+from rtc_gateway.gateway.api_errors import api_errors_middleware
 from rtc_gateway.gateway.auth_routes import AuthRoutes, LoginLimit
 from rtc_gateway.gateway.candidate_filter import is_loopback_only
 from rtc_gateway.gateway.case_callers import Callers
@@ -306,6 +307,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     trusted_proxies = AddressSet(settings.trusted_proxies)
     app = web.Application(client_max_size=settings.max_packet_bytes, middlewares=[
         client_address_middleware(trusted_proxies),
+        api_errors_middleware(),
         csrf_middleware(OriginPolicy(settings.cors_origins, settings.public_url),
                         exempt_path=server.path)])
     server.attach(app)

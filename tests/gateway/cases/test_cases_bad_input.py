@@ -125,3 +125,11 @@ async def test_openapi_describes_every_request_body(world: IdentityWorld) -> Non
         assert ref.rsplit("/", 1)[1] in schemas
     assert sorted(schemas["DecisionRequest"]["properties"]["decision"]["enum"]) == [
         "close", "confirm", "reject", "request_info", "reschedule", "validate"]
+
+
+async def test_router_refusals_have_the_error_shape(world: IdentityWorld) -> None:
+    api = anonymous_citizen(world)
+    status, answer = await api.get("/api/v1/no-such-thing")
+    assert status == 404 and answer["error"]["code"] == "not_found"
+    status, answer = await api.call("DELETE", "/api/v1/complaints")
+    assert status == 405 and answer["error"]["code"] == "method_not_allowed"
