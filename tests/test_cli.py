@@ -39,7 +39,7 @@ USAGE_ERRORS = [
     ([*AGENT, "--ttl-hours", "-3"], "must be a number of 0 or more"),
     ([*AGENT, "--ttl-hours", "0"], "more than 0 hours"),
     ([*AGENT, "--role", "citizen"], "invalid choice"),
-    (["export", "--out", "x.zip"], "required: --conversation"),
+    (["export", "--out", "x.zip"], "--conversation --case is required"),
     (["verify"], "required: bundle"),
     (["erase-expired"], "required: --older-than-days"),
     (["erase-expired", "--older-than-days", "-1"], "must be a number of 0 or more"),
