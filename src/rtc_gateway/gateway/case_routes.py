@@ -115,7 +115,7 @@ class CaseRoutes:
         add.add_post("/api/v1/cases/{case_id}/messages", refusals(self.message))
         add.add_post("/api/v1/cases/{case_id}/withdraw", refusals(self.withdraw))
         add.add_get("/api/v1/staff/cases", refusals(self.staff_cases))
-        add.add_get("/api/v1/staff/cases/{case_id}", refusals(self.one_case))
+        add.add_get("/api/v1/staff/cases/{case_id}", refusals(self.staff_case))
         add.add_post("/api/v1/staff/cases/{case_id}/decision", refusals(self.decision))
 
     async def _body(self, request: web.Request, caller: CitizenCaller | AgentProfile,
@@ -146,6 +146,11 @@ class CaseRoutes:
     async def one_case(self, request: web.Request) -> web.Response:
         caller = await self.callers.any(request)
         return json_response(case_view(await self.cases.get(caller,
+                                                            request.match_info["case_id"])))
+
+    async def staff_case(self, request: web.Request) -> web.Response:
+        staff = await self.callers.staff(request)
+        return json_response(case_view(await self.cases.get(staff,
                                                             request.match_info["case_id"])))
 
     async def message(self, request: web.Request) -> web.Response:

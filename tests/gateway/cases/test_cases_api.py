@@ -89,6 +89,7 @@ async def test_pre_complaint_from_filing_to_confirmation(world: IdentityWorld) -
 
     assert (await citizen.post(decide, {"decision": "close"}))[0] == 403
     assert (await citizen.get("/api/v1/staff/cases"))[0] == 403
+    assert (await citizen.get(f"/api/v1/staff/cases/{case['id']}"))[0] == 403
     assert (await officer.post(f"{path}/withdraw"))[0] == 403
     assert (await officer.get("/api/v1/cases"))[0] == 403
     status, withdrawn = await citizen.post(f"{path}/withdraw")
