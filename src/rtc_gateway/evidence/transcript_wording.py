@@ -31,7 +31,22 @@ _TITLES = {
     "video.ended": "Appel vidéo terminé",
     "export": "Export du dossier de preuve",
     "identity.verified": "Identité de l'usager vérifiée",
+    "case.opened": "Dossier déposé",
+    "case.message": "Message du dossier",
+    "case.decided": "Décision sur le dossier",
+    "case.withdrawn": "Dossier retiré par l'usager",
 }
+_CASE_KINDS = {"pre_complaint": "pré-plainte en ligne", "complaint": "plainte en ligne",
+               "thesee": "signalement ou plainte THESEE",
+               "outside_walls": "demande de rendez-vous hors les murs"}
+_CASE_STATUSES = {"received": "reçu", "in_review": "en cours d'examen",
+                  "needs_information": "en attente de compléments", "confirmed": "confirmé",
+                  "rescheduled": "reporté", "registered": "enregistré", "rejected": "rejeté",
+                  "accepted": "accepté", "planned": "planifié", "withdrawn": "retiré",
+                  "closed": "clos"}
+_CASE_DECISIONS = {"validate": "enregistrer la plainte", "reject": "rejeter",
+                   "request_info": "demander des compléments", "confirm": "confirmer",
+                   "reschedule": "reporter", "close": "clore"}
 _FORCES = {"police": "police nationale", "gendarmerie": "gendarmerie nationale",
            "auto": "la plus proche (choix automatique)"}
 _PRIORITIES = {"urgent": "urgente", "normal": "normale"}
@@ -222,6 +237,31 @@ def _identity_verified(data: Mapping[str, Any], _: Mapping[str, str]) -> list[st
             f"Données transmises : {', '.join(names) or '—'}"]
 
 
+def _case_status(value: Any) -> str:
+    return _CASE_STATUSES.get(str(value), str(value))
+
+
+def _case_opened(data: Mapping[str, Any], _: Mapping[str, str]) -> list[str]:
+    verified = "vérifiée" if data.get("citizen_verified") is True else "non vérifiée"
+    return [f"Référence : {data.get('reference', '—')}",
+            f"Démarche : {_CASE_KINDS.get(str(data.get('kind')), str(data.get('kind')))}",
+            f"Force : {_force(data.get('force'))}",
+            f"Unité : {data.get('unit_id') or '— (toute la force)'}",
+            f"Identité de l'usager : {verified}",
+            f"État : {_case_status(data.get('status'))}"]
+
+
+def _case_decided(data: Mapping[str, Any], _: Mapping[str, str]) -> list[str]:
+    decision = str(data.get("decision"))
+    return [f"Décision : {_CASE_DECISIONS.get(decision, decision)}",
+            f"État : {_case_status(data.get('previous_status'))} → "
+            f"{_case_status(data.get('status'))}"]
+
+
+def _case_changed(data: Mapping[str, Any], _: Mapping[str, str]) -> list[str]:
+    return [f"État : {_case_status(data.get('status'))}"]
+
+
 _DETAILS = {
     "conversation.opened": _opened,
     "message": lambda data, names: [],
@@ -233,6 +273,10 @@ _DETAILS = {
     "video.ended": _video_ended,
     "export": _exported,
     "identity.verified": _identity_verified,
+    "case.opened": _case_opened,
+    "case.message": _case_changed,
+    "case.decided": _case_decided,
+    "case.withdrawn": _case_changed,
 }
 
 
