@@ -1,9 +1,13 @@
 """The cases framework over the memory store and the memory evidence log."""
 
+import asyncio
+from pathlib import Path
+
 import pytest
 
 from rtc_gateway.adapters.memory.case_store import MemoryCaseStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
+from rtc_gateway.adapters.sqlite.case_store import SqliteCaseStore
 from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.case_access import CitizenCaller
 from rtc_gateway.domain.cases import CaseKind, CaseStatus
@@ -100,3 +104,20 @@ async def test_commune_alone_and_bad_unit_are_bad_requests(
                    UnitChoice(unit_id="PARIS")):
         with pytest.raises(BadRequest):
             await Complaints(cases).file(ALICE, FACTS, choice)
+
+
+async def test_concurrent_changes_to_one_case_are_serialised(tmp_path: Path) -> None:
+    """Over SQLite, whose calls suspend on a worker thread: without the case's lock two
+    messages would read the same case and one would be lost."""
+    store, evidence = SqliteCaseStore(tmp_path / "cases.db"), MemoryEvidenceLog()
+    await store.open()
+    cases = CaseService(store, evidence, SystemClock(), load_default_zones())
+    case = await Complaints(cases).file(ALICE, FACTS, PARIS)
+    await asyncio.gather(*(cases.post_message(ALICE, case.id, f"précision {n}")
+                           for n in range(20)))
+    stored = await cases.get(ALICE, case.id)
+    assert [m.seq for m in stored.messages] == list(range(1, 21))
+    logged = await evidence.conversation_records(case.id, [RecordKind.CASE_MESSAGE])
+    assert [r.seq for r in logged] == list(range(1, 21))
+    assert [r.text for r in logged] == [m.text for m in stored.messages]
+    await store.close()
