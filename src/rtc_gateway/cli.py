@@ -56,6 +56,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_token_agent(args: argparse.Namespace) -> int:
+    if args.unit is not None and force_of_unit(args.unit).value != args.service:
+        raise CommandError(f"unit {args.unit} is not a unit of the {args.service}")
     settings = settings_of(data_dir=args.data_dir)
     key = load_or_create_private_key(settings.token_key_path)
     authority = TokenAuthority(key, SystemClock(), settings.citizen_token_ttl_s)

@@ -32,3 +32,6 @@ async def test_a_cli_token_with_a_unit_sees_that_units_cases(world: IdentityWorl
     refused = await cli("token", "agent", "--data-dir", data_dir, "--id", "x", "--name", "X",
                         "--service", "police", "--unit", "Lyon centre")
     assert refused.returncode == 2 and "unit_id must look like" in refused.stderr
+    mismatched = await cli("token", "agent", "--data-dir", data_dir, "--id", "x", "--name",
+                           "X", "--service", "police", "--unit", "gendarmerie-bta-mende")
+    assert mismatched.returncode == 2 and "not a unit of the police" in mismatched.stderr
