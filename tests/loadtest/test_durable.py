@@ -207,7 +207,7 @@ async def test_a_repeated_message_is_acked_once_durable_and_logged_once(tmp_path
         async with new_session() as session:
             pair = await open_pair(session, server.url, "repeat")
             payload = {"conversation_id": pair.conversation_id, "client_msg_id": "same",
-                       "text": "bonjour"}
+                       "text": "Bonjour, j'ai été agressé \u2028 ☎"}
             first, second = await asyncio.gather(pair.citizen.call("message:send", payload),
                                                  pair.citizen.call("message:send", payload))
             bad = await pair.citizen.call("message:send", {**payload, "text": ""})
