@@ -24,6 +24,7 @@ import pytest
 from loadtest.chain import check_journal, verify_chain
 from loadtest.chat import ChatConfig, run_chat
 from loadtest.client import LeanClient
+from loadtest.race import RaceConfig, with_server
 from loadtest.targets import JOURNAL_NAME, REFERENCE_DIR, Server, start_server
 from loadtest.wire import codec_for
 from loadtest.workers import new_session
@@ -299,3 +300,21 @@ async def test_acks_and_relays_wait_for_the_fdatasync_of_their_batch(
     log_fd = int(log_writes[0][1])
     ids = [f"probe-{side}-{index:04d}" for side in ("citizen", "agent") for index in range(15)]
     assert ack_order_violations(trace, log_fd, ids) == []
+
+
+def test_a_race_run_checks_the_log_and_removes_it() -> None:
+    seen: list[Server] = []
+
+    def action(server: Server) -> dict[str, Any]:
+        seen.append(server)
+        return run_chat(ChatConfig(
+            url=server.url, serializer=server.serializer, citizens=2, agents=1, max_chats=2,
+            agent_tokens=server.agent_tokens(1, 2), rate=50, warmup_s=0.3, duration_s=1.0,
+            drain_s=0.5, workers=1))
+
+    result = with_server("durable-msgpack", RaceConfig(), action)
+    assert result["server"] == "durable-msgpack"
+    assert result["failures"] == [], result["failures"]
+    assert result["journal"]["ok"] is True
+    assert result["journal"]["records"] == result["acked"] == result["sent"] > 0
+    assert seen[0].data_dir is not None and not seen[0].data_dir.exists()
