@@ -4,7 +4,8 @@ Each line is ``<hash> <prev> <record>``: ``record`` is a message's JSON, ``prev`
 of the previous record of the same conversation (64 zeros for its first) and ``hash`` the
 hex SHA-256 of ``prev``'s 32 bytes followed by ``record``'s bytes, exactly as written.
 A conversation's records must also number ``seq`` 1, 2, 3... with no ``client_msg_id``
-twice: a reordered, removed, altered or duplicated record is reported.
+twice (it is null for an opening text sent without one): a reordered, removed, altered
+or duplicated record is reported.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def _parse_line(line: bytes) -> tuple[bytes, bytes, bytes, dict[str, Any]]:
     record = json.loads(fields[2])
     if not isinstance(record, dict) or not isinstance(record.get("conversation_id"), str) \
             or not isinstance(record.get("seq"), int) \
-            or not isinstance(record.get("client_msg_id"), str):
+            or not isinstance(record.get("client_msg_id", 0), str | None):
         raise ValueError("record lacks conversation_id, seq or client_msg_id")
     return claimed, prev, fields[2], record
 
@@ -75,10 +76,11 @@ def _check_record(heads: dict[str, ChainHead], line: bytes) -> str | None:
         problem = f"{conversation} seq {seq}: hash does not match the record"
     elif seq != head.seq + 1:
         problem = f"{conversation}: seq {seq} after {head.seq}"
-    elif msg_id in head.client_msg_ids:
+    elif msg_id is not None and msg_id in head.client_msg_ids:
         problem = f"{conversation}: client_msg_id {msg_id!r} twice"
     head.hash, head.seq = claimed, seq
-    head.client_msg_ids.add(msg_id)
+    if msg_id is not None:
+        head.client_msg_ids.add(msg_id)
     return problem
 
 

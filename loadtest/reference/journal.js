@@ -18,7 +18,7 @@ const GENESIS = { raw: Buffer.alloc(32), hex: "0".repeat(64) };
 function canonicalRecord(message) {
   return JSON.stringify({
     conversation_id: message.conversation_id, seq: message.seq, sender: message.sender,
-    client_msg_id: message.client_msg_id, sent_at: message.sent_at, text: message.text,
+    client_msg_id: message.client_msg_id ?? null, sent_at: message.sent_at, text: message.text,
   });
 }
 

@@ -202,7 +202,7 @@ async def exchange(url: str, count: int) -> tuple[Pair, list[Any]]:
     return pair, acks
 
 
-async def test_a_repeated_message_is_acked_once_durable_and_logged_once(tmp_path: Path) -> None:
+async def test_repeated_and_opening_messages_are_logged_once(tmp_path: Path) -> None:
     server = start_server("durable", "json", data_dir=tmp_path)
     try:
         async with new_session() as session:
@@ -212,6 +212,8 @@ async def test_a_repeated_message_is_acked_once_durable_and_logged_once(tmp_path
             first, second = await asyncio.gather(pair.citizen.call("message:send", payload),
                                                  pair.citizen.call("message:send", payload))
             bad = await pair.citizen.call("message:send", {**payload, "text": ""})
+            second_conversation = await pair.citizen.call(
+                "conversation:open", {"topic": "general", "text": "ouverture sans identifiant"})
             await asyncio.sleep(0.3)
             await pair.citizen.close()
             await pair.agent.close()
@@ -221,8 +223,9 @@ async def test_a_repeated_message_is_acked_once_durable_and_logged_once(tmp_path
     assert first["message"] == second["message"]
     assert bad == {"ok": False, "error": {"code": "bad_request", "message": "invalid message"}}
     assert [message["client_msg_id"] for message in pair.received["agent"]] == ["same"]
+    assert second_conversation["ok"], second_conversation
     report = verify_chain(tmp_path / JOURNAL_NAME)
-    assert (report.errors, report.records) == ([], 1)
+    assert (report.errors, report.records, report.conversations) == ([], 2, 2)
 
 
 # strace lines: "PID name(args) = result", or split in "<unfinished ...>" and
