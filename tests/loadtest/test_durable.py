@@ -313,11 +313,13 @@ def test_a_race_run_checks_the_log_and_removes_it() -> None:
         return run_chat(ChatConfig(
             url=server.url, serializer=server.serializer, citizens=2, agents=1, max_chats=2,
             agent_tokens=server.agent_tokens(1, 2), rate=50, warmup_s=0.3, duration_s=1.0,
-            drain_s=0.5, workers=1))
+            drain_s=1.0, workers=1))
 
     result = with_server("durable-msgpack", RaceConfig(), action)
     assert result["server"] == "durable-msgpack"
     assert result["failures"] == [], result["failures"]
     assert result["journal"]["ok"] is True
-    assert result["journal"]["records"] == result["acked"] == result["sent"] > 0
+    journal = result["journal"]
+    assert result["sent"] > 0 and result["ack_errors"] == 0, result
+    assert result["sent"] >= journal["records"] >= result["acked"], (journal, result["acked"])
     assert seen[0].data_dir is not None and not seen[0].data_dir.exists()
