@@ -1,7 +1,7 @@
-"""Command line: ``python -m loadtest {chat,storm,routing,race,bench,profile} ...``.
+"""Command line: ``python -m loadtest {chat,storm,routing,race,bench,profile,chain} ...``.
 
-Each scenario either starts its own server (``--server node|gateway``) or drives one
-already running on loopback (``--url``, with ``--server-pid`` for its CPU and memory).
+Each scenario either starts its own server (``--server node|durable|gateway``) or drives
+one already running on loopback (``--url``, with ``--server-pid`` for its CPU and memory).
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ from loadtest.extra import require_load_extra
 
 require_load_extra()
 
-from loadtest.targets import Server, raise_fd_limit, start_server  # noqa: E402
+from loadtest.targets import KINDS, Server, raise_fd_limit, start_server  # noqa: E402
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--server", choices=["node", "gateway"], default="gateway")
+    parser.add_argument("--server", choices=KINDS, default="gateway",
+                        help="node: bare relay; durable: relay with a hash-chained, "
+                             "fdatasynced log; gateway: rtc-gateway")
     parser.add_argument("--serializer", choices=["json", "msgpack"], default="json")
     parser.add_argument("--url", help="drive a server already running on loopback")
     parser.add_argument("--server-pid", type=int, help="pid of the --url server")
@@ -41,10 +43,16 @@ def _with_target(args: argparse.Namespace, body: Callable[[str, int | None, Serv
                                                         dict[str, Any]]) -> dict[str, Any]:
     if args.url:
         return body(args.url, args.server_pid, None)
+    from loadtest.chain import check_journal
+
     extra = tuple(shlex.split(args.gateway_args)) if args.server == "gateway" else ()
     server = start_server(args.server, args.serializer, extra_args=extra)
     try:
-        return body(server.url, server.pid, server)
+        result = body(server.url, server.pid, server)
+        server.stop(keep_data=True)
+        if server.journal_path is not None:
+            check_journal(server.journal_path, result)
+        return result
     finally:
         server.stop()
 
@@ -112,6 +120,15 @@ def cmd_race(args: argparse.Namespace) -> dict[str, Any]:
     return {"json": str(out), "png": str(png)}
 
 
+def cmd_chain(args: argparse.Namespace) -> dict[str, Any]:
+    from loadtest.chain import verify_chain
+
+    report = verify_chain(Path(args.log)).as_dict()
+    if not report["ok"]:
+        report["failures"] = report["errors"]
+    return report
+
+
 def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
     from loadtest.bench import run_bench
 
@@ -176,8 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     routing.add_argument("--limit", type=float, default=60.0, help="seconds before giving up")
     routing.set_defaults(run=cmd_routing)
 
-    race = commands.add_parser("race", help="Node and gateway side by side across loads")
-    race.add_argument("--servers", default="node-json,gateway-json,node-msgpack,gateway-msgpack")
+    race = commands.add_parser("race", help="Node relays and gateway side by side across loads")
+    race.add_argument("--servers", default="node-json,durable-json,gateway-json,"
+                                           "node-msgpack,durable-msgpack,gateway-msgpack")
     race.add_argument("--rates", default="2000,5000,10000,15000,20000,0")
     race.add_argument("--duration", type=float, default=10.0)
     race.add_argument("--warmup", type=float, default=2.0)
@@ -191,6 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="clients offer permessage-deflate; the Node relay accepts it")
     race.add_argument("--out", help="JSON path (PNG next to it)")
     race.set_defaults(run=cmd_race)
+
+    chain = commands.add_parser("chain", help="check a durable relay log's hash chain")
+    chain.add_argument("log", help="the log file (chain.log in the relay's data directory)")
+    chain.set_defaults(run=cmd_chain)
 
     bench = commands.add_parser("bench", help="about one minute; figures to compare commits")
     bench.set_defaults(run=cmd_bench)

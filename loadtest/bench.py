@@ -13,7 +13,7 @@ from typing import Any
 from loadtest.race import RESULTS_DIR, RaceConfig, git_commit, run_race
 
 BENCH = RaceConfig(
-    servers=["node-json", "gateway-json", "gateway-msgpack"],
+    servers=["node-json", "durable-json", "gateway-json", "gateway-msgpack"],
     rates=[5000, 0],
     duration_s=5.0,
     warmup_s=1.0,

@@ -47,7 +47,7 @@ def plot_race(document: dict[str, Any], out_path: Path) -> Path:
     _saturation_bars(saturation, runs, servers)
     commit = document.get("commit", "?")
     machine = document.get("machine", {})
-    figure.suptitle(f"rtc-gateway vs Node socket.io relay - commit {commit}, "
+    figure.suptitle(f"rtc-gateway vs Node socket.io relays - commit {commit}, "
                     f"{machine.get('cpus', '?')} CPUs, load avg {machine.get('loadavg_1m', '?')}")
     figure.tight_layout()
     out_path.parent.mkdir(parents=True, exist_ok=True)

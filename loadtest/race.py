@@ -1,6 +1,9 @@
-"""The race: Node reference relay and rtc-gateway side by side, alternating, across loads.
+"""The race: the Node reference relays and rtc-gateway side by side, alternating, across loads.
 
 Every run starts a fresh server, so no run inherits another's queues or evidence log.
+After each run of the durable relay its log's hash chain is checked (``journal`` in the
+run's figures); a broken chain or a record count other than the messages acked counts
+as a failure of the run.
 For each offered load the servers take turns, in an order that flips from one load to
 the next, so slow drift on the shared machine does not favour one server.
 """
@@ -17,18 +20,20 @@ from typing import Any
 
 from tqdm import tqdm  # type: ignore[import-untyped]
 
+from loadtest.chain import check_journal
 from loadtest.chat import ChatConfig, run_chat
 from loadtest.routing import RoutingConfig, run_routing
 from loadtest.storm import StormConfig, run_storm
-from loadtest.targets import Server, environment_note, start_server
+from loadtest.targets import KINDS, Server, environment_note, start_server
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
 @dataclass
 class RaceConfig:
-    servers: list[str] = field(default_factory=lambda: ["node-json", "gateway-json",
-                                                        "node-msgpack", "gateway-msgpack"])
+    servers: list[str] = field(default_factory=lambda: [
+        "node-json", "durable-json", "gateway-json",
+        "node-msgpack", "durable-msgpack", "gateway-msgpack"])
     rates: list[float] = field(default_factory=lambda: [2000, 5000, 10000, 15000, 20000, 0])
     """Offered messages/s; 0 means closed-loop saturation."""
     duration_s: float = 10.0
@@ -46,8 +51,9 @@ class RaceConfig:
 
 def parse_server(label: str) -> tuple[str, str]:
     kind, _, serializer = label.partition("-")
-    if kind not in ("node", "gateway") or serializer not in ("json", "msgpack"):
-        raise ValueError(f"server labels look like node-json or gateway-msgpack, not {label!r}")
+    if kind not in KINDS or serializer not in ("json", "msgpack"):
+        raise ValueError(f"server labels look like node-json, durable-json or gateway-msgpack, "
+                         f"not {label!r}")
     return kind, serializer
 
 
@@ -64,6 +70,9 @@ def with_server(label: str, config: RaceConfig, action: Callable[[Server], dict[
                           extra_args=config.gateway_args if kind == "gateway" else ())
     try:
         result = action(server)
+        server.stop(keep_data=True)
+        if server.journal_path is not None:
+            check_journal(server.journal_path, result)
     finally:
         server.stop()
     result["server"] = label
@@ -108,11 +117,13 @@ def schedule(config: RaceConfig) -> Iterator[Run]:
         order = config.servers if step % 2 == 0 else list(reversed(config.servers))
         for label in order:
             yield "chat", label, {"offered_rate": rate}, chat_run(config, rate)
+    # Storms send no message: the durable relay would repeat the bare relay's figures.
+    without_log = [label for label in config.servers if not label.startswith("durable-")]
     if config.storm_connections:
-        for label in config.servers:
+        for label in without_log:
             yield "storm", label, {}, storm_run(config)
     if config.routing_waiting:
-        for label in config.servers:
+        for label in without_log:
             yield "routing", label, {}, routing_run(config)
 
 

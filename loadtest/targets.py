@@ -1,4 +1,4 @@
-"""Start the servers under test (Node reference relay, rtc-gateway) on loopback ports."""
+"""Start the servers under test (the Node reference relays, rtc-gateway) on loopback ports."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from pathlib import Path
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 KEYS_HOME = Path(tempfile.gettempdir()) / "rtc-gateway-load-keys"
 TOKEN_CACHE_MAX_AGE_S = 6 * 3600
-KINDS = ("node", "gateway")
+KINDS = ("node", "durable", "gateway")
+REFERENCE_SCRIPTS = {"node": "server.js", "durable": "durable.js"}
+JOURNAL_NAME = "chain.log"
 
 # Per-connection and per-IP abuse limits are meant for the public; every load client
 # shares 127.0.0.1 and an agent connection carries many conversations, so the race lifts
@@ -72,16 +74,24 @@ class Server:
     def label(self) -> str:
         return f"{self.kind}-{self.serializer}"
 
+    @property
+    def journal_path(self) -> Path | None:
+        """The durable relay's hash-chained message log (loadtest/chain.py checks it)."""
+        if self.kind != "durable" or self.data_dir is None:
+            return None
+        return self.data_dir / JOURNAL_NAME
+
     def agent_tokens(self, count: int, max_chats: int, prefix: str = "load") -> list[str]:
         ids = [f"{prefix}-{index}" for index in range(count)]
-        if self.kind == "node":
+        if self.kind in REFERENCE_SCRIPTS:
             return [f"ref.{agent_id}.{max_chats}" for agent_id in ids]
         return GatewayTokens(KEYS_HOME).get(ids, max_chats)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def stop(self) -> None:
+    def stop(self, keep_data: bool = False) -> None:
+        """Stop the process; its own temporary data directory goes too unless ``keep_data``."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -89,7 +99,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self._owned_dir is not None:
+        if not keep_data and self._owned_dir is not None:
             shutil.rmtree(self._owned_dir, ignore_errors=True)
 
 
@@ -169,18 +179,20 @@ def _spawn(command: list[str], log_path: Path, cwd: Path | None = None,
 def start_server(kind: str, serializer: str = "json", *, data_dir: Path | None = None,
                  extra_args: tuple[str, ...] = (), deflate: bool = False,
                  launcher: tuple[str, ...] = ()) -> Server:
-    """Start ``kind`` ("node" or "gateway"); ``launcher`` prefixes the command (a profiler)."""
+    """Start ``kind`` (one of KINDS); ``launcher`` prefixes the command (a profiler)."""
     port = free_port()
     owned = None
     if data_dir is None:
         owned = data_dir = Path(tempfile.mkdtemp(prefix=f"load-{kind}-"))
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / f"{kind}.log"
-    if kind == "node":
+    if kind in REFERENCE_SCRIPTS:
         if not (REFERENCE_DIR / "node_modules").is_dir():
             raise RuntimeError(f"run `npm install` in {REFERENCE_DIR} first")
-        command = ["node", "server.js", "--port", str(port), "--serializer", serializer,
-                   "--deflate", "on" if deflate else "off"]
+        command = ["node", REFERENCE_SCRIPTS[kind], "--port", str(port), "--serializer",
+                   serializer, "--deflate", "on" if deflate else "off"]
+        if kind == "durable":
+            command += ["--log", str(data_dir.resolve() / JOURNAL_NAME)]
         process = _spawn([*launcher, *command], log_path, cwd=REFERENCE_DIR)
     elif kind == "gateway":
         GatewayTokens(KEYS_HOME).install_key(data_dir)

@@ -19,6 +19,8 @@ command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 # The multi-node tests start throwaway Redis and PostgreSQL servers of their own.
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+# strace shows the durable Node reference relay acking only after its log's fdatasync.
+command -v strace >/dev/null 2>&1 || missing+=(strace)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "installing from Debian: ${missing[*]}"

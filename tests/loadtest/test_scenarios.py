@@ -44,7 +44,10 @@ def test_chat_delivers_at_low_rate_with_sane_figures(server: Server) -> None:
     assert result["sent"] > 0
     assert result["acked"] == result["sent"]
     assert result["received"] == result["sent"]
-    assert 150 <= result["delivered_rate"] <= 250
+    # What was sent in the window arrives in it: the figures agree with each other. The
+    # client may fall behind 200/s on a loaded machine (then it counts ``skipped``).
+    assert 0.5 * 200 <= result["sent_rate"] <= 250
+    assert abs(result["delivered_rate"] - result["sent_rate"]) <= 0.25 * result["sent_rate"]
     delivery, ack = result["delivery_ms"], result["ack_ms"]
     assert 0 < delivery["p50"] <= delivery["p90"] <= delivery["p99"] <= delivery["max"] < 5000
     assert 0 < ack["p50"] <= ack["p99"] < 5000

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from rtc_gateway.adapters.backlog import Backlog
 from rtc_gateway.adapters.evidence_batch import (
     NEW_CHAIN,
     EvidenceLogClosed,
@@ -106,11 +107,7 @@ class PostgresEvidenceLog:
         self._queue: Batch = []
         self._checkpoint_waiters: list[asyncio.Future[str]] = []
         self._writing: asyncio.Task[None] | None = None
-        self._unsettled = 0
-        self._backlog_limit: int | None = None
-        self._backlog_resume = 0
-        self._over_limit = False
-        self._backlog_changed: Callable[[bool], None] = _ignore
+        self._backlog = Backlog()
         self._size = 0
         self._key: Ed25519PrivateKey | None = None
         self._key_stamp: tuple[int, int] | None = None
@@ -183,11 +180,7 @@ class PostgresEvidenceLog:
             raise EvidenceLogClosed("the evidence log is not open")
         future: asyncio.Future[LoggedRecord] = asyncio.get_running_loop().create_future()
         self._queue.append((entry, future))
-        self._unsettled += 1
-        if self._backlog_limit is not None and not self._over_limit \
-                and self._unsettled > self._backlog_limit:
-            self._over_limit = True
-            self._backlog_changed(True)
+        self._backlog.added()
         self._write_soon()
         return future
 
@@ -204,14 +197,11 @@ class PostgresEvidenceLog:
 
     def stats(self) -> dict[str, int]:
         return {"batches": self.batches_committed, "records": self._records_committed,
-                "waiting": self._unsettled}
+                "waiting": self._backlog.waiting}
 
     def watch_backlog(self, limit: int, changed: Callable[[bool], None]) -> None:
-        """As the SQLite log: ``changed(True)`` past ``limit`` waiting entries, then
-        ``changed(False)`` once no more than three quarters of that wait."""
-        self._backlog_limit = limit
-        self._backlog_resume = limit * 3 // 4
-        self._backlog_changed = changed
+        """Overload signals on the entries waiting to be durable (``adapters.backlog``)."""
+        self._backlog.watch(limit, changed)
 
     async def checkpoint(self) -> str:
         """Sign a checkpoint covering every entry appended before this call."""
@@ -354,10 +344,8 @@ class PostgresEvidenceLog:
                 if not waiter.done():
                     waiter.set_result(note or "")
         finally:
-            self._unsettled -= len(batch)
-            if self._over_limit and self._unsettled <= self._backlog_resume:
-                self._over_limit = False
-                self._backlog_changed(False)
+            self._backlog.removed(len(batch))
+            self._backlog.report_drained()
 
     async def _commit(self, pending: list[PendingEntry], want_checkpoint: bool
                       ) -> tuple[list[Placed | str], str | None, int]:
@@ -464,7 +452,3 @@ async def _store_chain_ends(connection: asyncpg.Connection, tails: dict[str, Tai
 
 def _checkpoint(row: Any) -> StoredCheckpoint:
     return StoredCheckpoint(int(row[0]), bytes(row[1]), str(row[2]), str(row[3]))
-
-
-def _ignore(_: bool) -> None:
-    pass

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from rtc_gateway.adapters.backlog import Backlog
 from rtc_gateway.adapters.evidence_batch import fail_future, pending_entry, settle_append
 from rtc_gateway.adapters.evidence_rows import RECORD_COLUMNS, logged_record
 from rtc_gateway.adapters.sqlite.evidence_schema import connect
@@ -82,12 +83,7 @@ class SqliteEvidenceLog:
         self._queue: list[tuple[EvidenceEntry, asyncio.Future[LoggedRecord]]] = []
         self._checkpoint_waiters: list[asyncio.Future[str]] = []
         self._send_scheduled = False
-        self._unsettled = 0
-        """Entries appended and not yet durable (queued or in a batch in flight)."""
-        self._backlog_limit: int | None = None
-        self._backlog_resume = 0
-        self._over_limit = False
-        self._backlog_changed: Callable[[bool], None] = _ignore
+        self._backlog = Backlog()
         self._in_flight = 0
         self._settled = asyncio.Event()
         """Set while no batch is in flight."""
@@ -153,27 +149,17 @@ class SqliteEvidenceLog:
             raise EvidenceLogClosed("the evidence log is not open")
         future: asyncio.Future[LoggedRecord] = self._loop.create_future()
         self._queue.append((entry, future))
-        self._unsettled += 1
-        if self._backlog_limit is not None and not self._over_limit \
-                and self._unsettled > self._backlog_limit:
-            self._over_limit = True
-            self._backlog_changed(True)
+        self._backlog.added()
         self._send_soon()
         return future
 
     def stats(self) -> dict[str, int]:
         return {"batches": self.batches_committed, "records": self._records_committed,
-                "waiting": self._unsettled}
+                "waiting": self._backlog.waiting}
 
     def watch_backlog(self, limit: int, changed: Callable[[bool], None]) -> None:
-        """``changed(True)`` once more than ``limit`` entries wait to be durable, then
-        ``changed(False)`` once no more than three quarters of that do: the gateway stops
-        taking messages it could only queue, and takes them again while the writer still
-        has a full batch to write (resuming at a quarter left it idle: 19-23k messages/s
-        delivered under overload, against 28-29k)."""
-        self._backlog_limit = limit
-        self._backlog_resume = limit * 3 // 4
-        self._backlog_changed = changed
+        """Overload signals on the entries waiting to be durable (``adapters.backlog``)."""
+        self._backlog.watch(limit, changed)
 
     async def checkpoint(self) -> str:
         """Sign a checkpoint covering every entry appended before this call."""
@@ -340,7 +326,7 @@ class SqliteEvidenceLog:
                 outcome: Outcome) -> None:
         """The writer's answer for one batch, in the turn it was read."""
         self._in_flight -= 1
-        self._unsettled -= len(batch)
+        self._backlog.removed(len(batch))
         if isinstance(outcome, Exception):
             for _, future in batch:
                 fail_future(future, outcome)
@@ -360,9 +346,7 @@ class SqliteEvidenceLog:
         self._send()
         if not self._in_flight:
             self._settled.set()
-        if self._over_limit and self._unsettled <= self._backlog_resume:
-            self._over_limit = False
-            self._backlog_changed(False)
+        self._backlog.report_drained()
 
     # -- reader ----------------------------------------------------------------
 
@@ -382,10 +366,6 @@ class SqliteEvidenceLog:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
-
-
-def _ignore(_: bool) -> None:
-    pass
 
 
 def _host(kind: str, db_path: Path, key_path: Path, origin: str, clock: Clock) -> WriterHost:
