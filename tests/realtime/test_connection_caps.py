@@ -132,3 +132,15 @@ async def test_a_flood_of_refusals_logs_one_line(stack: AsyncExitStack,
              if record.getMessage() == "connections refused: too many open"]
     assert len(lines) == 1
     assert caps.refused_per_address == 30
+
+
+def test_places_are_freed_under_uvloop_too() -> None:
+    """uvloop, the production loop, hands connections between protocols its own way."""
+    import uvloop
+
+    async def scenario() -> None:
+        async with AsyncExitStack() as stack:
+            await test_one_address_holds_at_most_its_share_and_a_closed_connection_frees_its_place(
+                stack)
+
+    uvloop.run(scenario())

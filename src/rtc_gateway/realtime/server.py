@@ -231,7 +231,7 @@ class RealtimeServer:
             await ws.send_str(ENGINE_PONG + PROBE)
             polling.release_poll()
             upgrade = await ws.receive(timeout=self._ping_timeout_s)
-        except TimeoutError:
+        except (TimeoutError, ConnectionError):  # too slow, or reset by the client
             await ws.close()
             return ws
         if upgrade.type is not WSMsgType.TEXT or upgrade.data != ENGINE_UPGRADE \
