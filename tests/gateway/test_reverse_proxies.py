@@ -1,8 +1,8 @@
 """Behind a real HAProxy and a real nginx (started here on free ports, temporary
 configurations): the per-address quota and connection cap key on the client the proxy
 saw, read from ``X-Forwarded-For`` because the proxy is a trusted one; a client cannot
-spoof it, through the proxy or around it. Loopback stands in for the internet: each client connects from
-its own 127.0.0.x address."""
+spoof it, through the proxy or around it. Loopback stands in for the internet: each
+client connects from its own 127.0.0.x address."""
 
 from __future__ import annotations
 

@@ -32,6 +32,21 @@ recordings, Redis and PostgreSQL, logs) when the global cap follows the process 
 LOG_EVERY_S = 10.0
 
 
+def raise_file_limit() -> None:
+    """The soft file-descriptor limit raised to the hard one: the usual soft default
+    (1024) dates from ``select()`` and would cap a gateway at a few hundred clients."""
+    try:
+        import resource
+    except ImportError:  # not on POSIX
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            log.warning("file-descriptor limit not raised", extra={"soft": soft, "hard": hard})
+
+
 def default_max_connections() -> int:
     """The process's file-descriptor limit less what the gateway needs besides clients."""
     try:
