@@ -3,6 +3,7 @@ close through the front door, whichever protocol then serves the connection. Raw
 clients on loopback, a handful of connections each."""
 
 import asyncio
+import json
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -102,7 +103,12 @@ async def test_over_the_global_cap_a_connection_gets_503(stack: AsyncExitStack) 
     port = await door(stack, caps)
     for _ in range(3):
         assert await is_refused_at_once(await connect(stack, port)) is None
-    assert (await status_of(await connect(stack, port))).startswith(b"HTTP/1.1 503")
+    refused = await connect(stack, port)
+    assert (await status_of(refused)).startswith(b"HTTP/1.1 503")
+    head, body = (await asyncio.wait_for(refused[0].read(), 5)).split(b"\r\n\r\n", 1)
+    assert b"Retry-After: 10" in head
+    assert json.loads(body) == {"error": {"code": "unavailable",
+                                          "message": "too many connections"}}
     assert caps.refused_total == 1
 
 

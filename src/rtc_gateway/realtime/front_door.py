@@ -39,12 +39,18 @@ HEAD_TIMEOUT_S = 10.0
 of ``RTC_GATEWAY_HEAD_TIMEOUT_S``)."""
 _BAD_REQUEST = (b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
                 b"Content-Length: 11\r\nConnection: close\r\n\r\nBad Request")
-_TOO_MANY = (b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain\r\n"
-             b"Content-Length: 29\r\nRetry-After: 10\r\nConnection: close\r\n\r\n"
-             b"Too many connections from you")
-_FULL = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
-         b"Content-Length: 21\r\nRetry-After: 10\r\nConnection: close\r\n\r\n"
-         b"Too many connections.")
+
+
+def _refusal(status: bytes, code: bytes, message: bytes) -> bytes:
+    body = b'{"error": {"code": "' + code + b'", "message": "' + message + b'"}}'
+    return (b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\nRetry-After: 10\r\n"
+            b"Connection: close\r\n\r\n" + body)
+
+
+_TOO_MANY = _refusal(b"429 Too Many Requests", b"rate_limited",
+                     b"too many connections from this address")
+_FULL = _refusal(b"503 Service Unavailable", b"unavailable", b"too many connections")
 
 
 class WebSocketTaker(Protocol):
