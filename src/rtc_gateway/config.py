@@ -148,7 +148,9 @@ def _convert(name: str, raw: str) -> Any:
     if name in ("port", "anonymous_per_ip", "max_packet_bytes", "max_buffered_bytes",
                 "max_open_per_citizen", "evidence_backlog", "max_sockets_per_identity",
                 "max_open_per_address", "urgent_surge_threshold",
-                "max_nesting_depth", "max_connections", "max_connections_per_address"):
+                "max_nesting_depth"):
+        return int(raw)
+    if name in ("max_connections", "max_connections_per_address"):
         return int(raw)
     if name in ("cors_origins", "rtc_host_addresses", "trusted_proxies", "metrics_allow"):
         return tuple(origin.strip() for origin in raw.split(",") if origin.strip())
