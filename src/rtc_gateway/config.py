@@ -28,6 +28,11 @@ class Settings:
     """Addresses or CIDR blocks that may read ``/metrics`` besides loopback."""
     head_timeout_s: float = 10.0
     """Time a connection has to send a whole request head (and between requests)."""
+    max_connections: int = 0
+    """Open TCP connections in all; 0: the file-descriptor limit less 256."""
+    max_connections_per_address: int = 500
+    """Open TCP connections per client address (IPv6: per /64); carrier-grade NAT puts
+    hundreds of subscribers behind one address."""
     citizen_token_ttl_s: float = 7 * 24 * 3600
     citizen_token_grace_s: float = 120.0
     """How long the token a citizen presented stays valid after it was renewed."""
@@ -156,6 +161,8 @@ def _convert(name: str, raw: str) -> Any:
                 "max_open_per_citizen", "evidence_backlog", "max_sockets_per_identity",
                 "max_open_per_address", "urgent_surge_threshold",
                 "max_nesting_depth", "max_case_body_bytes"):
+        return int(raw)
+    if name in ("max_connections", "max_connections_per_address"):
         return int(raw)
     if name in ("cors_origins", "rtc_host_addresses", "trusted_proxies", "metrics_allow"):
         return tuple(origin.strip() for origin in raw.split(",") if origin.strip())

@@ -14,6 +14,7 @@ from rtc_gateway.app import build_gateway
 from rtc_gateway.config import Settings
 from rtc_gateway.gc_tuning import tune_for_serving
 from rtc_gateway.realtime.client_address import AddressSet
+from rtc_gateway.realtime.connection_caps import ConnectionCaps, raise_file_limit
 from rtc_gateway.realtime.front_door import RealtimeSite
 from rtc_gateway.realtime.server import RealtimeServer
 
@@ -35,9 +36,14 @@ async def serve(settings: Settings) -> None:
     runner = web.AppRunner(gateway.app, handle_signals=False, access_log=None,
                            shutdown_timeout=5.0, keepalive_timeout=settings.head_timeout_s)
     await runner.setup()
+    raise_file_limit()
+    trusted = AddressSet(settings.trusted_proxies)
     site = RealtimeSite(runner, gateway.server, settings.host, settings.port, backlog=4096,
                         reuse_address=True, head_timeout_s=settings.head_timeout_s,
-                        trusted_proxies=AddressSet(settings.trusted_proxies))
+                        trusted_proxies=trusted, caps=ConnectionCaps(
+                            max_total=settings.max_connections,
+                            max_per_address=settings.max_connections_per_address,
+                            trusted_proxies=trusted))
     gateway.metrics.watch_front_door(site.counters.stats)
     try:
         await site.start()

@@ -17,6 +17,7 @@ from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.roles import Role
 from rtc_gateway.realtime.client_address import AddressSet
+from rtc_gateway.realtime.connection_caps import ConnectionCaps
 from rtc_gateway.realtime.front_door import RealtimeSite
 from tests.support.sio_client import RecordingClient
 
@@ -85,9 +86,13 @@ async def start_gateway(tmp_path: Path) -> AsyncIterator[StartGateway]:
                                shutdown_timeout=1.0)
         await runner.setup()
         port = free_port()
+        trusted = AddressSet(settings.trusted_proxies)
         await RealtimeSite(runner, gateway.server, "127.0.0.1", port,
-                           head_timeout_s=settings.head_timeout_s,
-                           trusted_proxies=AddressSet(settings.trusted_proxies)).start()
+                           head_timeout_s=settings.head_timeout_s, trusted_proxies=trusted,
+                           caps=ConnectionCaps(
+                               max_total=settings.max_connections,
+                               max_per_address=settings.max_connections_per_address,
+                               trusted_proxies=trusted)).start()
         running = RunningGateway(gateway, runner, port)
         started.append(running)
         return running

@@ -1,8 +1,8 @@
 """Behind a real HAProxy and a real nginx (started here on free ports, temporary
-configurations): the per-address quota keys on the client the proxy saw, read from
-``X-Forwarded-For`` because the proxy is a trusted one; a client cannot spoof it, through
-the proxy or around it. Loopback stands in for the internet: each client connects from
-its own 127.0.0.x address."""
+configurations): the per-address quota and connection cap key on the client the proxy
+saw, read from ``X-Forwarded-For`` because the proxy is a trusted one; a client cannot
+spoof it, through the proxy or around it. Loopback stands in for the internet: each
+client connects from its own 127.0.0.x address."""
 
 from __future__ import annotations
 
@@ -172,3 +172,32 @@ async def test_a_forwarded_for_header_from_an_untrusted_peer_is_ignored(
     assert not await new_citizen(guarded.url, "127.0.0.4", {"X-Forwarded-For": "203.0.113.3"})
     assert not await new_citizen(guarded.url, "127.0.0.4", {"X-Forwarded-For": "203.0.113.4"},
                                  transport="polling")
+
+
+async def open_websocket(url: str, source: str, stack: contextlib.AsyncExitStack) -> int:
+    """The status a raw Engine.IO WebSocket opening from ``source`` gets (101 kept open)."""
+    session = await stack.enter_async_context(aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(local_addr=(source, 0), force_close=True)))
+    try:
+        ws = await asyncio.wait_for(session.ws_connect(
+            f"{url}/socket.io/?EIO=4&transport=websocket", origin="http://localhost"), 5)
+    except aiohttp.WSServerHandshakeError as refused:
+        return refused.status
+    stack.push_async_callback(ws.close)
+    return 101
+
+
+@pytest.mark.parametrize("kind", ["haproxy", "nginx"])
+async def test_connections_are_capped_per_client_behind_a_trusted_proxy(
+        start_gateway: StartGateway, tmp_path: Path, kind: str) -> None:
+    gateway = await start_gateway(trusted_proxies=("127.0.0.1",),
+                                  max_connections_per_address=2)
+    async with proxy(kind, tmp_path, gateway.port) as url, \
+            contextlib.AsyncExitStack() as stack:
+        assert await open_websocket(url, "127.0.0.2", stack) == 101
+        assert await open_websocket(url, "127.0.0.2", stack) == 101
+        assert await open_websocket(url, "127.0.0.2", stack) == 429, \
+            "the client's third connection is over its share"
+        for source in ("127.0.0.3", "127.0.0.3", "127.0.0.4"):
+            assert await open_websocket(url, source, stack) == 101, \
+                "the proxy's connections are not capped as one client's"

@@ -9,8 +9,10 @@ from typing import Any
 
 from aiohttp import web
 
+from rtc_gateway.realtime.client_address import AddressSet
 from rtc_gateway.realtime.codecs import Codec, JsonCodec
 from rtc_gateway.realtime.connection import ClientInfo
+from rtc_gateway.realtime.connection_caps import ConnectionCaps
 from rtc_gateway.realtime.front_door import RealtimeSite
 from rtc_gateway.realtime.server import ConnectRefused, Greeting, RealtimeServer
 
@@ -54,6 +56,7 @@ class EchoNamespace:
 @contextlib.asynccontextmanager
 async def serving(*, front_door: bool, ping_interval_s: float = 0.3,
                   ping_timeout_s: float = 0.3, codec: Codec | None = None,
+                  caps: ConnectionCaps | None = None, trusted_proxies: AddressSet | None = None,
                   ) -> AsyncIterator[tuple[int, EchoNamespace]]:
     """An echo server on a free port, behind the front door or a plain aiohttp site."""
     server = RealtimeServer(codec=codec or JsonCodec(), origins=lambda origin, host, scheme: True,
@@ -69,7 +72,8 @@ async def serving(*, front_door: bool, ping_interval_s: float = 0.3,
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     if front_door:
-        await RealtimeSite(runner, server, "127.0.0.1", port).start()
+        await RealtimeSite(runner, server, "127.0.0.1", port, caps=caps,
+                           trusted_proxies=trusted_proxies).start()
     else:
         await web.TCPSite(runner, "127.0.0.1", port).start()
     try:

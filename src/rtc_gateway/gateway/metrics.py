@@ -149,6 +149,19 @@ class _FrontDoorState(Collector):
         yield CounterMetricFamily("rtc_websocket_protocol_errors",
                                   "WebSockets closed for breaking RFC 6455 or a frame limit "
                                   "(1002, 1007, 1009)", value=stats.get("protocol_errors", 0))
+        yield GaugeMetricFamily("rtc_connections_open", "Open TCP connections",
+                                value=stats.get("connections_open", 0))
+        yield GaugeMetricFamily("rtc_connection_addresses",
+                                "Client addresses (IPv6: /64s) holding open connections",
+                                value=stats.get("connection_addresses", 0))
+        refused = CounterMetricFamily("rtc_connections_refused",
+                                      "Connections refused at accept or first head: 503 over "
+                                      "RTC_GATEWAY_MAX_CONNECTIONS, 429 over "
+                                      "RTC_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS",
+                                      labels=["limit"])
+        refused.add_metric(["total"], stats.get("connections_refused_total", 0))
+        refused.add_metric(["per_address"], stats.get("connections_refused_per_address", 0))
+        yield refused
 
 
 class _EvidenceState(Collector):

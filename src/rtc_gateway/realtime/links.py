@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from rtc_gateway.realtime.frames import BINARY, TEXT, close_frame, websocket_frame
+from rtc_gateway.realtime.frames import BINARY, PONG, TEXT, close_frame, websocket_frame
 from rtc_gateway.realtime.outbox import Outbox
 from rtc_gateway.realtime.packets import ENGINE_CLOSE, ENGINE_NOOP
 
@@ -65,13 +65,25 @@ class WebSocketLink:
         else:
             self._pending.append(frame)
 
+    def pong(self, payload: bytes) -> None:
+        """Answer a ping aiohttp read (it does not answer them itself here, so that its
+        pongs count against the unread-output limit like every other frame)."""
+        transport = self._transport
+        if self._closing or transport.is_closing():
+            return
+        transport.write(websocket_frame(payload, PONG))
+        self._cut_off_if_behind()
+
     def _flush(self) -> None:
         pending, self._pending = self._pending, None
         transport = self._transport
         if pending is None or self._closing or transport.is_closing():
             return
         transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
-        if transport.get_write_buffer_size() > self._max_buffered:
+        self._cut_off_if_behind()
+
+    def _cut_off_if_behind(self) -> None:
+        if self._transport.get_write_buffer_size() > self._max_buffered:
             log.warning("client cut off: too much unread output")
             self._on_cut_off()
             self.abort()

@@ -231,7 +231,7 @@ class RealtimeServer:
             await ws.send_str(ENGINE_PONG + PROBE)
             polling.release_poll()
             upgrade = await ws.receive(timeout=self._ping_timeout_s)
-        except TimeoutError:
+        except (TimeoutError, ConnectionError):  # too slow, or reset by the client
             await ws.close()
             return ws
         if upgrade.type is not WSMsgType.TEXT or upgrade.data != ENGINE_UPGRADE \
@@ -248,7 +248,7 @@ class RealtimeServer:
     async def _accept_websocket(self, request: web.Request
                                 ) -> tuple[web.WebSocketResponse, asyncio.Transport | None]:
         ws = web.WebSocketResponse(compress=False, max_msg_size=self._max_message_bytes,
-                                   timeout=2.0)
+                                   timeout=2.0, autoping=False)
         await ws.prepare(request)
         transport = request.transport
         return ws, transport
@@ -416,8 +416,16 @@ class RealtimeServer:
             await self._leave(client, namespace, "transport close")
 
     async def _read(self, client: ClientConnection, ws: web.WebSocketResponse) -> None:
-        """Until the WebSocket closes; ``receive`` directly, one coroutine less per idle
-        connection than ``async for``, and no finished coroutine kept between messages."""
+        """Until the WebSocket closes or the client resets it; ``receive`` directly, one
+        coroutine less per idle connection than ``async for``, and no finished coroutine
+        kept between messages."""
+        try:
+            await self._read_messages(client, ws)
+        except ConnectionError:
+            log.debug("client reset its WebSocket")
+
+    async def _read_messages(self, client: ClientConnection,
+                             ws: web.WebSocketResponse) -> None:
         while True:
             message = await ws.receive()
             if message.type in _CLOSED:
@@ -427,6 +435,8 @@ class RealtimeServer:
             elif message.type is WSMsgType.BINARY:
                 pending = self.receive_binary(client, message.data)
             else:
+                if message.type is WSMsgType.PING and isinstance(client.link, WebSocketLink):
+                    client.link.pong(message.data)
                 continue
             if pending is not None:
                 await pending
