@@ -6,20 +6,15 @@ same ``BEGIN IMMEDIATE`` transaction that reads it, so two processes never get t
 number. Calls run on one worker thread of their own.
 """
 
-import asyncio
-import sqlite3
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 
-from rtc_gateway.adapters.sqlite.evidence_schema import connect, prepare_private_database
+from rtc_gateway.adapters.sqlite.private_database import PrivateDatabase
 from rtc_gateway.domain.cases import Case, CaseKind
 from rtc_gateway.ports.case_store import StaffScope
-
-_T = TypeVar("_T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cases (
@@ -59,27 +54,26 @@ class SqliteCaseStore:
 
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="cases")
-        self._con: sqlite3.Connection | None = None
+        self._db = PrivateDatabase(db_path, SCHEMA, "cases")
 
     async def open(self) -> None:
-        await self._run(self._open)
+        await self._db.open()
 
     async def next_number(self, kind: CaseKind, year: int) -> int:
-        return await self._run(lambda: self._next_number(kind, year))
+        return await self._db.run(lambda: self._next_number(kind, year))
 
     async def put(self, case: Case) -> None:
-        await self._run(lambda: self._execute(_PUT, (
+        await self._db.run(lambda: self._execute(_PUT, (
             case.id, case.reference, case.kind.value, case.status.value, case.citizen_id,
             case.force.value, case.unit_id, case.created_at.isoformat(), _encode(case))))
 
     async def get(self, case_id: str) -> Case | None:
-        rows = await self._run(lambda: self._bodies("SELECT body FROM cases WHERE id = ?",
+        rows = await self._db.run(lambda: self._bodies("SELECT body FROM cases WHERE id = ?",
                                                     (case_id,)))
         return rows[0] if rows else None
 
     async def of_citizen(self, citizen_id: str) -> list[Case]:
-        return await self._run(lambda: self._bodies(
+        return await self._db.run(lambda: self._bodies(
             "SELECT body FROM cases WHERE citizen_id = ? ORDER BY created_at DESC, id DESC",
             (citizen_id,)))
 
@@ -95,50 +89,21 @@ class SqliteCaseStore:
                 params.append(str(value))
         sql = (f"SELECT body FROM cases WHERE {' AND '.join(where)} "
                "ORDER BY created_at DESC, id DESC LIMIT ?")
-        return await self._run(lambda: self._bodies(sql, (*params, limit)))
+        return await self._db.run(lambda: self._bodies(sql, (*params, limit)))
 
     async def close(self) -> None:
-        if self._con is not None:
-            await self._run(self._close)
-        self._pool.shutdown()
-
-    async def _run(self, job: Callable[[], _T]) -> _T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, job)
-
-    def _open(self) -> None:
-        if self._con is not None:
-            return
-        prepare_private_database(self.db_path)
-        con = connect(self.db_path)
-        con.executescript(SCHEMA)
-        self._con = con
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._con is None:
-            raise RuntimeError("the case store is not open")
-        return self._con
+        await self._db.close()
 
     def _next_number(self, kind: CaseKind, year: int) -> int:
-        con = self._connection()
-        con.execute("BEGIN IMMEDIATE")
-        try:
+        with self._db.writing() as con:
             (number,) = con.execute(
                 "INSERT INTO case_numbers (kind, year, last) VALUES (?, ?, 1) "
                 "ON CONFLICT (kind, year) DO UPDATE SET last = last + 1 RETURNING last",
                 (kind.value, year)).fetchone()
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
         return int(number)
 
     def _execute(self, sql: str, params: Sequence[Any]) -> None:
-        self._connection().execute(sql, params)
+        self._db.connection().execute(sql, params)
 
     def _bodies(self, sql: str, params: Sequence[Any]) -> list[Case]:
-        return [_decode(body) for (body,) in self._connection().execute(sql, params)]
-
-    def _close(self) -> None:
-        if self._con is not None:
-            self._con.close()
-            self._con = None
+        return [_decode(body) for (body,) in self._db.connection().execute(sql, params)]
