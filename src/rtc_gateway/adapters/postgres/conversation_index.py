@@ -5,11 +5,11 @@ starts with its ``conversation.opened`` record, ``evidence_conversations`` says 
 ``closed`` record followed, and message 1 gives the first words.
 """
 
-import json
 from typing import Any
 
+from rtc_gateway.adapters.opened_records import indexed_conversation
 from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog
-from rtc_gateway.domain.timestamps import format_utc, parse_utc
+from rtc_gateway.domain.timestamps import format_utc
 from rtc_gateway.ports.conversation_index import IndexedConversation, IndexQuery
 from rtc_gateway.ports.evidence_log import RecordKind
 
@@ -46,16 +46,10 @@ class PostgresConversationIndex:
         found: list[IndexedConversation] = []
         for conversation_id, blob, closed, first_text in await self._log.fetch(
                 " ".join(sql), *params):
-            data = json.loads(bytes(blob))
-            topic = data["data"].get("topic", "")
-            if query.topic is not None and topic != query.topic:
+            item = indexed_conversation(conversation_id, bytes(blob), closed, first_text)
+            if query.topic is not None and item.topic != query.topic:
                 continue
-            found.append(IndexedConversation(
-                conversation_id=conversation_id, topic=topic,
-                service=data["data"].get("service"),
-                priority=data["data"].get("priority", "normal"),
-                discreet=bool(data["data"].get("discreet", False)),
-                opened_at=parse_utc(data["at"]), closed=bool(closed), first_text=first_text))
+            found.append(item)
             if len(found) >= query.limit:
                 break
         return found

@@ -7,14 +7,15 @@ topic is checked on the decoded record; message 1 is looked up only for the resu
 """
 
 import asyncio
-import json
 import sqlite3
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from rtc_gateway.adapters.opened_records import indexed_conversation
 from rtc_gateway.adapters.sqlite.evidence_schema import connect
-from rtc_gateway.domain.timestamps import format_utc, parse_utc
+from rtc_gateway.domain.timestamps import format_utc
 from rtc_gateway.ports.conversation_index import IndexedConversation, IndexQuery
 from rtc_gateway.ports.evidence_log import RecordKind
 
@@ -62,17 +63,10 @@ class SqliteConversationIndex:
             rows = self._reader().execute(" ".join(sql), params).fetchall()
         found: list[IndexedConversation] = []
         for conversation_id, blob, closed in rows:
-            data = json.loads(blob)
-            topic = data["data"].get("topic", "")
-            if query.topic is not None and topic != query.topic:
+            item = indexed_conversation(conversation_id, blob, closed)
+            if query.topic is not None and item.topic != query.topic:
                 continue
-            found.append(IndexedConversation(
-                conversation_id=conversation_id, topic=topic,
-                service=data["data"].get("service"),
-                priority=data["data"].get("priority", "normal"),
-                discreet=bool(data["data"].get("discreet", False)),
-                opened_at=parse_utc(data["at"]), closed=bool(closed),
-                first_text=self._first_text(conversation_id)))
+            found.append(replace(item, first_text=self._first_text(conversation_id)))
             if len(found) >= query.limit:
                 break
         return found
