@@ -217,6 +217,16 @@ async def test_export_bundles_the_files_and_verify_checks_them(
     _, photo = await alice.upload(case["id"], jpeg_with_gps(), strip="true")
     _, receipt = await officer(gw, "p1").upload(case["id"], pdf_receipt(),
                                                 content_type="application/pdf")
+    supervisor = AgentProfile("s1", "s1", Force.POLICE, Role.SUPERVISOR)
+    token = gw.gateway.tokens.mint_agent(supervisor, 3600).token
+    async with aiohttp.ClientSession() as http, http.post(
+            f"{gw.url}/api/v1/conversations/{case['id']}/export",
+            json={"reason": case["reference"]},
+            headers={"Authorization": f"Bearer {token}"}) as response:
+        assert response.status == 200
+        (tmp_path / "http.zip").write_bytes(await response.read())
+    with zipfile.ZipFile(tmp_path / "http.zip") as bundle:
+        assert f"attachments/{receipt['sha256']}" in bundle.namelist()
     data_dir = gw.gateway.settings.data_dir
     await gw.runner.cleanup()
     gw.clients.clear()
