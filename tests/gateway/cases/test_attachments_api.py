@@ -261,3 +261,14 @@ async def test_export_bundles_the_files_and_verify_checks_them(
                         "--out", str(tmp_path / "x.zip"))
     assert missing.returncode != 0 and photo["sha256"] in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+async def test_uploads_are_rate_limited_per_address(start_gateway: StartGateway) -> None:
+    gw = await start_gateway(attachment_uploads_per_address_burst=2.0,
+                             attachment_uploads_per_address_per_s=0.001)
+    statuses = []
+    for _ in range(3):
+        caller = citizen(gw)
+        case = await new_case(caller)
+        statuses.append((await caller.upload(case["id"], jpeg_with_gps()))[0])
+    assert statuses == [201, 201, 429]
