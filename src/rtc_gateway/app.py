@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from rtc_gateway.adapters.filesystem.blob_store import FileBlobStore
 from rtc_gateway.adapters.memory.case_store import MemoryCaseStore
 from rtc_gateway.adapters.memory.conversation_index import MemoryConversationIndex
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
@@ -27,6 +28,8 @@ from rtc_gateway.domain.zones import load_default_zones
 from rtc_gateway.gateway.agent_namespace import AgentNamespace
 from rtc_gateway.gateway.anonymous_quota import AnonymousQuota
 from rtc_gateway.gateway.api_errors import api_errors_middleware
+from rtc_gateway.gateway.attachment_limits import UploadLimits
+from rtc_gateway.gateway.attachment_routes import AttachmentRoutes
 from rtc_gateway.gateway.auth_routes import AuthRoutes, LoginLimit
 from rtc_gateway.gateway.candidate_filter import is_loopback_only
 from rtc_gateway.gateway.case_callers import Callers
@@ -60,6 +63,7 @@ from rtc_gateway.ports.bus import Bus, Receiver
 from rtc_gateway.ports.case_store import CaseStore
 from rtc_gateway.ports.clock import Clock, SystemClock
 from rtc_gateway.ports.evidence_log import EvidenceLog
+from rtc_gateway.ports.notifier import CaseNotifier
 from rtc_gateway.realtime.client_address import AddressSet
 from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.rtc.ice import IceServerConfig
@@ -69,6 +73,7 @@ from rtc_gateway.security.revocation_list import RevocationList
 from rtc_gateway.security.revocation_sync import RevocationSync
 from rtc_gateway.security.tokens import TokenAuthority
 from rtc_gateway.services.abuse import AbuseService
+from rtc_gateway.services.cases.attachments import AttachmentPolicy, AttachmentService
 from rtc_gateway.services.cases.cases import CaseService
 from rtc_gateway.services.cases.complaints import Complaints
 from rtc_gateway.services.cases.pre_complaints import PreComplaints
@@ -201,8 +206,9 @@ def case_store(settings: Settings) -> SqliteCaseStore | MemoryCaseStore:
 
 
 def case_routes(settings: Settings, evidence: EvidenceLog, store: CaseStore, clock: Clock,
-                callers: Callers, trips: LimitLog) -> CaseRoutes:
-    cases = CaseService(store, evidence, clock, load_default_zones())
+                callers: Callers, trips: LimitLog,
+                notifier: CaseNotifier | None = None) -> CaseRoutes:
+    cases = CaseService(store, evidence, clock, load_default_zones(), notifier)
     limits = CaseWriteLimits(
         BucketTable(settings.case_writes_per_identity_per_s,
                     settings.case_writes_per_identity_burst),
@@ -210,6 +216,19 @@ def case_routes(settings: Settings, evidence: EvidenceLog, store: CaseStore, clo
                     settings.case_writes_per_address_burst),
         settings.max_case_body_bytes, trips, clock.monotonic)
     return CaseRoutes(cases, PreComplaints(cases), Complaints(cases), callers, limits)
+
+
+def attachment_routes(settings: Settings, cases: CaseService, blobs: FileBlobStore,
+                      clock: Clock, callers: Callers, trips: LimitLog) -> AttachmentRoutes:
+    policy = AttachmentPolicy(settings.max_attachment_bytes, settings.max_attachments_per_case,
+                              settings.max_attachment_pixels)
+    limits = UploadLimits(
+        BucketTable(settings.attachment_uploads_per_identity_per_s,
+                    settings.attachment_uploads_per_identity_burst),
+        BucketTable(settings.attachment_uploads_per_address_per_s,
+                    settings.attachment_uploads_per_address_burst),
+        trips, clock.monotonic)
+    return AttachmentRoutes(AttachmentService(cases, blobs, clock, policy), callers, limits)
 
 
 def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
@@ -325,19 +344,24 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     add_routes(app, metrics, AddressSet(settings.metrics_allow), trusted_proxies,
                shared.readiness if shared is not None else None)
     cases = case_store(settings)
-    case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips).add_to(app)
+    routes = case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips,
+                         notifier)
+    routes.add_to(app)
+    blobs = FileBlobStore(settings.attachments_dir)
+    attachment_routes(settings, routes.cases, blobs, clock, routes.callers, trips).add_to(app)
     app.router.add_get("/api/v1/openapi.json", openapi_handler())
     if shared is not None:
         metrics.registry.register(SharedServicesState(shared))
     if not isinstance(evidence, MemoryEvidenceLog):
         app.router.add_post("/api/v1/conversations/{conversation_id}/export",
-                            export_handler(evidence, settings.recordings_dir, tokens))
+                            export_handler(evidence, settings.recordings_dir, tokens, blobs))
     gateway = Gateway(settings, app, server, evidence, conversations, routing, broadcaster,
                       tokens, metrics, video_service, revocation_sync,
                       shared.bus if shared is not None else single_node_bus(), shared)
 
     async def on_startup(_: web.Application) -> None:
         await cases.open()
+        await blobs.open()
         await gateway.start()
         urgent_watch.start()
 

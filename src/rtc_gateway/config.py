@@ -107,6 +107,16 @@ class Settings:
     case_writes_per_address_burst: float = 120.0
     """New cases, messages, withdrawals and decisions, per caller and per address
     (IPv6: per /64); 429 ``rate_limited`` past them."""
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    """Largest attachment of a case (413 ``too_large`` past it, refused while reading)."""
+    max_attachments_per_case: int = 20
+    max_attachment_pixels: int = 50_000_000
+    """Largest image (width x height) decoded to check it; 413 past it."""
+    attachment_uploads_per_identity_per_s: float = 0.05
+    attachment_uploads_per_identity_burst: float = 20.0
+    attachment_uploads_per_address_per_s: float = 0.5
+    attachment_uploads_per_address_burst: float = 100.0
+    """Attachment uploads per caller and per address (IPv6: per /64); 429 past them."""
     urgent_wait_alert_s: float = 60.0
     """An urgent conversation queued this long raises ``supervision:alert`` to supervisors."""
     revocation_poll_interval_s: float = 1.0
@@ -144,6 +154,10 @@ class Settings:
         return self.data_dir / "cases.db"
 
     @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+    @property
     def revocations_db(self) -> Path:
         return self.data_dir / "revocations.db"
 
@@ -163,6 +177,8 @@ def _convert(name: str, raw: str) -> Any:
                 "max_nesting_depth", "max_case_body_bytes"):
         return int(raw)
     if name in ("max_connections", "max_connections_per_address"):
+        return int(raw)
+    if name in ("max_attachment_bytes", "max_attachments_per_case", "max_attachment_pixels"):
         return int(raw)
     if name in ("cors_origins", "rtc_host_addresses", "trusted_proxies", "metrics_allow"):
         return tuple(origin.strip() for origin in raw.split(",") if origin.strip())

@@ -94,6 +94,9 @@ class AttachmentMeta(msgspec.Struct, frozen=True):
     sha256: str
     content_type: str
     size: int
+    author_role: str = "citizen"
+    at: datetime | None = None
+    metadata_stripped: bool = False
 
 
 class Case(msgspec.Struct, frozen=True):
@@ -110,10 +113,19 @@ class Case(msgspec.Struct, frozen=True):
     facts: dict[str, Any]
     messages: tuple[CaseMessage, ...] = ()
     attachments: tuple[AttachmentMeta, ...] = ()
+    citizen_notices: int = 0
+    """Changes the citizen did not make themselves (decisions, staff messages and
+    attachments), counted; ``citizen_seen`` is that count when they last read the case."""
+    citizen_seen: int = 0
 
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @property
+    def unread(self) -> bool:
+        """Something changed since the citizen last read the case."""
+        return self.citizen_notices > self.citizen_seen
 
 
 def format_reference(kind: CaseKind, year: int, number: int) -> str:

@@ -23,6 +23,7 @@ from rtc_gateway.evidence.key_rotation import follow_chain
 from rtc_gateway.evidence.signed_note import NoteError, parse_note
 from rtc_gateway.evidence.transcript import TranscriptHeader, render_html, render_pdf
 from rtc_gateway.evidence.transcript_wording import actor_label, line_of, officer_names
+from rtc_gateway.ports.blob_store import BlobFiles
 from rtc_gateway.ports.evidence_archive import EvidenceArchive, StoredRecord
 from rtc_gateway.ports.evidence_log import EvidenceEntry, RecordKind
 from rtc_gateway.security.private_files import create_missing_dirs, open_private
@@ -76,6 +77,10 @@ class RecordingMissing(FileNotFoundError):
     """A recording named by the log is not in the recordings folder."""
 
 
+class AttachmentMissing(RecordingMissing):
+    """A case attachment named by the log is not in the attachment store."""
+
+
 @dataclass(frozen=True, slots=True)
 class Recording:
     path: str
@@ -94,11 +99,13 @@ async def export_conversation(
     actor_id: str,
     include_media: bool = True,
     earlier_checkpoints: Sequence[str] = (),
+    attachments: BlobFiles | None = None,
 ) -> Path:
     """Log the export, sign a checkpoint and write the bundle to ``out_path``.
 
     ``earlier_checkpoints`` are signed checkpoint notes someone holds (from an earlier
     bundle, say): the bundle then also proves the log only grew since each of them.
+    ``attachments`` is where a case's attached files are kept (media, like recordings).
     """
     held = [_held_checkpoint(note, log) for note in earlier_checkpoints]
     existing = await log.stored_records(conversation_id)
@@ -106,6 +113,7 @@ async def export_conversation(
         raise ConversationNotFound(conversation_id)
     if include_media:
         _check_recordings_present(existing, recordings_dir)
+        _attachment_files(existing, attachments)
     exported = await log.append(
         EvidenceEntry(
             conversation_id=conversation_id,
@@ -140,8 +148,9 @@ async def export_conversation(
     for size, earlier_note in earlier.items():
         files[f"{layout.EARLIER_DIR}{size}.note"] = earlier_note.encode("utf-8")
     media = _recordings(parsed) if include_media else []
+    attached = _attachment_files(records, attachments) if include_media else {}
     _add_transcripts(files, parsed, checkpoint, exported.at, actor_role, actor_id, reason)
-    await asyncio.to_thread(_write_zip, out_path, files, media, recordings_dir)
+    await asyncio.to_thread(_write_zip, out_path, files, media, recordings_dir, attached)
     return out_path
 
 
@@ -241,6 +250,21 @@ def _check_recordings_present(records: list[StoredRecord], recordings_dir: Path)
             raise RecordingMissing(f"recording {recording.path} is not in {recordings_dir}")
 
 
+def _attachment_files(records: list[StoredRecord],
+                      attachments: BlobFiles | None) -> dict[str, Path]:
+    """Bundle member name -> file of each attachment the records name; fails when one
+    is not kept."""
+    found: dict[str, Path] = {}
+    for stored in records:
+        record = json.loads(stored.record)
+        for sha256, _ in layout.attachments_of(record["kind"], record["data"]):
+            path = attachments.path_of(sha256) if attachments is not None else None
+            if path is None:
+                raise AttachmentMissing(f"attachment {sha256} is not in the attachment store")
+            found[layout.ATTACHMENTS_DIR + sha256] = path
+    return found
+
+
 def _recordings(parsed: list[tuple[StoredRecord, dict[str, Any]]]) -> list[Recording]:
     found: list[Recording] = []
     for _, record in parsed:
@@ -281,13 +305,17 @@ def _add_transcripts(
 
 
 def _write_zip(
-    out_path: Path, files: dict[str, bytes], media: list[Recording], recordings_dir: Path
+    out_path: Path,
+    files: dict[str, bytes],
+    media: list[Recording],
+    recordings_dir: Path,
+    attached: dict[str, Path],
 ) -> None:
     """Write atomically in the bundle layout; media is streamed from disk."""
     create_missing_dirs(out_path.parent)
     tmp = out_path.with_name(out_path.name + ".partial")
     try:
-        _write_members(tmp, files, media, recordings_dir)
+        _write_members(tmp, files, media, recordings_dir, attached)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -295,7 +323,11 @@ def _write_zip(
 
 
 def _write_members(
-    tmp: Path, files: dict[str, bytes], media: list[Recording], recordings_dir: Path
+    tmp: Path,
+    files: dict[str, bytes],
+    media: list[Recording],
+    recordings_dir: Path,
+    attached: dict[str, Path],
 ) -> None:
     with open_private(tmp) as handle:
         writer = BundleWriter(handle)
@@ -304,6 +336,8 @@ def _write_members(
             name = layout.RECORDINGS_DIR + recording.path
             if name not in digests:
                 digests[name] = writer.add_file(name, recordings_dir / recording.path)
+        for name, path in sorted(attached.items()):
+            digests[name] = writer.add_file(name, path)
         manifest = {"algorithm": "sha256", "files": dict(sorted(digests.items()))}
         writer.add_bytes(layout.MANIFEST, json.dumps(manifest, indent=1).encode("utf-8"))
         writer.finish()

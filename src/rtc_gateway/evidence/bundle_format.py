@@ -14,6 +14,7 @@ The zip container itself is laid out by ``bundle_zip``.
     keys/rotations/*.note key rotation statements, oldest first
     earlier/<size>.note  checkpoints of earlier exports of this conversation
     recordings/...       the video recordings, unless exported without media
+    attachments/<sha256> the files attached to a case, unless exported without media
     transcript.html, transcript.pdf   readable renderings (not evidence)
     verifier/rtc_gateway/...  the sources of the verifier that reads this format
     README.txt           how to verify, with which verifier
@@ -30,6 +31,7 @@ VERIFIER_KEY = "keys/log.vkey"
 ROTATIONS_DIR = "keys/rotations/"
 EARLIER_DIR = "earlier/"
 RECORDINGS_DIR = "recordings/"
+ATTACHMENTS_DIR = "attachments/"
 TRANSCRIPT_HTML = "transcript.html"
 TRANSCRIPT_PDF = "transcript.pdf"
 README = "README.txt"
@@ -79,3 +81,15 @@ def recordings_of(kind: str, data: dict[str, Any]) -> list[tuple[str, str, int |
     if isinstance(data.get("manifest"), str) and isinstance(summary, dict):
         found.append((data["manifest"], str(summary.get("sha256")), None))
     return found
+
+
+def attachments_of(kind: str, data: dict[str, Any]) -> list[tuple[str, int | None]]:
+    """Files a ``case.attachment`` record vouches for, as (SHA-256 hex, size or None);
+    the bundle holds each as ``attachments/<sha256>``."""
+    sha256 = data.get("sha256")
+    if kind != "case.attachment" or not isinstance(sha256, str):
+        return []
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        return []
+    size = data.get("bytes")
+    return [(sha256, size if isinstance(size, int) else None)]

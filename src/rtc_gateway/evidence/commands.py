@@ -2,8 +2,8 @@
 log-key.
 
 Data directory layout: ``DIR/evidence.db``, ``DIR/keys/log-signing.key`` (with
-``DIR/keys/rotations/``) and ``DIR/recordings/``. These commands may run while a
-server uses the same directory: the log is safe with two writers.
+``DIR/keys/rotations/``), ``DIR/recordings/`` and ``DIR/attachments/``. These commands
+may run while a server uses the same directory: the log is safe with two writers.
 """
 
 import argparse
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from rtc_gateway.adapters.filesystem.blob_store import FileBlobStore
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.adapters.sqlite.evidence_schema import stored_origin
 from rtc_gateway.cli_support import (
@@ -101,6 +102,7 @@ async def export_from_data_dir(
             actor_id=actor_id,
             include_media=include_media,
             earlier_checkpoints=earlier_checkpoints,
+            attachments=FileBlobStore(data_dir / "attachments"),
         )
     finally:
         await log.close()

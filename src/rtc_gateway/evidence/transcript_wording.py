@@ -35,6 +35,7 @@ _TITLES = {
     "case.message": "Message du dossier",
     "case.decided": "Décision sur le dossier",
     "case.withdrawn": "Dossier retiré par l'usager",
+    "case.attachment": "Pièce jointe au dossier",
 }
 _CASE_KINDS = {"pre_complaint": "pré-plainte en ligne", "complaint": "plainte en ligne",
                "thesee": "signalement ou plainte THESEE",
@@ -262,6 +263,13 @@ def _case_changed(data: Mapping[str, Any], _: Mapping[str, str]) -> list[str]:
     return [f"État : {_case_status(data.get('status'))}"]
 
 
+def _case_attachment(data: Mapping[str, Any], _: Mapping[str, str]) -> list[str]:
+    stripped = "retirées" if data.get("metadata_stripped") is True else "conservées"
+    return [f"Type : {data.get('content_type', '—')}, {_bytes(data.get('bytes'))}",
+            f"SHA-256 : {data.get('sha256', '—')}",
+            f"Métadonnées (EXIF, GPS) : {stripped}"]
+
+
 _DETAILS = {
     "conversation.opened": _opened,
     "message": lambda data, names: [],
@@ -277,6 +285,7 @@ _DETAILS = {
     "case.message": _case_changed,
     "case.decided": _case_decided,
     "case.withdrawn": _case_changed,
+    "case.attachment": _case_attachment,
 }
 
 

@@ -13,7 +13,7 @@ Checks, in this order, and stops at the first fault, which it names precisely:
    (``conversation_index`` 1, 2, ... and the hash of the previous record), message
    ``seq`` 1, 2, ... and its text commitment (erased text is reported, not a fault);
 5. that the records run up to the bundle's own export record;
-6. the recordings: SHA-256 and size as the log recorded them;
+6. the recordings and a case's attachments: SHA-256 and size as the log recorded them;
 7. consistency proofs from the checkpoints of earlier exports, and from an earlier
    checkpoint the expert holds, if given.
 
@@ -109,6 +109,7 @@ class _Verifier:
         checkpoint = self._checkpoint(chain[-1], bundle)
         records = self._records(checkpoint, bundle)
         self._check_recordings(records, bool(bundle.get("media_included")))
+        self._check_attachments(records, bool(bundle.get("media_included")))
         self._check_earlier(bundle, chain, checkpoint, earlier_checkpoint)
         self._summarise(bundle, chain, checkpoint, records)
 
@@ -142,7 +143,7 @@ class _Verifier:
     def _hash_member(self, name: str) -> tuple[str, int]:
         """Stream the member (recordings can be large); keep the small ones in memory."""
         digest, size = hashlib.sha256(), 0
-        keep = not name.startswith(layout.RECORDINGS_DIR)
+        keep = not name.startswith((layout.RECORDINGS_DIR, layout.ATTACHMENTS_DIR))
         pieces = []
         with self.archive.open(name) as member:
             while chunk := member.read(1 << 20):
@@ -307,6 +308,27 @@ class _Verifier:
             if digest != sha256:
                 raise Fault(f"recordings: {name} does not have the SHA-256 the log recorded")
 
+    def _check_attachments(self, records: list[ParsedRecord], media_included: bool) -> None:
+        expected: dict[str, int | None] = {}
+        for record in records:
+            for sha256, size in layout.attachments_of(record.kind, record.data):
+                expected[layout.ATTACHMENTS_DIR + sha256] = size
+        present = {name for name in self.digests if name.startswith(layout.ATTACHMENTS_DIR)}
+        for name in sorted(present - set(expected)):
+            raise Fault(f"attachments: {name} is not an attachment of this case")
+        if not media_included:
+            if present:
+                raise Fault("attachments: the bundle says media was left out but holds some")
+            return
+        for name, size in sorted(expected.items()):
+            if name not in self.digests:
+                raise Fault(f"attachments: {name} is missing")
+            digest, actual_size = self.digests[name]
+            if size is not None and actual_size != size:
+                raise Fault(f"attachments: {name} has {actual_size} bytes, the log says {size}")
+            if digest != name.removeprefix(layout.ATTACHMENTS_DIR):
+                raise Fault(f"attachments: {name} does not have the SHA-256 the log recorded")
+
     # 7. consistency ----------------------------------------------------------
 
     def _check_earlier(
@@ -365,6 +387,7 @@ class _Verifier:
     ) -> None:
         messages = [r for r in records if r.kind == "message"]
         recordings = sum(len(layout.recordings_of(r.kind, r.data)) for r in records)
+        attachments = sum(len(layout.attachments_of(r.kind, r.data)) for r in records)
         export = records[-1]
         seqs = f" (seq 1..{len(messages)})" if messages else ""
         lines = [
@@ -383,14 +406,26 @@ class _Verifier:
                 if bundle.get("media_included")
                 else "not included"
             ),
+            *(
+                [
+                    "attachments: "
+                    + (
+                        f"{_counted(attachments, 'file')} verified"
+                        if bundle.get("media_included")
+                        else f"not included ({_counted(attachments, 'hash', 'hashes')} in the log)"
+                    )
+                ]
+                if attachments
+                else []
+            ),
             f"exported {export.at} by {export.actor_role} {export.actor_id},"
             f" reason: {export.data.get('reason', '')}",
         ]
         self.result.summary[:0] = lines
 
 
-def _counted(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+def _counted(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {plural or noun + 's'}"
 
 
 def _gap_reason(expected: int, found: int, later: list[Any]) -> str:

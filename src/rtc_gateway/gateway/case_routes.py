@@ -14,7 +14,7 @@ from aiohttp import web
 
 from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.case_access import CitizenCaller
-from rtc_gateway.domain.cases import Case, CaseKind, CaseStatus
+from rtc_gateway.domain.cases import AttachmentMeta, Case, CaseKind, CaseStatus
 from rtc_gateway.domain.conversation import Location
 from rtc_gateway.domain.errors import BadRequest, DomainError
 from rtc_gateway.domain.timestamps import format_utc
@@ -71,7 +71,16 @@ def case_view(case: Case) -> schemas.CaseView:
         force=case.force.value, citizen_verified=case.citizen_verified, facts=case.facts,
         messages=[schemas.MessageView(m.seq, m.author_role, m.text, format_utc(m.at))
                   for m in case.messages],
-        unit_id=case.unit_id)
+        unit_id=case.unit_id, attachments=[attachment_view(a) for a in case.attachments],
+        unread=case.unread)
+
+
+def attachment_view(meta: AttachmentMeta) -> schemas.AttachmentView:
+    return schemas.AttachmentView(
+        sha256=meta.sha256, content_type=meta.content_type,  # type: ignore[arg-type]
+        size=meta.size, author_role=meta.author_role,
+        at=format_utc(meta.at) if meta.at is not None else None,
+        metadata_stripped=meta.metadata_stripped)
 
 
 def unit_choice(place: schemas.Place | None, unit_id: str | None) -> UnitChoice:
@@ -145,8 +154,8 @@ class CaseRoutes:
 
     async def one_case(self, request: web.Request) -> web.Response:
         caller = await self.callers.any(request)
-        return json_response(case_view(await self.cases.get(caller,
-                                                            request.match_info["case_id"])))
+        return json_response(case_view(await self.cases.read(caller,
+                                                             request.match_info["case_id"])))
 
     async def staff_case(self, request: web.Request) -> web.Response:
         staff = await self.callers.staff(request)

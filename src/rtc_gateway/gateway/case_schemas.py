@@ -95,6 +95,19 @@ class MessageView(msgspec.Struct):
     at: str
 
 
+class AttachmentView(msgspec.Struct):
+    sha256: str
+    content_type: Literal["image/jpeg", "image/png", "application/pdf"]
+    size: int
+    author_role: str
+    at: str | None
+    metadata_stripped: bool
+
+
+class AttachmentList(msgspec.Struct):
+    attachments: list[AttachmentView]
+
+
 class CaseView(msgspec.Struct):
     id: str
     reference: str
@@ -107,6 +120,9 @@ class CaseView(msgspec.Struct):
     facts: dict[str, Any]
     messages: list[MessageView]
     unit_id: str | None = None
+    attachments: list[AttachmentView] = msgspec.field(default_factory=list)
+    unread: bool = False
+    """Changes by staff its citizen has not read yet (reading the case clears it)."""
 
 
 class CaseList(msgspec.Struct):
@@ -123,4 +139,4 @@ class ErrorBody(msgspec.Struct):
 
 
 REQUEST_BODIES = (PreComplaintRequest, ComplaintRequest, MessageRequest, DecisionRequest)
-RESPONSE_BODIES = (CaseView, CaseList, ErrorBody)
+RESPONSE_BODIES = (CaseView, CaseList, ErrorBody, AttachmentView, AttachmentList)

@@ -21,6 +21,7 @@ from rtc_gateway.evidence.bundle import (
     RecordingMissing,
     export_conversation,
 )
+from rtc_gateway.ports.blob_store import BlobFiles
 from rtc_gateway.ports.evidence_archive import EvidenceArchive
 from rtc_gateway.security.tokens import TokenAuthority
 
@@ -39,6 +40,7 @@ def _error(status: int, code: str, message: str) -> web.Response:
 
 def export_handler(
     log: EvidenceArchive, recordings_dir: Path, tokens: TokenAuthority,
+    attachments: BlobFiles | None = None,
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handler(request: web.Request) -> web.StreamResponse:
         header = request.headers.get("Authorization", "")
@@ -65,7 +67,8 @@ def export_handler(
             await export_conversation(log, recordings_dir, conversation_id, out,
                                       reason=body.reason, actor_role=profile.role.value,
                                       actor_id=profile.agent_id,
-                                      include_media=body.include_media)
+                                      include_media=body.include_media,
+                                      attachments=attachments)
             payload = await asyncio.to_thread(out.read_bytes)
         except ConversationNotFound:
             return _error(404, "not_found", "no such conversation")

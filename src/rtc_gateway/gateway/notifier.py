@@ -4,9 +4,11 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from rtc_gateway.domain.agent import AgentProfile
+from rtc_gateway.domain.cases import Case
 from rtc_gateway.domain.conversation import Conversation
 from rtc_gateway.domain.message import Message
 from rtc_gateway.domain.routing import QueueStat
+from rtc_gateway.domain.timestamps import format_utc
 from rtc_gateway.domain.wait_estimate import QueuePlace
 from rtc_gateway.gateway.history import HistoryPager
 from rtc_gateway.gateway.rooms import (
@@ -122,6 +124,12 @@ class SocketNotifier:
             self._to_citizen_id(citizen_id, "video:ended", data)
         for staff_id in sorted(set(staff_ids)):
             self._to_agent(staff_id, "video:ended", data)
+
+    async def case_updated(self, case: Case, change: str) -> None:
+        self._to_citizen_id(case.citizen_id, "case:updated", {
+            "case_id": case.id, "reference": case.reference, "kind": case.kind.value,
+            "status": case.status.value, "change": change, "unread": case.unread,
+            "updated_at": format_utc(case.updated_at)})
 
 
 def _unknown(citizen_id: str) -> None:

@@ -56,6 +56,39 @@ def _query(name: str, values: list[str] | None = None) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema}
 
 
+SHA256 = {"name": "sha256", "in": "path", "required": True,
+          "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}
+UPLOAD_FORM = {"multipart/form-data": {
+    "schema": {"type": "object", "required": ["file"], "additionalProperties": False,
+               "properties": {
+                   "file": {"type": "string", "contentMediaType": "application/octet-stream",
+                            "description": "a JPEG, PNG or PDF file, recognised by its "
+                                           "content; at most RTC_GATEWAY_MAX_ATTACHMENT_BYTES"},
+                   "strip_metadata": {"type": "string", "enum": ["true", "false"],
+                                      "description": "re-encode an image without its "
+                                                     "metadata (EXIF, GPS)"}}},
+    "encoding": {"file": {"contentType": "image/jpeg, image/png, application/pdf"}}}}
+FILE_TYPES = ("image/jpeg", "image/png", "application/pdf")
+
+
+def _attachment_paths() -> dict[str, Any]:
+    upload = _operation("Attach a file to a case (its citizen, or staff in scope)", "201",
+                        schemas.AttachmentView, WRITE, parameters=[CASE_ID])
+    upload["requestBody"] = {"required": True, "content": UPLOAD_FORM}
+    upload["responses"]["201"]["description"] = "the attachment"
+    listing = _operation("The attachments of a case", "200", schemas.AttachmentList, READ,
+                         parameters=[CASE_ID])
+    listing["responses"]["200"]["description"] = "the attachments"
+    download = _operation("One attached file (its citizen, or staff in scope)", "200",
+                          schemas.AttachmentView, READ, parameters=[CASE_ID, SHA256])
+    download["responses"]["200"] = {
+        "description": "the file, as Content-Disposition: attachment",
+        "content": {kind: {"schema": {"type": "string",
+                                      "contentMediaType": kind}} for kind in FILE_TYPES}}
+    return {"/api/v1/cases/{case_id}/attachments": {"post": upload, "get": listing},
+            "/api/v1/cases/{case_id}/attachments/{sha256}": {"get": download}}
+
+
 def document() -> dict[str, Any]:
     _, components = msgspec.json.schema_components(
         (*schemas.REQUEST_BODIES, *schemas.RESPONSE_BODIES), ref_template=REF)
@@ -93,6 +126,7 @@ def document() -> dict[str, Any]:
             "/api/v1/staff/cases/{case_id}/decision": {"post": _operation(
                 "A staff decision on a case", "200", case, WRITE, schemas.DecisionRequest,
                 [CASE_ID])},
+            **_attachment_paths(),
         },
         "components": {
             "schemas": components,

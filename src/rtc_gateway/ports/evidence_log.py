@@ -37,6 +37,7 @@ class RecordKind:
     CASE_MESSAGE = "case.message"
     CASE_DECIDED = "case.decided"
     CASE_WITHDRAWN = "case.withdrawn"
+    CASE_ATTACHMENT = "case.attachment"
 
 
 class EvidenceEntry(msgspec.Struct, frozen=True, gc=False):

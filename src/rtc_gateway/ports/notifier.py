@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from rtc_gateway.domain.agent import AgentProfile
+from rtc_gateway.domain.cases import Case
 from rtc_gateway.domain.conversation import Conversation
 from rtc_gateway.domain.message import Message
 from rtc_gateway.domain.routing import QueueStat
@@ -50,4 +51,11 @@ class Notifier(Protocol):
 
     async def agents_overview(self, agents: Sequence[AgentOverview]) -> None:
         """To supervisors."""
+        ...
+
+
+class CaseNotifier(Protocol):
+    async def case_updated(self, case: Case, change: str) -> None:
+        """To the case's citizen: ``change`` (``decision``, ``message``, ``attachment``,
+        ``withdrawn``) happened to ``case``."""
         ...

@@ -16,8 +16,10 @@ import msgspec
 
 from rtc_gateway.domain import cases as rules
 from rtc_gateway.domain.agent import AgentProfile
+from rtc_gateway.domain.attachments import add_attachment
 from rtc_gateway.domain.case_access import CitizenCaller, staff_may_decide, staff_sees
-from rtc_gateway.domain.cases import Case, CaseKind, CaseStatus
+from rtc_gateway.domain.case_reading import noticed, seen
+from rtc_gateway.domain.cases import AttachmentMeta, Case, CaseKind, CaseStatus
 from rtc_gateway.domain.errors import BadRequest, Forbidden, NotFound
 from rtc_gateway.domain.roles import Role
 from rtc_gateway.domain.units import UnitChoice, choose_unit, force_of_unit
@@ -25,6 +27,7 @@ from rtc_gateway.domain.zones import PoliceZone
 from rtc_gateway.ports.case_store import CaseStore, StaffScope
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, RecordKind
+from rtc_gateway.ports.notifier import CaseNotifier
 
 STAFF_LIST_LIMIT = 200
 Caller = CitizenCaller | AgentProfile
@@ -39,8 +42,9 @@ def _actor(caller: Caller) -> tuple[str, str]:
 
 class CaseService:
     def __init__(self, store: CaseStore, evidence: EvidenceLog, clock: Clock,
-                 zones: tuple[PoliceZone, ...]) -> None:
+                 zones: tuple[PoliceZone, ...], notifier: CaseNotifier | None = None) -> None:
         self._store = store
+        self._notifier = notifier
         self._evidence = evidence
         self._clock = clock
         self._zones = zones
@@ -89,12 +93,13 @@ class CaseService:
         async with self._lock(case_id):
             case = await self.get(caller, case_id)
             role, _ = _actor(caller)
-            changed = rules.add_message(case, role, text, self._clock.now())
+            changed = noticed(rules.add_message(case, role, text, self._clock.now()), role)
             message = changed.messages[-1]
             await self._record(changed, RecordKind.CASE_MESSAGE, caller, text=text,
                                seq=message.seq, data={"status": changed.status.value})
             await self._store.put(changed)
-            return changed
+        await self._notify(changed, "message")
+        return changed
 
     async def withdraw(self, citizen: CitizenCaller, case_id: str) -> Case:
         async with self._lock(case_id):
@@ -104,7 +109,8 @@ class CaseService:
                                data={"status": changed.status.value,
                                      "previous_status": case.status.value})
             await self._store.put(changed)
-            return changed
+        await self._notify(changed, "withdrawn")
+        return changed
 
     async def decide(self, staff: AgentProfile, case_id: str, decision_name: str,
                      reason: str | None) -> Case:
@@ -115,13 +121,43 @@ class CaseService:
             decision = rules.parse_decision(case.kind, decision_name)
             if decision is rules.Decision.REJECT and not (reason and reason.strip()):
                 raise BadRequest("a rejection needs a reason")
-            changed = rules.decide(case, decision, self._clock.now())
+            changed = noticed(rules.decide(case, decision, self._clock.now()), staff.role.value)
             await self._record(changed, RecordKind.CASE_DECIDED, staff, text=reason,
                                data={"decision": decision.value,
                                      "status": changed.status.value,
                                      "previous_status": case.status.value})
             await self._store.put(changed)
-            return changed
+        await self._notify(changed, "decision")
+        return changed
+
+    async def attach(self, caller: Caller, case_id: str, meta: AttachmentMeta,
+                     max_per_case: int, original_sha256: str) -> Case:
+        """Add a stored file to the case (an evidence record of its hash first)."""
+        async with self._lock(case_id):
+            case = await self.get(caller, case_id)
+            role, _ = _actor(caller)
+            changed = noticed(add_attachment(case, meta, max_per_case, self._clock.now()), role)
+            await self._record(changed, RecordKind.CASE_ATTACHMENT, caller, data={
+                "sha256": meta.sha256, "bytes": meta.size, "content_type": meta.content_type,
+                "metadata_stripped": meta.metadata_stripped,
+                "original_sha256": original_sha256, "status": changed.status.value})
+            await self._store.put(changed)
+        await self._notify(changed, "attachment")
+        return changed
+
+    async def read(self, caller: Caller, case_id: str) -> Case:
+        """The case, as :meth:`get`; its citizen reading it clears its unread mark."""
+        case = await self.get(caller, case_id)
+        if not isinstance(caller, CitizenCaller) or not case.unread:
+            return case
+        async with self._lock(case_id):
+            case = seen(await self.get(caller, case_id))
+            await self._store.put(case)
+            return case
+
+    async def _notify(self, case: Case, change: str) -> None:
+        if self._notifier is not None:
+            await self._notifier.case_updated(case, change)
 
     def _sees(self, caller: Caller, case: Case) -> bool:
         if isinstance(caller, CitizenCaller):

@@ -1,0 +1,1 @@
+"""Adapters on plain files of the data directory."""
