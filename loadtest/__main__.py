@@ -104,9 +104,10 @@ def cmd_routing(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_resume_storm(args: argparse.Namespace) -> dict[str, Any]:
+    from loadtest.progress import progress_bar
     from loadtest.race import RESULTS_DIR
     from loadtest.resume_storm import ResumeStormConfig, run_resume_storm, stop_signal
-    from loadtest.resume_storm_plot import plot_resume_storm, progress_bar
+    from loadtest.resume_storm_plot import plot_resume_storm
 
     if args.server != "gateway":
         sys.exit("the resume storm needs the gateway: the Node relays keep no history")
@@ -123,7 +124,7 @@ def cmd_resume_storm(args: argparse.Namespace) -> dict[str, Any]:
             limit_s=args.limit, after_s=args.after, cut_s=args.cut, workers=args.workers,
             server_pid=pid)
         drop = (lambda mode: server.restart(stop_signal(mode))) if server is not None else None
-        with progress_bar(config.citizens + args.agents) as update:
+        with progress_bar(config.citizens + args.agents, "clients back") as update:
             result = run_resume_storm(config, drop, update)
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
         out = Path(args.out) if args.out else RESULTS_DIR / f"resume-storm-{stamp}.json"
@@ -133,6 +134,32 @@ def cmd_resume_storm(args: argparse.Namespace) -> dict[str, Any]:
         out.write_text(json.dumps(result, indent=1, default=list))
         return result
     return _with_target(args, body)
+
+
+def cmd_sweep(args: argparse.Namespace) -> dict[str, Any]:
+    from loadtest.progress import progress_bar
+    from loadtest.race import RESULTS_DIR
+    from loadtest.sweep import SweepConfig, run_sweep
+    from loadtest.sweep_plot import plot_sweep
+
+    config = SweepConfig(sizes=[int(size) for size in args.sizes.split(",")], rate=args.rate,
+                         duration_s=args.duration, citizens=args.citizens, agents=args.agents,
+                         max_chats=args.max_chats, workers=args.workers,
+                         serializer=args.serializer)
+    server = start_server("gateway", args.serializer,
+                          extra_args=tuple(shlex.split(args.gateway_args)))
+    try:
+        with progress_bar(max(config.sizes), "conversations open") as update:
+            result = run_sweep(config, server, update)
+    finally:
+        server.stop()
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    out = Path(args.out) if args.out else RESULTS_DIR / f"sweep-{stamp}.json"
+    result["png"] = str(plot_sweep(result, out.with_suffix(".png")))
+    result["json"] = str(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1, default=list))
+    return result
 
 
 def cmd_race(args: argparse.Namespace) -> dict[str, Any]:
@@ -245,6 +272,21 @@ def build_parser() -> argparse.ArgumentParser:
                         help="seconds a cut refuses new connections")
     resume.add_argument("--out", help="JSON path (PNG next to it)")
     resume.set_defaults(run=cmd_resume_storm)
+
+    sweep = commands.add_parser(
+        "sweep", help="the same chat load with 1,000 to 100,000 other conversations open")
+    sweep.add_argument("--sizes", default="1000,10000,100000",
+                       help="open conversations at each step (gendarmerie, waiting)")
+    sweep.add_argument("--rate", type=float, default=2000)
+    sweep.add_argument("--duration", type=float, default=8.0)
+    sweep.add_argument("--citizens", type=int, default=200)
+    sweep.add_argument("--agents", type=int, default=20)
+    sweep.add_argument("--max-chats", type=int, default=10)
+    sweep.add_argument("--workers", type=int, default=2)
+    sweep.add_argument("--serializer", choices=["json", "msgpack"], default="json")
+    sweep.add_argument("--gateway-args", default="")
+    sweep.add_argument("--out", help="JSON path (PNG next to it)")
+    sweep.set_defaults(run=cmd_sweep)
 
     race = commands.add_parser("race", help="Node relays and gateway side by side across loads")
     race.add_argument("--servers", default="node-json,durable-json,gateway-json,"

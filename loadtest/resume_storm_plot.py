@@ -1,9 +1,7 @@
-"""The resume storm's progress bar and its PNG: clients back over time, and latencies."""
+"""The resume storm's PNG: clients back over time, and message latencies."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,24 +9,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-from tqdm import tqdm  # type: ignore[import-untyped]
-
-
-@contextlib.contextmanager
-def progress_bar(total: int) -> Iterator[Callable[[int, int], None]]:
-    """A bar of the clients back after the drop; yields ``update(back, expected)``."""
-    bar = tqdm(total=total, desc="clients back", unit="client", leave=True)
-
-    def update(back: int, expected: int) -> None:
-        if bar.total != expected:
-            bar.total = expected
-        bar.n = min(back, expected)
-        bar.refresh()
-
-    try:
-        yield update
-    finally:
-        bar.close()
 
 
 def plot_resume_storm(result: dict[str, Any], out_path: Path) -> Path:
