@@ -1,4 +1,4 @@
-"""Command line: ``python -m loadtest {chat,storm,routing,race,bench,profile,chain} ...``.
+"""Command line: ``python -m loadtest {chat,storm,resume-storm,routing,race,bench,...} ...``.
 
 Each scenario either starts its own server (``--server node|durable|gateway``) or drives
 one already running on loopback (``--url``, with ``--server-pid`` for its CPU and memory).
@@ -103,6 +103,65 @@ def cmd_routing(args: argparse.Namespace) -> dict[str, Any]:
     return _with_target(args, body)
 
 
+def cmd_resume_storm(args: argparse.Namespace) -> dict[str, Any]:
+    from loadtest.progress import progress_bar
+    from loadtest.race import RESULTS_DIR
+    from loadtest.resume_storm import ResumeStormConfig, run_resume_storm, stop_signal
+    from loadtest.resume_storm_plot import plot_resume_storm
+
+    if args.server != "gateway":
+        sys.exit("the resume storm needs the gateway: the Node relays keep no history")
+
+    def body(url: str, pid: int | None, server: Server | None) -> dict[str, Any]:
+        kept = round(args.agents * args.kept_share) if args.mode == "cut" else 0
+        config = ResumeStormConfig(
+            url=url, mode=args.mode, serializer=args.serializer, citizens=args.citizens,
+            agents=args.agents - kept, max_chats=args.max_chats,
+            agent_tokens=_tokens(args, server, args.agents - kept, args.max_chats),
+            kept_agent_tokens=server.agent_tokens(kept, args.max_chats, "kept", "gendarmerie")
+            if server is not None and kept else [],
+            kept_share=args.kept_share, rate_per_side=args.rate, before_s=args.before,
+            limit_s=args.limit, after_s=args.after, cut_s=args.cut, workers=args.workers,
+            server_pid=pid)
+        drop = (lambda mode: server.restart(stop_signal(mode))) if server is not None else None
+        with progress_bar(config.citizens + args.agents, "clients back") as update:
+            result = run_resume_storm(config, drop, update)
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+        out = Path(args.out) if args.out else RESULTS_DIR / f"resume-storm-{stamp}.json"
+        result["png"] = str(plot_resume_storm(result, out.with_suffix(".png")))
+        result["json"] = str(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1, default=list))
+        return result
+    return _with_target(args, body)
+
+
+def cmd_sweep(args: argparse.Namespace) -> dict[str, Any]:
+    from loadtest.progress import progress_bar
+    from loadtest.race import RESULTS_DIR
+    from loadtest.sweep import SweepConfig, run_sweep
+    from loadtest.sweep_plot import plot_sweep
+
+    config = SweepConfig(sizes=[int(size) for size in args.sizes.split(",")], rate=args.rate,
+                         duration_s=args.duration, citizens=args.citizens, agents=args.agents,
+                         max_chats=args.max_chats, workers=args.workers,
+                         serializer=args.serializer)
+    server = start_server("gateway", args.serializer,
+                          extra_args=tuple(shlex.split(args.gateway_args)))
+    try:
+        with progress_bar(max(config.sizes), "conversations open") as update:
+            result = run_sweep(config, server, update)
+    finally:
+        server.stop()
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    out = Path(args.out) if args.out else RESULTS_DIR / f"sweep-{stamp}.json"
+    result["png"] = str(plot_sweep(result, out.with_suffix(".png")))
+    result["json"] = str(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1, default=list))
+    return result
+
+
 def cmd_race(args: argparse.Namespace) -> dict[str, Any]:
     from loadtest.plot import plot_race
     from loadtest.race import RESULTS_DIR, RaceConfig, run_race
@@ -192,6 +251,42 @@ def build_parser() -> argparse.ArgumentParser:
     routing.add_argument("--shift", type=int, default=25, help="chats per agent connection")
     routing.add_argument("--limit", type=float, default=60.0, help="seconds before giving up")
     routing.set_defaults(run=cmd_routing)
+
+    resume = commands.add_parser(
+        "resume-storm", help="every client of live conversations dropped at once, resumed")
+    _common(resume)
+    resume.set_defaults(agents=200, max_chats=50)
+    resume.add_argument("--mode", choices=["restart", "kill", "cut"], default="restart",
+                        help="restart: SIGTERM and start again; kill: SIGKILL and start "
+                             "again; cut: a network cut in front of the clients")
+    resume.add_argument("--citizens", type=int, default=9800)
+    resume.add_argument("--rate", type=float, default=0.2,
+                        help="messages/s by each side of each conversation")
+    resume.add_argument("--kept-share", type=float, default=0.1,
+                        help="share of conversations a cut leaves alone")
+    resume.add_argument("--before", type=float, default=5.0, help="seconds before the drop")
+    resume.add_argument("--limit", type=float, default=60.0,
+                        help="seconds the clients have to come back")
+    resume.add_argument("--after", type=float, default=5.0, help="seconds after all are back")
+    resume.add_argument("--cut", type=float, default=2.0,
+                        help="seconds a cut refuses new connections")
+    resume.add_argument("--out", help="JSON path (PNG next to it)")
+    resume.set_defaults(run=cmd_resume_storm)
+
+    sweep = commands.add_parser(
+        "sweep", help="the same chat load with 1,000 to 100,000 other conversations open")
+    sweep.add_argument("--sizes", default="1000,10000,100000",
+                       help="open conversations at each step (gendarmerie, waiting)")
+    sweep.add_argument("--rate", type=float, default=2000)
+    sweep.add_argument("--duration", type=float, default=8.0)
+    sweep.add_argument("--citizens", type=int, default=200)
+    sweep.add_argument("--agents", type=int, default=20)
+    sweep.add_argument("--max-chats", type=int, default=10)
+    sweep.add_argument("--workers", type=int, default=2)
+    sweep.add_argument("--serializer", choices=["json", "msgpack"], default="json")
+    sweep.add_argument("--gateway-args", default="")
+    sweep.add_argument("--out", help="JSON path (PNG next to it)")
+    sweep.set_defaults(run=cmd_sweep)
 
     race = commands.add_parser("race", help="Node relays and gateway side by side across loads")
     race.add_argument("--servers", default="node-json,durable-json,gateway-json,"

@@ -7,10 +7,14 @@ Not a timed test: it prints and stores numbers, and never fails on them. Compare
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 from typing import Any
 
 from loadtest.race import RESULTS_DIR, RaceConfig, git_commit, run_race
+from loadtest.resume_storm import ResumeStormConfig, run_resume_storm
+from loadtest.sweep import SweepConfig, run_sweep
+from loadtest.targets import start_server
 
 BENCH = RaceConfig(
     servers=["node-json", "durable-json", "gateway-json", "gateway-msgpack"],
@@ -24,6 +28,29 @@ BENCH = RaceConfig(
     storm_rate=1000.0,
     routing_waiting=1000,
 )
+
+
+SHORT_SWEEP = SweepConfig(sizes=[1000, 10000], rate=2000, duration_s=4.0, warmup_s=1.0)
+
+
+def short_resume_storm() -> dict[str, Any]:
+    """A gateway restart under 1,000 clients in conversations."""
+    server = start_server("gateway", "json")
+    try:
+        config = ResumeStormConfig(url=server.url, citizens=980, agents=20, max_chats=50,
+                                   agent_tokens=server.agent_tokens(20, 50), before_s=3.0,
+                                   limit_s=60.0, after_s=2.0)
+        return run_resume_storm(config, lambda mode: server.restart(signal.SIGTERM))
+    finally:
+        server.stop()
+
+
+def short_sweep() -> dict[str, Any]:
+    server = start_server("gateway", "json")
+    try:
+        return run_sweep(SHORT_SWEEP, server)
+    finally:
+        server.stop()
 
 
 def summary_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -50,6 +77,18 @@ def summary_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
                      "assign/s": run.get("assignments_per_s"),
                      "reassign p99 ms": (run.get("reassign_ms") or {}).get("p99"),
                      "unassigned": run.get("unassigned")})
+    storm = document.get("resume_storm")
+    if storm is not None:
+        rows.append({"scenario": "resume-storm", "server": "gateway-json",
+                     "all back s": storm.get("all_back_s"),
+                     "missing": storm.get("acked_missing_from_log"),
+                     "duplicated": storm.get("duplicated_in_log"),
+                     "failures": len(storm.get("failures", []))})
+    for step in (document.get("sweep") or {}).get("steps", []):
+        rows.append({"scenario": f"sweep@{step['open_conversations']}",
+                     "server": "gateway-json",
+                     "server us/msg": step["server_cpu_us_per_msg"],
+                     "p99 ms": step["delivery_ms"]["p99"], "rss mb": step["server_rss_mb"]})
     return rows
 
 
@@ -60,6 +99,8 @@ def format_rows(rows: list[dict[str, Any]]) -> str:
 def run_bench(out_dir: Path = RESULTS_DIR) -> Path:
     out_path = out_dir / f"bench-{git_commit()}.json"
     document = run_race(BENCH, out_path)
+    document["resume_storm"] = short_resume_storm()
+    document["sweep"] = short_sweep()
     document["summary"] = summary_rows(document)
     out_path.write_text(json.dumps(document, indent=1, default=list))
     print(format_rows(document["summary"]))

@@ -63,6 +63,9 @@ class ChatConfig:
     compress: int = 0
     """15 offers permessage-deflate (as browsers do); 0 offers no compression."""
     server_pid: int | None = None
+    close_at_end: bool = False
+    """Citizens close their conversations after the drain, so the next run on the same
+    server finds every officer's slots free (the size sweep runs several in a row)."""
 
 
 @dataclass
@@ -103,6 +106,7 @@ class ChatWorker:
         self.assigned = 0
         self.nudges = 0
         self.agents: list[LeanClient] = []
+        self.own_conversations: list[tuple[LeanClient, str]] = []
         self.filler = "x" * max(1, config.text_size - 20)
         self.msg_ids = itertools.count()
 
@@ -147,6 +151,7 @@ class ChatWorker:
         if not answer.get("ok"):
             raise RuntimeError(f"conversation:open refused: {answer}")
         self.senders.append((client, answer["conversation"]["id"]))
+        self.own_conversations.append((client, answer["conversation"]["id"]))
 
     async def run(self, barrier: threading.Barrier, start: Any) -> dict[str, Any]:
         config = self.config
@@ -166,6 +171,11 @@ class ChatWorker:
             await asyncio.sleep(max(0.0, begin - time.monotonic()))
             cpu = await self.load_and_measure_cpu(begin)
             await asyncio.sleep(config.drain_s)
+            if config.close_at_end:
+                await gather_limited([
+                    functools.partial(client.call, "conversation:close",
+                                      {"conversation_id": conversation_id})
+                    for client, conversation_id in self.own_conversations])
             await asyncio.gather(*(client.close() for client in self.clients))
         report = asdict(tally)
         report.update(worker=self.index, cpu_share=cpu, senders=len(self.senders),

@@ -33,6 +33,7 @@ LOAD_ENVIRONMENT = {
     "RTC_GATEWAY_CONNECTS_PER_ADDRESS_PER_S": "1000000",
     "RTC_GATEWAY_CONNECTS_PER_ADDRESS_BURST": "1000000",
     "RTC_GATEWAY_MAX_OPEN_PER_ADDRESS": "100000000",
+    "RTC_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS": "100000000",
 }
 
 
@@ -61,6 +62,8 @@ class Server:
     log_path: Path
     data_dir: Path | None = None
     _owned_dir: Path | None = field(default=None, repr=False)
+    command: list[str] = field(default_factory=list, repr=False)
+    environment: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def url(self) -> str:
@@ -81,11 +84,30 @@ class Server:
             return None
         return self.data_dir / JOURNAL_NAME
 
-    def agent_tokens(self, count: int, max_chats: int, prefix: str = "load") -> list[str]:
+    def agent_tokens(self, count: int, max_chats: int, prefix: str = "load",
+                     service: str = "police") -> list[str]:
         ids = [f"{prefix}-{index}" for index in range(count)]
         if self.kind in REFERENCE_SCRIPTS:
             return [f"ref.{agent_id}.{max_chats}" for agent_id in ids]
-        return GatewayTokens(KEYS_HOME).get(ids, max_chats)
+        return GatewayTokens(KEYS_HOME).get(ids, max_chats, service)
+
+    def restart(self, stop_with: int) -> float:
+        """Stop the process with ``stop_with`` (a signal), start the same command on the
+        same port and data directory; returns the seconds until it was healthy again."""
+        stopped_at = time.monotonic()
+        self.process.send_signal(stop_with)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = _spawn(self.command, self.log_path, cwd=self.cwd, env=self.environment)
+        _wait_healthy(self, limit_s=60)
+        return round(time.monotonic() - stopped_at, 3)
+
+    @property
+    def cwd(self) -> Path | None:
+        return REFERENCE_DIR if self.kind in REFERENCE_SCRIPTS else None
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -124,25 +146,27 @@ class GatewayTokens:
         tokens: dict[str, str] = cached["tokens"]
         return tokens
 
-    def get(self, ids: list[str], max_chats: int) -> list[str]:
+    def get(self, ids: list[str], max_chats: int, service: str = "police") -> list[str]:
         cache = self.load()
-        missing = [agent_id for agent_id in ids if f"{agent_id}/{max_chats}" not in cache]
+        suffix = f"/{max_chats}" if service == "police" else f"/{max_chats}/{service}"
+        missing = [agent_id for agent_id in ids if f"{agent_id}{suffix}" not in cache]
         if missing:
             if not cache:
                 self.cache_path.unlink(missing_ok=True)
             with ThreadPoolExecutor(max_workers=2) as pool:
-                minted = list(pool.map(lambda agent_id: self.mint(agent_id, max_chats), missing))
-            cache.update({f"{a}/{max_chats}": t for a, t in zip(missing, minted, strict=True)})
+                minted = list(pool.map(
+                    lambda agent_id: self.mint(agent_id, max_chats, service), missing))
+            cache.update({f"{a}{suffix}": t for a, t in zip(missing, minted, strict=True)})
             minted_at = json.loads(self.cache_path.read_text())["minted_at"] \
                 if self.cache_path.exists() else time.time()
             self.cache_path.write_text(json.dumps({"minted_at": minted_at, "tokens": cache}))
-        return [cache[f"{agent_id}/{max_chats}"] for agent_id in ids]
+        return [cache[f"{agent_id}{suffix}"] for agent_id in ids]
 
-    def mint(self, agent_id: str, max_chats: int) -> str:
+    def mint(self, agent_id: str, max_chats: int, service: str = "police") -> str:
         completed = subprocess.run(
             [sys.executable, "-m", "rtc_gateway", "token", "agent", "--data-dir",
              str(self.home), "--id", agent_id, "--name", f"Agent {agent_id}",
-             "--service", "police", "--max-chats", str(max_chats)],
+             "--service", service, "--max-chats", str(max_chats)],
             check=True, capture_output=True, text=True, timeout=60)
         return completed.stdout.strip()
 
@@ -186,6 +210,7 @@ def start_server(kind: str, serializer: str = "json", *, data_dir: Path | None =
         owned = data_dir = Path(tempfile.mkdtemp(prefix=f"load-{kind}-"))
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / f"{kind}.log"
+    environment: dict[str, str] = {}
     if kind in REFERENCE_SCRIPTS:
         if not (REFERENCE_DIR / "node_modules").is_dir():
             raise RuntimeError(f"run `npm install` in {REFERENCE_DIR} first")
@@ -193,16 +218,19 @@ def start_server(kind: str, serializer: str = "json", *, data_dir: Path | None =
                    serializer, "--deflate", "on" if deflate else "off"]
         if kind == "durable":
             command += ["--log", str(data_dir.resolve() / JOURNAL_NAME)]
-        process = _spawn([*launcher, *command], log_path, cwd=REFERENCE_DIR)
+        command = [*launcher, *command]
+        process = _spawn(command, log_path, cwd=REFERENCE_DIR)
     elif kind == "gateway":
         GatewayTokens(KEYS_HOME).install_key(data_dir)
         command = [sys.executable, "-m", "rtc_gateway", "serve", "--data-dir", str(data_dir),
                    "--host", "127.0.0.1", "--port", str(port), "--serializer", serializer,
                    *extra_args]
-        process = _spawn([*launcher, *command], log_path, env=LOAD_ENVIRONMENT)
+        command, environment = [*launcher, *command], LOAD_ENVIRONMENT
+        process = _spawn(command, log_path, env=environment)
     else:
         raise ValueError(f"unknown server kind {kind!r}")
-    server = Server(kind, serializer, port, process, log_path, data_dir, owned)
+    server = Server(kind, serializer, port, process, log_path, data_dir, owned, command,
+                    environment)
     _wait_healthy(server)
     return server
 
