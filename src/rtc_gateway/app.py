@@ -47,6 +47,7 @@ from rtc_gateway.gateway.namespace import NamespaceParts
 from rtc_gateway.gateway.openapi import openapi_handler
 from rtc_gateway.gateway.origins import OriginPolicy
 from rtc_gateway.gateway.presence_wire import presence_wire
+from rtc_gateway.gateway.receipt_routes import ReceiptRoutes
 from rtc_gateway.gateway.socket_server import create_socket_server
 from rtc_gateway.gateway.supervisor_alerts import urgent_surge_alarm
 from rtc_gateway.gateway.supervisor_events import (
@@ -72,6 +73,8 @@ from rtc_gateway.services.abuse import AbuseService
 from rtc_gateway.services.cases.cases import CaseService
 from rtc_gateway.services.cases.complaints import Complaints
 from rtc_gateway.services.cases.pre_complaints import PreComplaints
+from rtc_gateway.services.cases.purge import PreComplaintPurge
+from rtc_gateway.services.cases.receipts import Receipts
 from rtc_gateway.services.client_limits import ClientLimits, ClientLimitSettings
 from rtc_gateway.services.conversation_search import ConversationSearch
 from rtc_gateway.services.conversations import ConversationService
@@ -325,7 +328,10 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     add_routes(app, metrics, AddressSet(settings.metrics_allow), trusted_proxies,
                shared.readiness if shared is not None else None)
     cases = case_store(settings)
-    case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips).add_to(app)
+    routes = case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips)
+    routes.add_to(app)
+    ReceiptRoutes(Receipts(routes.cases, evidence), routes.callers).add_to(app)
+    purge = PreComplaintPurge(cases, evidence, clock, routes.cases.lock)
     app.router.add_get("/api/v1/openapi.json", openapi_handler())
     if shared is not None:
         metrics.registry.register(SharedServicesState(shared))
@@ -339,12 +345,14 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     async def on_startup(_: web.Application) -> None:
         await cases.open()
         await gateway.start()
+        purge.start(settings.case_purge_interval_s)
         urgent_watch.start()
 
     async def on_cleanup(_: web.Application) -> None:
         await urgent_watch.close()
         await gateway.stop()
         await provider_http.close()
+        await purge.close()
         await cases.close()
         if isinstance(index, SqliteConversationIndex):
             index.close()

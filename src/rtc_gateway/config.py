@@ -107,6 +107,9 @@ class Settings:
     case_writes_per_address_burst: float = 120.0
     """New cases, messages, withdrawals and decisions, per caller and per address
     (IPv6: per /64); 429 ``rate_limited`` past them."""
+    case_purge_interval_s: float = 3600.0
+    """How often the gateway purges pre-complaints whose appointment was not honoured
+    30 days ago (0: never; ``rtc-gateway purge-pre-complaints`` runs it once)."""
     urgent_wait_alert_s: float = 60.0
     """An urgent conversation queued this long raises ``supervision:alert`` to supervisors."""
     revocation_poll_interval_s: float = 1.0

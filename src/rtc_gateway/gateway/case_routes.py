@@ -71,7 +71,8 @@ def case_view(case: Case) -> schemas.CaseView:
         force=case.force.value, citizen_verified=case.citizen_verified, facts=case.facts,
         messages=[schemas.MessageView(m.seq, m.author_role, m.text, format_utc(m.at))
                   for m in case.messages],
-        unit_id=case.unit_id)
+        unit_id=case.unit_id,
+        appointment_at=format_utc(case.appointment_at) if case.appointment_at else None)
 
 
 def unit_choice(place: schemas.Place | None, unit_id: str | None) -> UnitChoice:
@@ -128,7 +129,7 @@ class CaseRoutes:
         body = await self._body(request, citizen, schemas.PreComplaintRequest)
         case = await self.pre_complaints.file(
             citizen, msgspec.to_builtins(body.facts), msgspec.to_builtins(body.declared_identity),
-            body.appointment_slot, unit_choice(body.place, body.unit_id))
+            body.appointment_slot, unit_choice(body.place, body.unit_id), body.appointment_at)
         return json_response(case_view(case), status=201)
 
     async def file_complaint(self, request: web.Request) -> web.Response:
@@ -176,5 +177,5 @@ class CaseRoutes:
         staff = await self.callers.staff(request)
         body = await self._body(request, staff, schemas.DecisionRequest)
         case = await self.cases.decide(staff, request.match_info["case_id"], body.decision,
-                                       body.reason)
+                                       body.reason, body.appointment_at)
         return json_response(case_view(case))

@@ -56,6 +56,17 @@ def _query(name: str, values: list[str] | None = None) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema}
 
 
+def _receipt_operation() -> dict[str, Any]:
+    operation = _operation(
+        "The receipt (récépissé) of a registered complaint, as a PDF (its citizen, or the "
+        "staff in charge)", "200", schemas.CaseView, ("401", "404", "409"), parameters=[CASE_ID])
+    operation["responses"]["200"] = {
+        "description": "the receipt, in French",
+        "content": {"application/pdf": {"schema": {"type": "string",
+                                                    "contentMediaType": "application/pdf"}}}}
+    return operation
+
+
 def document() -> dict[str, Any]:
     _, components = msgspec.json.schema_components(
         (*schemas.REQUEST_BODIES, *schemas.RESPONSE_BODIES), ref_template=REF)
@@ -81,6 +92,7 @@ def document() -> dict[str, Any]:
             "/api/v1/cases/{case_id}/withdraw": {"post": _operation(
                 "The citizen withdraws the case", "200", case,
                 ("401", "403", "404", "409", "429"), parameters=[CASE_ID])},
+            "/api/v1/cases/{case_id}/receipt": {"get": _receipt_operation()},
             "/api/v1/staff/cases": {"get": _operation(
                 "Cases of the caller's force, narrowed to its unit", "200",
                 schemas.CaseList, ("400", "401", "403"),

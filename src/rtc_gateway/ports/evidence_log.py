@@ -37,6 +37,7 @@ class RecordKind:
     CASE_MESSAGE = "case.message"
     CASE_DECIDED = "case.decided"
     CASE_WITHDRAWN = "case.withdrawn"
+    CASE_PURGED = "case.purged"
 
 
 class EvidenceEntry(msgspec.Struct, frozen=True, gc=False):
