@@ -62,6 +62,8 @@ def parse_role_values(text: str) -> dict[str, Role]:
         value, _, role = pair.partition("=")
         try:
             values[value.strip()] = _staff_role(role.strip())
+            if not value.strip():
+                raise StaffClaimsRefused("empty value")
         except StaffClaimsRefused:
             raise ValueError(f"staff role value {pair!r}: expected VALUE=agent|supervisor|"
                              "reviewer") from None
@@ -97,7 +99,7 @@ def _staff_role(value: str) -> Role:
     except ValueError:
         role = Role.CITIZEN
     if role not in STAFF_ROLES:
-        raise StaffClaimsRefused(f"role {value[:40]!r} is not agent, supervisor or reviewer")
+        raise StaffClaimsRefused("the role is not agent, supervisor or reviewer")
     return role
 
 
