@@ -30,7 +30,7 @@ async def purge_data_dir(data_dir: Path, clock: Clock) -> list[str]:
     try:
         await store.open()
         try:
-            return await PreComplaintPurge(store, log, clock).run()
+            return await PreComplaintPurge(store, log, clock, eraser=log).run()
         finally:
             await store.close()
     finally:

@@ -10,6 +10,7 @@ from pathlib import Path
 from rtc_gateway.adapters.memory.case_store import MemoryCaseStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
 from rtc_gateway.adapters.sqlite.case_store import SqliteCaseStore
+from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.appointments import PARIS
 from rtc_gateway.domain.case_access import CitizenCaller
@@ -20,7 +21,7 @@ from rtc_gateway.domain.units import UnitChoice
 from rtc_gateway.domain.zones import load_default_zones
 from rtc_gateway.evidence.commands import open_log
 from rtc_gateway.ports.case_store import CaseStore
-from rtc_gateway.ports.evidence_log import EvidenceLog, RecordKind
+from rtc_gateway.ports.evidence_log import RecordKind
 from rtc_gateway.purge_command import purge_data_dir
 from rtc_gateway.services.cases.cases import CaseService
 from rtc_gateway.services.cases.pre_complaints import PreComplaints
@@ -41,9 +42,10 @@ async def file(cases: CaseService, appointment: datetime | None = APPOINTMENT) -
     return case.id
 
 
-async def scenario(store: CaseStore, evidence: EvidenceLog, clock: ManualClock) -> None:
+async def scenario(store: CaseStore, evidence: MemoryEvidenceLog | SqliteEvidenceLog,
+                   clock: ManualClock) -> None:
     cases = CaseService(store, evidence, clock, load_default_zones())
-    purge = PreComplaintPurge(store, evidence, clock, cases.lock)
+    purge = PreComplaintPurge(store, evidence, clock, cases.lock, evidence)
     unhonoured, honoured, confirmed = (await file(cases), await file(cases),
                                        await file(cases))
     undated = await file(cases, None)
@@ -68,6 +70,10 @@ async def scenario(store: CaseStore, evidence: EvidenceLog, clock: ManualClock) 
     assert record.data["status"] == "confirmed" and record.data["purge_after_days"] == 30
     assert record.data["appointment_at"] == "2026-12-03T09:00:00.000Z"
     assert "Martin" not in str(record.data)
+    texts = [r.text for r in await evidence.conversation_records(confirmed)]
+    assert len(texts) == 4 and texts == [None] * 4  # opened, decided, notice, purged
+    kept = await evidence.conversation_records(honoured)
+    assert "Martin" in (kept[0].text or "")
     assert [c.id for c in await store.of_kind(CaseKind.PRE_COMPLAINT)] == [honoured]
 
 
@@ -129,6 +135,16 @@ async def test_command_purges_a_data_directory(tmp_path: Path) -> None:
     finally:
         await log.close()
     assert kinds == ["case.opened", "case.purged"]
+    out = tmp_path / "purged.zip"
+    exported = await asyncio.to_thread(subprocess.run, [
+        sys.executable, "-m", "rtc_gateway", "export", "--data-dir", str(tmp_path),
+        "--case", case_id, "--out", str(out)], capture_output=True, text=True, timeout=60)
+    assert exported.returncode == 0, exported.stderr
+    verified = await asyncio.to_thread(subprocess.run, [
+        sys.executable, "-m", "rtc_gateway", "verify", str(out)],
+        capture_output=True, text=True, timeout=60)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "1 erased" in verified.stdout, verified.stdout
 
     missing = await asyncio.to_thread(subprocess.run, [
         sys.executable, "-m", "rtc_gateway", "purge-pre-complaints", "--data-dir",

@@ -1,8 +1,10 @@
 """The purge of pre-complaints whose appointment was not honoured.
 
 Thirty days after its appointment (``domain.appointments.PURGE_AFTER``), a pre-complaint
-its unit has not closed (closing it says the citizen came and signed) is deleted from the
-case store; an evidence record of the case says so, when and why, with no personal data.
+its unit has not closed (closing it says the citizen came and signed) is purged: an
+evidence record of the case says so, when and why, with no personal data; the texts of
+the case's records (the facts, the declared identity, the messages) are erased from the
+log (their commitments stay, so it still verifies); then the case leaves the store.
 The gateway runs :meth:`PreComplaintPurge.run` every ``case_purge_interval_s``;
 ``rtc-gateway purge-pre-complaints`` runs it once.
 """
@@ -20,6 +22,7 @@ from rtc_gateway.domain.timestamps import format_utc
 from rtc_gateway.ports.case_store import CaseStore
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, RecordKind
+from rtc_gateway.ports.text_erasure import TextEraser
 
 log = logging.getLogger(__name__)
 REASON = "appointment_not_honoured"
@@ -27,12 +30,14 @@ REASON = "appointment_not_honoured"
 
 class PreComplaintPurge:
     def __init__(self, store: CaseStore, evidence: EvidenceLog, clock: Clock,
-                 lock: Callable[[str], asyncio.Lock] | None = None) -> None:
+                 lock: Callable[[str], asyncio.Lock] | None = None,
+                 eraser: TextEraser | None = None) -> None:
         self._store = store
         self._evidence = evidence
         self._clock = clock
         self._lock = lock
         """``CaseService.lock``: a purge waits for a change under way to the same case."""
+        self._eraser = eraser
         self._task: asyncio.Task[None] | None = None
 
     async def run(self) -> list[str]:
@@ -77,6 +82,8 @@ class PreComplaintPurge:
         if case is None or not purge_due(case, now):
             return False
         await self._evidence.append(purge_entry(case, now))
+        if self._eraser is not None:
+            await self._eraser.erase_text_of(case.id)
         await self._store.delete(case.id)
         return True
 
