@@ -357,7 +357,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     cases = case_store(settings)
     routes = case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips)
     routes.add_to(app)
-    ReceiptRoutes(Receipts(routes.cases, evidence), routes.callers).add_to(app)
+    ReceiptRoutes(Receipts(routes.cases, evidence), routes.callers, routes.limits).add_to(app)
     purge = PreComplaintPurge(cases, evidence, clock, routes.cases.lock, evidence)
     app.router.add_get("/api/v1/openapi.json", openapi_handler())
     if shared is not None:

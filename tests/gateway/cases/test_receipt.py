@@ -14,7 +14,7 @@ from tests.gateway.cases.test_cases_api import (
     staff,
     verified_citizen,
 )
-from tests.gateway.identity.conftest import IdentityWorld
+from tests.gateway.identity.conftest import IdentityWorld, StartWorld
 
 
 async def fetch(api: Api, path: str) -> tuple[int, str, bytes]:
@@ -89,3 +89,16 @@ async def test_receipt_refusals(world: IdentityWorld) -> None:
     _, pre_case = await pre.post("/api/v1/pre-complaints", pre_complaint())
     status, _, body = await fetch(pre, f"/api/v1/cases/{pre_case['id']}/receipt")
     assert status == 409 and b"pre_complaint" in body
+
+
+async def test_receipt_downloads_are_rate_limited(start_world: StartWorld) -> None:
+    world = await start_world(case_writes_per_identity_burst=2.0,
+                              case_writes_per_identity_per_s=0.001)
+    citizen, _ = await verified_citizen(world)
+    _, case = await citizen.post("/api/v1/complaints", complaint(PARIS))
+    await staff(world, "p1", unit=PARIS_UNIT).post(
+        f"/api/v1/staff/cases/{case['id']}/decision", {"decision": "validate"})
+    receipt = f"/api/v1/cases/{case['id']}/receipt"
+    assert (await fetch(citizen, receipt))[0] == 200
+    status, _, body = await fetch(citizen, receipt)
+    assert status == 429 and b'"rate_limited"' in body
