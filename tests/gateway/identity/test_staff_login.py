@@ -19,7 +19,7 @@ from rtc_gateway.config import from_environment
 from rtc_gateway.domain.roles import Role
 from rtc_gateway.security.cookies import SESSION_COOKIE
 from tests.gateway.identity.conftest import Browser, IdentityWorld, StartWorld
-from tests.support.oidc_provider import TestProvider
+from tests.support.oidc_provider import TestProvider, free_port
 from tests.support.sio_client import RecordingClient
 
 OFFICER = {"sub": "agent-4711", "name": "Jeanne Roux", "role": "supervisor",
@@ -258,3 +258,20 @@ async def test_staff_login_unconfigured_and_the_console_button(
             page = await r.text()
     assert 'id="staff-login-box" hidden' in page
     assert 'href="/auth/staff/login?return_to=/demo/agent.html">Se connecter</a>' in page
+
+
+async def test_staff_logins_are_limited_per_address(staff_world: StaffWorld) -> None:
+    world, _ = await staff_world(logins_per_address_burst=2.0,
+                                 logins_per_address_per_s=0.001)
+    browser = world.browser()
+    statuses = [(await browser.get(f"{world.gw.url}/auth/staff/login")).status
+                for _ in range(3)]
+    assert statuses == [302, 302, 429]
+
+
+async def test_an_unreachable_staff_provider_is_said(start_world: StartWorld) -> None:
+    world = await start_world(staff_oidc_issuer=f"http://127.0.0.1:{free_port()}",
+                              staff_oidc_client_id="rtc-staff")
+    start = await world.browser().get(f"{world.gw.url}/auth/staff/login")
+    assert start.status == 302
+    assert refusal_of(start.headers["Location"]) == "provider_unavailable"
