@@ -1,13 +1,14 @@
 """A pre-complaint's appointment over HTTP: chosen by the citizen within the unit's
 opening, confirmed or moved by the unit's officers, the citizen told by a case message."""
 
+import asyncio
 from datetime import datetime, timedelta
 
 from rtc_gateway.domain.appointments import PARIS
 from rtc_gateway.domain.timestamps import format_utc
 from tests.gateway.cases.conftest import pre_complaint
 from tests.gateway.cases.test_cases_api import PARIS_UNIT, anonymous_citizen, staff
-from tests.gateway.identity.conftest import IdentityWorld
+from tests.gateway.identity.conftest import IdentityWorld, StartWorld
 
 
 def opening_day(days_ahead: int, hour: int, minute: int = 0) -> datetime:
@@ -86,3 +87,29 @@ async def test_appointment_refusals(world: IdentityWorld) -> None:
                                                "appointment_at": opening_day(7, 10)
                                                .isoformat()})
     assert status == 409 and late["error"]["code"] == "conflict"
+
+
+async def test_the_gateway_purges_unhonoured_pre_complaints(start_world: StartWorld) -> None:
+    world = await start_world(case_purge_interval_s=0.05)
+    citizen = anonymous_citizen(world)
+    officer = staff(world, "p-paris", unit=PARIS_UNIT)
+    _, missed = await citizen.post("/api/v1/pre-complaints",
+                                   pre_complaint(appointment_at=opening_day(7, 10).isoformat()))
+    _, honoured = await citizen.post("/api/v1/pre-complaints",
+                                     pre_complaint(appointment_at=opening_day(7, 11).isoformat()))
+    await officer.post(f"/api/v1/staff/cases/{honoured['id']}/decision", {"decision": "close"})
+    await asyncio.sleep(0.2)
+    assert (await citizen.get(f"/api/v1/cases/{missed['id']}"))[0] == 200
+
+    world.clock.wall_offset = timedelta(days=40)
+    for _ in range(100):
+        if (await citizen.get(f"/api/v1/cases/{missed['id']}"))[0] == 404:
+            break
+        await asyncio.sleep(0.05)
+    assert (await citizen.get(f"/api/v1/cases/{missed['id']}"))[0] == 404
+    assert (await officer.get(f"/api/v1/staff/cases/{missed['id']}"))[0] == 404
+    assert (await citizen.get(f"/api/v1/cases/{honoured['id']}"))[0] == 200
+    records = await world.gw.gateway.evidence.conversation_records(missed["id"])
+    assert records[-1].kind == "case.purged"
+    assert records[-1].data["reason"] == "appointment_not_honoured"
+    assert all(r.text is None for r in records)
