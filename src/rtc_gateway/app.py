@@ -22,6 +22,7 @@ from rtc_gateway.adapters.sqlite.revocation_store import SqliteRevocationStore
 from rtc_gateway.config import Settings
 from rtc_gateway.domain.rate_limit import BucketTable
 from rtc_gateway.domain.routing import Router
+from rtc_gateway.domain.staff_claims import StaffClaimMapping, parse_role_values
 from rtc_gateway.domain.urgent_surge import SurgeDetector
 from rtc_gateway.domain.wait_estimate import HandlingTimes
 from rtc_gateway.domain.zones import load_default_zones
@@ -50,7 +51,9 @@ from rtc_gateway.gateway.namespace import NamespaceParts
 from rtc_gateway.gateway.openapi import openapi_handler
 from rtc_gateway.gateway.origins import OriginPolicy
 from rtc_gateway.gateway.presence_wire import presence_wire
+from rtc_gateway.gateway.receipt_routes import ReceiptRoutes
 from rtc_gateway.gateway.socket_server import create_socket_server
+from rtc_gateway.gateway.staff_auth_routes import StaffAuthRoutes
 from rtc_gateway.gateway.supervisor_alerts import urgent_surge_alarm
 from rtc_gateway.gateway.supervisor_events import (
     StaffNotices,
@@ -77,12 +80,15 @@ from rtc_gateway.services.cases.attachments import AttachmentPolicy, AttachmentS
 from rtc_gateway.services.cases.cases import CaseService
 from rtc_gateway.services.cases.complaints import Complaints
 from rtc_gateway.services.cases.pre_complaints import PreComplaints
+from rtc_gateway.services.cases.purge import PreComplaintPurge
+from rtc_gateway.services.cases.receipts import Receipts
 from rtc_gateway.services.client_limits import ClientLimits, ClientLimitSettings
 from rtc_gateway.services.conversation_search import ConversationSearch
 from rtc_gateway.services.conversations import ConversationService
 from rtc_gateway.services.identity.http_client import ProviderHttp
 from rtc_gateway.services.identity.login import Client, LoginFlow
 from rtc_gateway.services.identity.provider import OidcProvider
+from rtc_gateway.services.identity.staff_login import StaffLogin
 from rtc_gateway.services.identity.step_up import StepUp
 from rtc_gateway.services.limit_log import LimitLog
 from rtc_gateway.services.open_limits import OpenLimits
@@ -196,6 +202,26 @@ def login_flow(settings: Settings, clock: Clock, store: MemorySessionStore,
     return LoginFlow(OidcProvider(settings.oidc_issuer, http, clock.monotonic), client, store,
                      clock, http, login_ttl_s=settings.login_ttl_s,
                      session_ttl_s=settings.session_ttl_s)
+
+
+def staff_login(settings: Settings, clock: Clock, http: ProviderHttp,
+                tokens: TokenAuthority) -> StaffLogin | None:
+    """The staff's OpenID Connect login, when the ministry's provider is configured; its
+    pending logins in a store of their own, apart from the citizens'."""
+    if not (settings.staff_oidc_issuer and settings.staff_oidc_client_id
+            and settings.public_url):
+        return None
+    public_url = settings.public_url.rstrip("/")
+    client = Client(settings.staff_oidc_client_id, settings.staff_oidc_client_secret,
+                    redirect_uri=f"{public_url}/auth/staff/callback",
+                    post_logout_redirect_uri=f"{public_url}/demo/agent.html")
+    flow = LoginFlow(OidcProvider(settings.staff_oidc_issuer, http, clock.monotonic), client,
+                     MemorySessionStore(), clock, http, login_ttl_s=settings.login_ttl_s,
+                     session_ttl_s=settings.staff_oidc_token_ttl_s,
+                     scopes=settings.staff_oidc_scopes, acr_values=None)
+    return StaffLogin(flow, tokens, StaffClaimMapping.parse(settings.staff_oidc_claims),
+                      parse_role_values(settings.staff_oidc_role_values),
+                      settings.staff_oidc_token_ttl_s)
 
 
 def case_store(settings: Settings) -> SqliteCaseStore | MemoryCaseStore:
@@ -331,16 +357,20 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
                         exempt_path=server.path)])
     server.attach(app)
     flow = login_flow(settings, clock, sessions, provider_http)
+    login_limit = LoginLimit(BucketTable(settings.logins_per_address_per_s,
+                                         settings.logins_per_address_burst),
+                             trips, clock.monotonic)
     AuthRoutes(flow, step_up, tokens,
                secure_cookies=(settings.public_url or "").startswith("https://"),
                login_ttl_s=settings.login_ttl_s, session_ttl_s=settings.session_ttl_s,
-               limit=LoginLimit(BucketTable(settings.logins_per_address_per_s,
-                                            settings.logins_per_address_burst),
-                                trips, clock.monotonic),
-               metrics=metrics).add_to(app)
+               limit=login_limit, metrics=metrics).add_to(app)
+    staff = staff_login(settings, clock, provider_http, tokens)
+    StaffAuthRoutes(staff, (settings.public_url or "").startswith("https://"),
+                    settings.login_ttl_s, login_limit).add_to(app)
     add_client_routes(app, ClientConfig(settings.serializer, settings.quick_exit_url,
                                         settings.waiting_alternatives_after_s,
-                                        identity_login=flow is not None))
+                                        identity_login=flow is not None,
+                                        staff_login=staff is not None))
     add_routes(app, metrics, AddressSet(settings.metrics_allow), trusted_proxies,
                shared.readiness if shared is not None else None)
     cases = case_store(settings)
@@ -349,6 +379,8 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     routes.add_to(app)
     blobs = FileBlobStore(settings.attachments_dir)
     attachment_routes(settings, routes.cases, blobs, clock, routes.callers, trips).add_to(app)
+    ReceiptRoutes(Receipts(routes.cases, evidence), routes.callers, routes.limits).add_to(app)
+    purge = PreComplaintPurge(cases, evidence, clock, routes.cases.lock, evidence)
     app.router.add_get("/api/v1/openapi.json", openapi_handler())
     if shared is not None:
         metrics.registry.register(SharedServicesState(shared))
@@ -363,12 +395,14 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         await cases.open()
         await blobs.open()
         await gateway.start()
+        purge.start(settings.case_purge_interval_s)
         urgent_watch.start()
 
     async def on_cleanup(_: web.Application) -> None:
         await urgent_watch.close()
         await gateway.stop()
         await provider_http.close()
+        await purge.close()
         await cases.close()
         if isinstance(index, SqliteConversationIndex):
             index.close()

@@ -26,6 +26,7 @@ from rtc_gateway.logs import configure_logging
 from rtc_gateway.migrate_command import add_migrate_command
 from rtc_gateway.ports.clock import SystemClock
 from rtc_gateway.ports.evidence_log import EvidenceLogInUse
+from rtc_gateway.purge_command import add_purge_command
 from rtc_gateway.security.keys import load_or_create_private_key, load_private_key
 from rtc_gateway.security.revoke import revoke_staff, revoke_token
 from rtc_gateway.security.tokens import TokenAuthority
@@ -140,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_evidence_commands(commands)
     add_conversation_commands(commands)
     add_migrate_command(commands)
+    add_purge_command(commands)
     return parser
 
 

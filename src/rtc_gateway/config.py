@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from rtc_gateway.domain.staff_claims import StaffClaimMapping, parse_role_values
+
 ENV_PREFIX = "RTC_GATEWAY_"
 
 
@@ -96,6 +98,18 @@ class Settings:
     """Lifetime of a verified ``rtc_session``, whatever the provider's token says."""
     login_ttl_s: float = 600.0
     """How long a login started at ``/auth/login`` may take to come back."""
+    staff_oidc_issuer: str | None = None
+    """The ministry's OpenID provider for staff logins (``/auth/staff/*``); never the
+    citizens' one. Unset: no staff login, tokens come from ``rtc-gateway token agent``."""
+    staff_oidc_client_id: str | None = None
+    staff_oidc_client_secret: str | None = None
+    staff_oidc_scopes: str = "openid profile"
+    staff_oidc_claims: str = ""
+    """``field=claim`` pairs over the default claim names (``domain.staff_claims``)."""
+    staff_oidc_role_values: str = ""
+    """``provider_value=role`` pairs: the provider's role names as staff roles."""
+    staff_oidc_token_ttl_s: float = 3600.0
+    """Lifetime of a staff token from a staff login."""
     logins_per_address_per_s: float = 0.2
     logins_per_address_burst: float = 20.0
     """Logins started per address (IPv6: per /64): each holds a pending state."""
@@ -117,6 +131,9 @@ class Settings:
     attachment_uploads_per_address_per_s: float = 0.5
     attachment_uploads_per_address_burst: float = 100.0
     """Attachment uploads per caller and per address (IPv6: per /64); 429 past them."""
+    case_purge_interval_s: float = 3600.0
+    """How often the gateway purges pre-complaints whose appointment was not honoured
+    30 days ago (0: never; ``rtc-gateway purge-pre-complaints`` runs it once)."""
     urgent_wait_alert_s: float = 60.0
     """An urgent conversation queued this long raises ``supervision:alert`` to supervisors."""
     revocation_poll_interval_s: float = 1.0
@@ -213,12 +230,26 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
     if settings.oidc_issuer is not None and not (settings.oidc_client_id
                                                  and settings.public_url):
         raise ValueError("oidc_issuer needs oidc_client_id and public_url")
+    _check_staff_oidc(settings)
     if settings.urgent_wait_alert_s <= 0:
         raise ValueError("urgent_wait_alert_s must be positive")
     if settings.queue_updates_per_s <= 0:
         raise ValueError("queue_updates_per_s must be positive")
     _check_shared_services(settings)
     return settings
+
+
+def _check_staff_oidc(settings: Settings) -> None:
+    StaffClaimMapping.parse(settings.staff_oidc_claims)
+    parse_role_values(settings.staff_oidc_role_values)
+    if not settings.staff_oidc_issuer:
+        return
+    if not (settings.staff_oidc_client_id and settings.public_url):
+        raise ValueError("staff_oidc_issuer needs staff_oidc_client_id and public_url")
+    if settings.staff_oidc_issuer.rstrip("/") == (settings.oidc_issuer or "").rstrip("/"):
+        raise ValueError("staff_oidc_issuer must not be the citizens' oidc_issuer")
+    if settings.staff_oidc_token_ttl_s <= 0:
+        raise ValueError("staff_oidc_token_ttl_s must be positive")
 
 
 def _check_shared_services(settings: Settings) -> None:

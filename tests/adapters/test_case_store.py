@@ -87,3 +87,16 @@ async def test_sqlite_file_is_private_and_numbers_never_repeat(tmp_path: Path) -
     await reopened.open()
     assert await reopened.next_number(CaseKind.COMPLAINT, 2026) == 41
     await reopened.close()
+
+
+async def test_of_kind_oldest_first_and_delete(store: CaseStore) -> None:
+    for number in (3, 1, 2):
+        await store.put(case(number))
+    await store.put(case(4, kind=CaseKind.COMPLAINT))
+    assert [c.id for c in await store.of_kind(CaseKind.PRE_COMPLAINT)] == [
+        "case-1", "case-2", "case-3"]
+    await store.delete("case-2")
+    await store.delete("no-such-case")
+    assert await store.get("case-2") is None
+    assert [c.id for c in await store.of_kind(CaseKind.PRE_COMPLAINT)] == ["case-1", "case-3"]
+    assert [c.id for c in await store.of_kind(CaseKind.COMPLAINT)] == ["case-4"]

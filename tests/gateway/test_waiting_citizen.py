@@ -73,7 +73,8 @@ async def test_client_config_says_the_serializer_and_citizen_settings(
             assert await response.json() == {"serializer": "msgpack",
                                              "quick_exit_url": "https://example.org/",
                                              "waiting_alternatives_after_s": 45.0,
-                                             "identity_login": False}
+                                             "identity_login": False,
+                                             "staff_login": False}
         async with http.get(f"{gw.url}/demo/vendor/socket.io-client.js") as response:
             assert response.status == 200
             script = await response.read()

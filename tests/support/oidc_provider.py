@@ -73,6 +73,9 @@ class TestProvider:
         self.acr: str | None = "eidas1"
         self.id_token_overrides: dict[str, Any] = {}
         self.userinfo_overrides: dict[str, Any] = {}
+        self.staff_claims: dict[str, Any] = {}
+        """Claims of a staff directory (role, force, unit, ...) in both the ID token and
+        userinfo: what the ministry's provider says of an officer."""
         self.sign_id_token_with_none = False
         self.sign_id_token_with_secret = False
         """HS256 with the client secret (FranceConnect v1's way, refused in v2)."""
@@ -85,6 +88,11 @@ class TestProvider:
         self._codes: dict[str, dict[str, str]] = {}
         self._access: dict[str, str] = {}
         self._runner: web.AppRunner | None = None
+
+    def issue_staff_claims(self, **claims: Any) -> None:
+        """From now on, tokens describe an officer: these claims, and no eIDAS level."""
+        self.staff_claims = dict(claims)
+        self.acr = None
 
     def rotate(self, *, alg: str = "ES256", publish: bool = True) -> Key:
         """Sign from now on with a new key, published in the JWKS or not."""
@@ -200,7 +208,7 @@ class TestProvider:
         }
         if self.acr is not None:
             base["acr"] = self.acr
-        claims = self._claims(base, self.id_token_overrides)
+        claims = self._claims({**base, **self.staff_claims}, self.id_token_overrides)
         if self.sign_id_token_with_none:
             return unsigned_jwt(claims, str(self.signing_key.kid))
         if self.sign_id_token_with_secret:
@@ -218,8 +226,9 @@ class TestProvider:
         if token not in self._access:
             return web.json_response({"error": "invalid_token"}, status=401)
         now = int(time.time())
-        claims = self._claims({**self.identity, "iss": self.url, "aud": self.client_id,
-                               "iat": now, "exp": now + 60}, self.userinfo_overrides)
+        claims = self._claims({**self.identity, **self.staff_claims, "iss": self.url,
+                               "aud": self.client_id, "iat": now, "exp": now + 60},
+                              self.userinfo_overrides)
         if self.userinfo_as_json:
             return web.json_response(claims)
         return web.Response(body=self._sign(claims).encode(), content_type="application/jwt")

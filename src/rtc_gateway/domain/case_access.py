@@ -6,6 +6,7 @@ the whole force). Reviewers: THESEE cases only. A case outside a caller's scope 
 answered as if it did not exist.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rtc_gateway.domain.agent import AgentProfile
@@ -19,6 +20,8 @@ class CitizenCaller:
     verified: bool
     also: frozenset[str] = frozenset()
     """Other citizen ids the same verified session vouches for (a stepped-up chat)."""
+    identity: Mapping[str, str] | None = None
+    """The verified session's identity claims (name, birth date, ...), when verified."""
 
     def owns(self, case: Case) -> bool:
         return case.citizen_id == self.citizen_id or case.citizen_id in self.also

@@ -117,6 +117,10 @@ class Case(msgspec.Struct, frozen=True):
     """Changes the citizen did not make themselves (decisions, staff messages and
     attachments), counted; ``citizen_seen`` is that count when they last read the case."""
     citizen_seen: int = 0
+    citizen_identity: dict[str, str] | None = None
+    """A complaint's identity as the provider vouched for it when it was filed."""
+    appointment_at: datetime | None = None
+    """A pre-complaint's appointment to sign it in person (``domain.appointments``)."""
 
     @property
     def is_final(self) -> bool:
@@ -176,3 +180,16 @@ def add_message(case: Case, author_role: str, text: str, at: datetime) -> Case:
         status = CaseStatus.IN_REVIEW
     return msgspec.structs.replace(case, messages=(*case.messages, message), status=status,
                                    updated_at=at)
+
+
+def with_appointment(case: Case, at: datetime | None, now: datetime) -> Case:
+    """``case`` with its appointment (re)set; 409 once the case is final."""
+    if case.is_final:
+        raise Conflict(f"the case is {case.status.value}")
+    return msgspec.structs.replace(case, appointment_at=at, updated_at=now)
+
+
+def system_message(case: Case, text: str, at: datetime) -> Case:
+    """Append the gateway's own message to the citizen (an appointment given, moved)."""
+    message = CaseMessage(len(case.messages) + 1, "system", text, at)
+    return msgspec.structs.replace(case, messages=(*case.messages, message), updated_at=at)

@@ -36,6 +36,7 @@ _TITLES = {
     "case.decided": "Décision sur le dossier",
     "case.withdrawn": "Dossier retiré par l'usager",
     "case.attachment": "Pièce jointe au dossier",
+    "case.purged": "Données du dossier purgées (rendez-vous non honoré)",
 }
 _CASE_KINDS = {"pre_complaint": "pré-plainte en ligne", "complaint": "plainte en ligne",
                "thesee": "signalement ou plainte THESEE",

@@ -18,7 +18,8 @@ def citizen_of(citizen_id: str, session: VerifiedSession | None) -> CitizenCalle
     if session is None:
         return CitizenCaller(citizen_id, verified=False)
     return CitizenCaller(citizen_id, verified=True,
-                         also=session.citizen_ids | {session.citizen_id})
+                         also=session.citizen_ids | {session.citizen_id},
+                         identity=dict(session.identity.claims))
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,8 @@ def case_view(case: Case) -> schemas.CaseView:
         messages=[schemas.MessageView(m.seq, m.author_role, m.text, format_utc(m.at))
                   for m in case.messages],
         unit_id=case.unit_id, attachments=[attachment_view(a) for a in case.attachments],
-        unread=case.unread)
+        unread=case.unread,
+        appointment_at=format_utc(case.appointment_at) if case.appointment_at else None)
 
 
 def attachment_view(meta: AttachmentMeta) -> schemas.AttachmentView:
@@ -137,7 +138,7 @@ class CaseRoutes:
         body = await self._body(request, citizen, schemas.PreComplaintRequest)
         case = await self.pre_complaints.file(
             citizen, msgspec.to_builtins(body.facts), msgspec.to_builtins(body.declared_identity),
-            body.appointment_slot, unit_choice(body.place, body.unit_id))
+            body.appointment_slot, unit_choice(body.place, body.unit_id), body.appointment_at)
         return json_response(case_view(case), status=201)
 
     async def file_complaint(self, request: web.Request) -> web.Response:
@@ -185,5 +186,5 @@ class CaseRoutes:
         staff = await self.callers.staff(request)
         body = await self._body(request, staff, schemas.DecisionRequest)
         case = await self.cases.decide(staff, request.match_info["case_id"], body.decision,
-                                       body.reason)
+                                       body.reason, body.appointment_at)
         return json_response(case_view(case))

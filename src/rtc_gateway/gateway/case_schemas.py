@@ -19,6 +19,10 @@ UnitId = Annotated[str, Meta(min_length=1, max_length=64,
                              description="an id from /api/v1/units (police-NAME, "
                                          "gendarmerie-NAME)")]
 
+Appointment = Annotated[datetime, Meta(
+    tz=True, description="when the citizen comes to sign a pre-complaint: a quarter hour "
+                         "within the unit's opening, one hour to 90 days ahead")]
+
 
 class Body(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     pass
@@ -71,6 +75,7 @@ class PreComplaintRequest(Body):
     place: Place | None = None
     unit_id: UnitId | None = None
     appointment_slot: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+    appointment_at: Appointment | None = None
 
 
 class ComplaintRequest(Body):
@@ -86,6 +91,7 @@ class MessageRequest(Body):
 class DecisionRequest(Body):
     decision: Literal["validate", "reject", "request_info", "confirm", "reschedule", "close"]
     reason: Annotated[str, Meta(max_length=MAX_REASON_CHARS)] | None = None
+    appointment_at: Appointment | None = None
 
 
 class MessageView(msgspec.Struct):
@@ -123,6 +129,7 @@ class CaseView(msgspec.Struct):
     attachments: list[AttachmentView] = msgspec.field(default_factory=list)
     unread: bool = False
     """Changes by staff its citizen has not read yet (reading the case clears it)."""
+    appointment_at: str | None = None
 
 
 class CaseList(msgspec.Struct):

@@ -18,6 +18,8 @@ class ClientConfig:
     waiting_alternatives_after_s: float
     identity_login: bool = False
     """A citizens' identity provider is configured: the page offers to log in."""
+    staff_login: bool = False
+    """A staff identity provider is configured: the console offers *Se connecter*."""
 
     def wire(self) -> dict[str, object]:
         return {
@@ -25,6 +27,7 @@ class ClientConfig:
             "quick_exit_url": self.quick_exit_url,
             "waiting_alternatives_after_s": self.waiting_alternatives_after_s,
             "identity_login": self.identity_login,
+            "staff_login": self.staff_login,
         }
 
 

@@ -87,6 +87,15 @@ def _attachment_paths() -> dict[str, Any]:
                                       "contentMediaType": kind}} for kind in FILE_TYPES}}
     return {"/api/v1/cases/{case_id}/attachments": {"post": upload, "get": listing},
             "/api/v1/cases/{case_id}/attachments/{sha256}": {"get": download}}
+def _receipt_operation() -> dict[str, Any]:
+    operation = _operation(
+        "The receipt (récépissé) of a registered complaint, as a PDF (its citizen, or the "
+        "staff in charge)", "200", schemas.CaseView, ("401", "404", "409"), parameters=[CASE_ID])
+    operation["responses"]["200"] = {
+        "description": "the receipt, in French",
+        "content": {"application/pdf": {"schema": {"type": "string",
+                                                    "contentMediaType": "application/pdf"}}}}
+    return operation
 
 
 def document() -> dict[str, Any]:
@@ -114,6 +123,7 @@ def document() -> dict[str, Any]:
             "/api/v1/cases/{case_id}/withdraw": {"post": _operation(
                 "The citizen withdraws the case", "200", case,
                 ("401", "403", "404", "409", "429"), parameters=[CASE_ID])},
+            "/api/v1/cases/{case_id}/receipt": {"get": _receipt_operation()},
             "/api/v1/staff/cases": {"get": _operation(
                 "Cases of the caller's force, narrowed to its unit", "200",
                 schemas.CaseList, ("400", "401", "403"),

@@ -38,6 +38,7 @@ class RecordKind:
     CASE_DECIDED = "case.decided"
     CASE_WITHDRAWN = "case.withdrawn"
     CASE_ATTACHMENT = "case.attachment"
+    CASE_PURGED = "case.purged"
 
 
 class EvidenceEntry(msgspec.Struct, frozen=True, gc=False):

@@ -99,7 +99,8 @@ async def test_pre_complaint_from_filing_to_confirmation(world: IdentityWorld) -
 
     records = await world.gw.gateway.evidence.conversation_records(case["id"])
     assert [r.kind for r in records] == ["case.opened", "case.decided", "case.message",
-                                         "case.withdrawn"]
+                                         "case.message", "case.withdrawn"]
+    assert records[2].actor_role == "agent" and records[2].data["notice"] is True
     assert records[1].actor_id == "p-paris" and records[1].data["status"] == "confirmed"
 
 

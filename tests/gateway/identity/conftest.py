@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -22,13 +23,18 @@ from tests.support.sio_client import RecordingClient
 
 
 class ShiftedClock(SystemClock):
-    """The system clock, with a monotonic scale tests can move forward."""
+    """The system clock, with a monotonic scale (and wall-clock time) tests can move
+    forward."""
 
     def __init__(self) -> None:
         self.offset_s = 0.0
+        self.wall_offset = timedelta(0)
 
     def monotonic(self) -> float:
         return super().monotonic() + self.offset_s
+
+    def now(self) -> datetime:
+        return super().now() + self.wall_offset
 
 
 class Browser:

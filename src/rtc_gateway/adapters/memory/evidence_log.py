@@ -4,6 +4,8 @@ import asyncio
 import hashlib
 from collections.abc import Callable, Sequence
 
+import msgspec
+
 from rtc_gateway.ports.evidence_log import EvidenceEntry, LoggedRecord, RecordKind
 
 
@@ -49,6 +51,14 @@ class MemoryEvidenceLog:
         self.records.append(record)
         future.set_result(record)
         return future
+
+    async def erase_text_of(self, conversation_id: str) -> int:
+        erased = 0
+        for position, record in enumerate(self.records):
+            if record.conversation_id == conversation_id and record.text is not None:
+                self.records[position] = msgspec.structs.replace(record, text=None)
+                erased += 1
+        return erased
 
     async def conversation_records(self, conversation_id: str,
                                    kinds: Sequence[str] | None = None) -> list[LoggedRecord]:

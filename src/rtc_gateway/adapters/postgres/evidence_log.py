@@ -296,6 +296,13 @@ class PostgresEvidenceLog:
             " AND (text IS NOT NULL OR salt IS NOT NULL)", format_utc(cutoff))
         return int(status.split()[-1])
 
+    async def erase_text_of(self, conversation_id: str) -> int:
+        """Erase text and salt of every record of one conversation (a purged case)."""
+        status = await self._connected_pool().execute(
+            "UPDATE evidence_records SET text = NULL, salt = NULL WHERE conversation_id = $1"
+            " AND (text IS NOT NULL OR salt IS NOT NULL)", conversation_id)
+        return int(status.split()[-1])
+
     # -- writer ----------------------------------------------------------------
 
     def _request_checkpoint(self) -> "asyncio.Future[str]":

@@ -47,6 +47,8 @@ from rtc_gateway.ports.evidence_log import EvidenceEntry, LoggedRecord, RecordKi
 
 logger = logging.getLogger(__name__)
 BATCHES_IN_FLIGHT = 2
+ERASE_ALL = "9999-12-31T23:59:59.999Z"
+"""A cutoff after every record: erase a whole conversation's texts."""
 _T = TypeVar("_T")
 
 __all__ = ["EvidenceLogClosed", "InvalidEntry", "SqliteEvidenceLog", "StoredCheckpoint",
@@ -281,6 +283,10 @@ class SqliteEvidenceLog:
     async def erase_text_before(self, cutoff: datetime) -> int:
         """Erase text and salt of records older than ``cutoff``; the records stay."""
         return await self._host.erase(format_utc(cutoff))
+
+    async def erase_text_of(self, conversation_id: str) -> int:
+        """Erase text and salt of every record of one conversation (a purged case)."""
+        return await self._host.erase(ERASE_ALL, conversation_id)
 
     # -- writer ----------------------------------------------------------------
 

@@ -148,15 +148,17 @@ class EvidenceWriter:
             self._last_checkpoint_size = frontier.size
         return BatchResult(placed, note, frontier.size, self._last_checkpoint_size)
 
-    def erase(self, cutoff: str) -> int:
-        """Erase text and salt of records older than ``cutoff``; the records stay."""
+    def erase(self, cutoff: str, conversation_id: str | None = None) -> int:
+        """Erase text and salt of records older than ``cutoff`` (of one conversation
+        only, when given); the records stay."""
         con = self._db()
         con.execute("BEGIN IMMEDIATE")
         try:
             cursor = con.execute(
                 "UPDATE records SET text = NULL, salt = NULL WHERE at < ?"
-                " AND (text IS NOT NULL OR salt IS NOT NULL)",
-                (cutoff,),
+                " AND (text IS NOT NULL OR salt IS NOT NULL)"
+                " AND (? IS NULL OR conversation_id = ?)",
+                (cutoff, conversation_id, conversation_id),
             )
             con.execute("COMMIT")
         except BaseException:

@@ -41,7 +41,7 @@ class WriterHost(Protocol):
     def submit(self, entries: list[PendingEntry], want_checkpoint: bool, done: Done) -> None:
         """Write a batch after those already submitted; ``done`` gets its outcome."""
 
-    async def erase(self, cutoff: str) -> int: ...
+    async def erase(self, cutoff: str, conversation_id: str | None = None) -> int: ...
 
     async def close(self) -> None: ...
 
@@ -77,8 +77,9 @@ class ThreadWriterHost:
                                                want_checkpoint)
         written.add_done_callback(lambda future: done(_outcome_of(future)))
 
-    async def erase(self, cutoff: str) -> int:
-        return await self._loop().run_in_executor(self._pool, self._writer.erase, cutoff)
+    async def erase(self, cutoff: str, conversation_id: str | None = None) -> int:
+        return await self._loop().run_in_executor(self._pool, self._writer.erase, cutoff,
+                                                  conversation_id)
 
     async def close(self) -> None:
         try:
@@ -272,8 +273,8 @@ class ProcessWriterHost:
 
         self.submit(valid, want_checkpoint, merged)
 
-    async def erase(self, cutoff: str) -> int:
-        return self._int_decoder.decode(await self._call("erase", cutoff))
+    async def erase(self, cutoff: str, conversation_id: str | None = None) -> int:
+        return self._int_decoder.decode(await self._call("erase", cutoff, conversation_id))
 
     async def close(self) -> None:
         await asyncio.gather(*self._restarts, return_exceptions=True)

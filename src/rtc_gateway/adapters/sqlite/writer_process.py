@@ -56,7 +56,8 @@ class _Session:
             result = writer.write(entries, bool(args[1]))
             return [result.placed, result.note, result.size, result.last_checkpoint_size]
         if op == "erase":
-            return writer.erase(str(args[0]))
+            return writer.erase(str(args[0]), None if len(args) < 2 or args[1] is None
+                                else str(args[1]))
         if op == "close":
             writer.close()
             self.writer = None

@@ -10,28 +10,36 @@ import uuid
 import weakref
 from asyncio import Lock
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
 from rtc_gateway.domain import cases as rules
 from rtc_gateway.domain.agent import AgentProfile
+from rtc_gateway.domain.appointments import appointment_notice, check_appointment
 from rtc_gateway.domain.attachments import add_attachment
 from rtc_gateway.domain.case_access import CitizenCaller, staff_may_decide, staff_sees
 from rtc_gateway.domain.case_reading import noticed, seen
 from rtc_gateway.domain.cases import AttachmentMeta, Case, CaseKind, CaseStatus
 from rtc_gateway.domain.errors import BadRequest, Forbidden, NotFound
 from rtc_gateway.domain.roles import Role
+from rtc_gateway.domain.timestamps import format_utc
 from rtc_gateway.domain.units import UnitChoice, choose_unit, force_of_unit
 from rtc_gateway.domain.zones import PoliceZone
 from rtc_gateway.ports.case_store import CaseStore, StaffScope
 from rtc_gateway.ports.clock import Clock
-from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, RecordKind
+from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, LoggedRecord, RecordKind
 from rtc_gateway.ports.notifier import CaseNotifier
 
 STAFF_LIST_LIMIT = 200
 Caller = CitizenCaller | AgentProfile
 _facts_text = msgspec.json.Encoder(order="sorted").encode
+
+
+def _appointment_data(case: Case) -> dict[str, Any]:
+    return {} if case.appointment_at is None else {
+        "appointment_at": format_utc(case.appointment_at)}
 
 
 def _actor(caller: Caller) -> tuple[str, str]:
@@ -51,17 +59,23 @@ class CaseService:
         self._locks: weakref.WeakValueDictionary[str, Lock] = weakref.WeakValueDictionary()
 
     async def open(self, citizen: CitizenCaller, kind: CaseKind, facts: Mapping[str, Any],
-                   unit: UnitChoice) -> Case:
+                   unit: UnitChoice, *, identity: Mapping[str, str] | None = None,
+                   appointment_at: datetime | None = None) -> Case:
         force, unit_id = choose_unit(unit, self._zones)
         now = self._clock.now()
+        if appointment_at is not None:
+            check_appointment(appointment_at, now)
         number = await self._store.next_number(kind, now.year)
         case = Case(id=str(uuid.uuid4()), reference=rules.format_reference(kind, now.year, number),
                     kind=kind, status=CaseStatus.RECEIVED, created_at=now, updated_at=now,
                     citizen_id=citizen.citizen_id, citizen_verified=citizen.verified,
-                    force=force, unit_id=unit_id, facts=dict(facts))
+                    force=force, unit_id=unit_id, facts=dict(facts),
+                    citizen_identity=dict(identity) if identity is not None else None,
+                    appointment_at=appointment_at.astimezone(UTC) if appointment_at else None)
         await self._record(case, RecordKind.CASE_OPENED, citizen,
                            text=_facts_text(case.facts).decode(),
-                           data={"reference": case.reference, "kind": kind.value,
+                           data={**_appointment_data(case),
+                                 "reference": case.reference, "kind": kind.value,
                                  "force": force.value, "unit_id": unit_id,
                                  "citizen_verified": citizen.verified,
                                  "status": case.status.value})
@@ -113,7 +127,7 @@ class CaseService:
         return changed
 
     async def decide(self, staff: AgentProfile, case_id: str, decision_name: str,
-                     reason: str | None) -> Case:
+                     reason: str | None, appointment_at: datetime | None = None) -> Case:
         async with self._lock(case_id):
             case = await self.get(staff, case_id)
             if not staff_may_decide(staff, case):
@@ -121,11 +135,22 @@ class CaseService:
             decision = rules.parse_decision(case.kind, decision_name)
             if decision is rules.Decision.REJECT and not (reason and reason.strip()):
                 raise BadRequest("a rejection needs a reason")
-            changed = noticed(rules.decide(case, decision, self._clock.now()), staff.role.value)
+            now = self._clock.now()
+            notice = appointment_notice(case, decision, reason, appointment_at, now)
+            changed = noticed(rules.decide(case, decision, now), staff.role.value)
+            if notice is not None:
+                changed = rules.with_appointment(changed, notice.at, now)
             await self._record(changed, RecordKind.CASE_DECIDED, staff, text=reason,
                                data={"decision": decision.value,
                                      "status": changed.status.value,
-                                     "previous_status": case.status.value})
+                                     "previous_status": case.status.value,
+                                     **_appointment_data(changed)})
+            if notice is not None:
+                changed = noticed(rules.system_message(changed, notice.text, now),
+                                  staff.role.value)
+                await self._record(changed, RecordKind.CASE_MESSAGE, staff, text=notice.text,
+                                   seq=changed.messages[-1].seq,
+                                   data={"status": changed.status.value, "notice": True})
             await self._store.put(changed)
         await self._notify(changed, "decision")
         return changed
@@ -164,6 +189,10 @@ class CaseService:
             return caller.owns(case)
         return staff_sees(caller, case)
 
+    def lock(self, case_id: str) -> Lock:
+        """The lock every change to ``case_id`` holds (the purge takes it too)."""
+        return self._lock(case_id)
+
     def _lock(self, case_id: str) -> Lock:
         lock = self._locks.get(case_id)
         if lock is None:
@@ -171,8 +200,8 @@ class CaseService:
         return lock
 
     async def _record(self, case: Case, kind: str, caller: Caller, *, text: str | None = None,
-                      seq: int | None = None, data: Mapping[str, Any]) -> None:
+                      seq: int | None = None, data: Mapping[str, Any]) -> LoggedRecord:
         role, actor_id = _actor(caller)
-        await self._evidence.append(EvidenceEntry(
+        return await self._evidence.append(EvidenceEntry(
             conversation_id=case.id, kind=kind, actor_role=role, actor_id=actor_id,
             at=case.updated_at, seq=seq, text=text, data=dict(data)))

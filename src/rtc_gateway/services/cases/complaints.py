@@ -18,4 +18,5 @@ class Complaints:
                    unit: UnitChoice) -> Case:
         if not citizen.verified:
             raise Forbidden("an online complaint needs a verified identity (FranceConnect)")
-        return await self._cases.open(citizen, CaseKind.COMPLAINT, dict(facts), unit)
+        return await self._cases.open(citizen, CaseKind.COMPLAINT, dict(facts), unit,
+                                     identity=citizen.identity)

@@ -2,6 +2,7 @@
 property offence by an unknown author and then signs it in person at the unit."""
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from rtc_gateway.domain.case_access import CitizenCaller
@@ -16,7 +17,10 @@ class PreComplaints:
 
     async def file(self, citizen: CitizenCaller, facts: Mapping[str, Any],
                    declared_identity: Mapping[str, Any], appointment_slot: str | None,
-                   unit: UnitChoice) -> Case:
+                   unit: UnitChoice, appointment_at: datetime | None = None) -> Case:
+        """``appointment_at``: when the citizen would come to sign, within the unit's
+        opening (``domain.appointments``); the unit confirms or moves it."""
         details = {**facts, "declared_identity": dict(declared_identity),
                    "appointment_slot": appointment_slot}
-        return await self._cases.open(citizen, CaseKind.PRE_COMPLAINT, details, unit)
+        return await self._cases.open(citizen, CaseKind.PRE_COMPLAINT, details, unit,
+                                      appointment_at=appointment_at)

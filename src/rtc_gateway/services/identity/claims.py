@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from joserfc.errors import InvalidClaimError, MissingClaimError
-from joserfc.jwt import JWTClaimsRegistry
+from joserfc.jwt import ClaimsOption, JWTClaimsRegistry
 
 from rtc_gateway.domain.identity import ACCEPTED_ACR
 
@@ -26,8 +26,12 @@ class IdTokenClaims(JWTClaimsRegistry):
             exp={"essential": True},
             iat={"essential": True},
             nonce={"essential": True, "value": nonce},
-            acr={"essential": True, "values": sorted(ACCEPTED_ACR)})
+            **self.acr_option())
         self._client_id = client_id
+
+    @staticmethod
+    def acr_option() -> dict[str, ClaimsOption]:
+        return {"acr": {"essential": True, "values": sorted(ACCEPTED_ACR)}}
 
     def validate(self, claims: dict[str, Any]) -> None:
         super().validate(claims)
@@ -55,3 +59,14 @@ class UserinfoClaims(JWTClaimsRegistry):
             iss={"essential": True, "value": issuer},
             aud={"essential": True, "value": client_id},
             sub={"essential": True, "value": subject})
+
+
+class StaffIdTokenClaims(IdTokenClaims):
+    """A staff provider's ID token: the same rules, without FranceConnect's eIDAS levels."""
+
+    @staticmethod
+    def acr_option() -> dict[str, ClaimsOption]:
+        return {}
+
+    def validate_acr(self, value: object) -> None:
+        return None

@@ -54,6 +54,19 @@ class StartedLogin:
 
 
 @dataclass(frozen=True, slots=True)
+class VerifiedLogin:
+    """What a finished login proved: the ID token and the claims of it and userinfo."""
+
+    id_token: str
+    id_claims: Mapping[str, Any]
+    userinfo: Mapping[str, Any]
+
+
+IdClaimsCheck = Callable[..., IdTokenClaims]
+"""``IdTokenClaims`` or a subclass, built with ``now, issuer=, client_id=, nonce=``."""
+
+
+@dataclass(frozen=True, slots=True)
 class OpenedSession:
     session: VerifiedSession
     cookie_value: str
@@ -62,8 +75,11 @@ class OpenedSession:
 class LoginFlow:
     def __init__(self, provider: OidcProvider, client: Client, store: SessionStore,
                  clock: Clock, http: Callable[[], aiohttp.ClientSession], *,
-                 login_ttl_s: float, session_ttl_s: float) -> None:
+                 login_ttl_s: float, session_ttl_s: float, scopes: str = SCOPES,
+                 acr_values: str | None = REQUESTED_ACR) -> None:
         self._provider = provider
+        self._scopes = scopes
+        self._acr_values = acr_values
         self._client = client
         self._store = store
         self._clock = clock
@@ -85,8 +101,9 @@ class LoginFlow:
         await self._store.put_login(login)
         query = urlencode({
             "response_type": "code", "client_id": self._client.client_id,
-            "redirect_uri": self._client.redirect_uri, "scope": SCOPES,
-            "state": login.state, "nonce": login.nonce, "acr_values": REQUESTED_ACR,
+            "redirect_uri": self._client.redirect_uri, "scope": self._scopes,
+            "state": login.state, "nonce": login.nonce,
+            **({"acr_values": self._acr_values} if self._acr_values else {}),
             "code_challenge": create_s256_code_challenge(login.code_verifier),
             "code_challenge_method": "S256", "prompt": "login consent"})
         return StartedLogin(f"{metadata.authorization_endpoint}?{query}", browser_value)
@@ -104,6 +121,15 @@ class LoginFlow:
         return login
 
     async def finish(self, login: PendingLogin, params: Mapping[str, str]) -> OpenedSession:
+        verified = await self.verify(login, params, IdTokenClaims)
+        identity = CitizenIdentity.from_claims(
+            self.issuer, str(verified.id_claims["acr"]),
+            {**verified.userinfo, **verified.id_claims})
+        return await self._open_session(identity, verified.id_token)
+
+    async def verify(self, login: PendingLogin, params: Mapping[str, str],
+                     id_check: IdClaimsCheck) -> VerifiedLogin:
+        """Exchange the code, check the ID token with ``id_check`` and read userinfo."""
         if "error" in params:
             code = (errors.ACCESS_DENIED if params["error"] == "access_denied"
                     else errors.PROVIDER_ERROR)
@@ -117,13 +143,11 @@ class LoginFlow:
         access_token = tokens.get("access_token")
         if not isinstance(id_token, str) or not isinstance(access_token, str):
             raise LoginFailed(errors.TOKEN_EXCHANGE, "token answer lacks id_token or access_token")
-        id_claims = await self._provider.verify(id_token, IdTokenClaims(
+        id_claims = await self._provider.verify(id_token, id_check(
             self._now, issuer=metadata.issuer, client_id=self._client.client_id,
             nonce=login.nonce))
         userinfo = await self._userinfo(metadata, access_token, str(id_claims["sub"]))
-        identity = CitizenIdentity.from_claims(metadata.issuer, str(id_claims["acr"]),
-                                               {**userinfo, **id_claims})
-        return await self._open_session(identity, id_token)
+        return VerifiedLogin(id_token, id_claims, userinfo)
 
     async def _exchange(self, metadata: ProviderMetadata, code: str,
                         verifier: str) -> Mapping[str, Any]:

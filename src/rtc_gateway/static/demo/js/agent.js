@@ -8,6 +8,7 @@ import { bindStatus, connect, request } from "./connection.js";
 import { ConversationPane } from "./agent-pane.js";
 import { Attention, bindNotificationButton } from "./alerts.js";
 import { SupervisorSearch } from "./supervisor-search.js";
+import { offerStaffLogin } from "./staff-login.js";
 
 const TOKEN_KEY = "rtc-gateway.agent.token";
 const REFRESH_MS = 1000;
@@ -417,6 +418,7 @@ loadTopics().then((topics) => {
 
 bindNotificationButton(ui.notifyToggle);
 
+offerStaffLogin(showNotice);
 const startToken = tokenFromFragment() ?? sessionStorage.getItem(TOKEN_KEY);
 if (startToken) signIn(startToken);
 else ui.token.focus();
