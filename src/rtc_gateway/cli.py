@@ -15,12 +15,13 @@ from rtc_gateway.cli_support import (
     positive_int,
     settings_of,
 )
+from rtc_gateway.cli_wiring import EvidenceLogs
 from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.errors import BadRequest, Unauthorized
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.roles import STAFF_ROLES, Role
 from rtc_gateway.domain.units import force_of_unit
-from rtc_gateway.evidence.commands import add_evidence_commands
+from rtc_gateway.evidence.commands import add_database_url, add_evidence_commands
 from rtc_gateway.evidence.conversation_commands import add_conversation_commands
 from rtc_gateway.logs import configure_logging
 from rtc_gateway.migrate_command import add_migrate_command
@@ -79,7 +80,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     from rtc_gateway.app import revocation_store
 
     settings = settings_of(data_dir=args.data_dir)
-    store = revocation_store(settings)
+    store = revocation_store(settings, args.database_url)
     if args.id is not None:
         print(asyncio.run(revoke_staff(store, args.id, SystemClock().now())))
         return 0
@@ -132,13 +133,15 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = token_kinds.add_parser(
         "revoke", help="revoke staff tokens; running gateways apply it within seconds")
     add_data_dir(revoke, "the gateway whose tokens are revoked")
+    add_database_url(revoke)
     which = revoke.add_mutually_exclusive_group(required=True)
     which.add_argument("--id", help="staff id: every token of it issued before now")
     which.add_argument("--token", help="one staff token (by its id)")
     revoke.set_defaults(handler=cmd_token_revoke)
 
-    add_evidence_commands(commands)
-    add_conversation_commands(commands)
+    logs = EvidenceLogs()
+    add_evidence_commands(commands, logs)
+    add_conversation_commands(commands, logs)
     add_migrate_command(commands)
     return parser
 

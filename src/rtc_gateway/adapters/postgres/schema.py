@@ -159,3 +159,13 @@ async def bind_origin(connection: asyncpg.Connection, origin: str) -> None:
     stored = await connection.fetchval("SELECT value FROM evidence_meta WHERE key = 'origin'")
     if stored != origin:
         raise ValueError(f"this evidence log's origin is {stored!r}, not {origin!r}")
+
+
+async def stored_origin(connection: asyncpg.Connection) -> str | None:
+    """The origin the log was created with; ``None`` for a database without a log yet."""
+    try:
+        origin = await connection.fetchval(
+            "SELECT value FROM evidence_meta WHERE key = 'origin'")
+    except asyncpg.UndefinedTableError:
+        return None
+    return None if origin is None else str(origin)
