@@ -67,10 +67,10 @@ from rtc_gateway.ports.session_store import SessionStore
 from rtc_gateway.realtime.client_address import AddressSet
 from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.rtc.ice import IceServerConfig
-from rtc_gateway.security.keys import load_or_create_private_key
 from rtc_gateway.security.private_files import private_dir
 from rtc_gateway.security.revocation_list import RevocationList
 from rtc_gateway.security.revocation_sync import RevocationSync
+from rtc_gateway.security.token_keys import TokenKeyWatch, load_token_keys
 from rtc_gateway.security.tokens import TokenAuthority
 from rtc_gateway.services.abuse import AbuseService
 from rtc_gateway.services.cases.cases import CaseService
@@ -251,9 +251,11 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     revocations = RevocationList()
     revocation_sync = RevocationSync(revocation_store(settings), revocations, clock,
                                      settings.revocation_poll_interval_s)
-    tokens = TokenAuthority(load_or_create_private_key(settings.token_key_path), clock,
-                            settings.citizen_token_ttl_s, revocations,
-                            settings.citizen_token_grace_s)
+    token_keys = load_token_keys(settings.token_key_path)
+    tokens = TokenAuthority(token_keys.signing, clock, settings.citizen_token_ttl_s,
+                            revocations, settings.citizen_token_grace_s, token_keys.previous)
+    key_watch = TokenKeyWatch(settings.token_key_path, settings.key_reload_interval_s,
+                              lambda keys: tokens.use_keys(keys.signing, keys.previous))
     server = create_socket_server(settings)
     pages = HistoryPager.for_frames_of(settings.max_packet_bytes)
     notifier = VerifiedAwareNotifier(server, pages)
@@ -359,12 +361,14 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
 
     async def on_startup(_: web.Application) -> None:
         await gateway.start()
+        key_watch.start()
         await open_stores(cases, *(
             [sessions] if isinstance(sessions, PostgresSessionStore) else []))
         urgent_watch.start()
 
     async def on_cleanup(_: web.Application) -> None:
         await urgent_watch.close()
+        await key_watch.close()
         await gateway.stop()
         await provider_http.close()
         await cases.close()

@@ -27,8 +27,9 @@ from rtc_gateway.logs import configure_logging
 from rtc_gateway.migrate_command import add_migrate_command
 from rtc_gateway.ports.clock import SystemClock
 from rtc_gateway.ports.evidence_log import EvidenceLogInUse
-from rtc_gateway.security.keys import load_or_create_private_key, load_private_key
+from rtc_gateway.security.keys import load_or_create_private_key
 from rtc_gateway.security.revoke import revoke_staff, revoke_token
+from rtc_gateway.security.token_keys import load_token_keys, rotate_token_key
 from rtc_gateway.security.tokens import TokenAuthority
 
 
@@ -85,14 +86,28 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
         print(asyncio.run(revoke_staff(store, args.id, SystemClock().now())))
         return 0
     if not settings.token_key_path.exists():
-        raise CommandError(f"no token signing key in {settings.data_dir}")
-    authority = TokenAuthority(load_private_key(settings.token_key_path), SystemClock(),
-                               settings.citizen_token_ttl_s)
+        raise CommandError(f"no token signing key in {settings.token_key_path.parent}")
+    keys = load_token_keys(settings.token_key_path)
+    authority = TokenAuthority(keys.signing, SystemClock(), settings.citizen_token_ttl_s,
+                               previous_key=keys.previous)
     try:
         print(asyncio.run(revoke_token(store, authority, args.token)))
     except Unauthorized as error:
         raise CommandError(
             f"not a staff token of this data directory: {error.message}") from None
+    return 0
+
+
+def cmd_token_rotate_key(args: argparse.Namespace) -> int:
+    settings = settings_of(data_dir=args.data_dir)
+    if not settings.token_key_path.exists():
+        raise CommandError(f"no token signing key in {settings.token_key_path.parent}")
+    rotate_token_key(settings.token_key_path, keep_previous=not args.drop_previous)
+    kept = ("no earlier token is accepted any more" if args.drop_previous else
+            "tokens signed with the previous key stay valid until they expire")
+    print(f"new token signing key in {settings.token_key_path}; {kept}; running nodes"
+          f" sharing {settings.token_key_path.parent} take it within"
+          f" {settings.key_reload_interval_s:g} s")
     return 0
 
 
@@ -138,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--id", help="staff id: every token of it issued before now")
     which.add_argument("--token", help="one staff token (by its id)")
     revoke.set_defaults(handler=cmd_token_revoke)
+    rotate = token_kinds.add_parser(
+        "rotate-key", help="sign tokens with a new key; running nodes take it within seconds")
+    add_data_dir(rotate, "the token signing key (RTC_GATEWAY_KEYS_DIR moves it)")
+    rotate.add_argument("--drop-previous", action="store_true",
+                        help="also stop accepting tokens of the replaced key (a leaked key)")
+    rotate.set_defaults(handler=cmd_token_rotate_key)
 
     logs = EvidenceLogs()
     add_evidence_commands(commands, logs)
