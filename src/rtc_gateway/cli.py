@@ -1,7 +1,6 @@
 """The ``rtc-gateway`` command line: serve, mint tokens, and the evidence tools."""
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 
@@ -15,7 +14,7 @@ from rtc_gateway.cli_support import (
     positive_int,
     settings_of,
 )
-from rtc_gateway.cli_wiring import EvidenceLogs
+from rtc_gateway.cli_wiring import EvidenceLogs, shared_store_call
 from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.errors import BadRequest, Unauthorized
 from rtc_gateway.domain.forces import Force
@@ -83,7 +82,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     settings = settings_of(data_dir=args.data_dir)
     store = revocation_store(settings, args.database_url)
     if args.id is not None:
-        print(asyncio.run(revoke_staff(store, args.id, SystemClock().now())))
+        print(shared_store_call(revoke_staff(store, args.id, SystemClock().now())))
         return 0
     if not settings.token_key_path.exists():
         raise CommandError(f"no token signing key in {settings.token_key_path.parent}")
@@ -91,7 +90,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     authority = TokenAuthority(keys.signing, SystemClock(), settings.citizen_token_ttl_s,
                                previous_key=keys.previous)
     try:
-        print(asyncio.run(revoke_token(store, authority, args.token)))
+        print(shared_store_call(revoke_token(store, authority, args.token)))
     except Unauthorized as error:
         raise CommandError(
             f"not a staff token of this data directory: {error.message}") from None

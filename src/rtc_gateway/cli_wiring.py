@@ -6,9 +6,10 @@ recordings). The evidence commands only see :class:`~rtc_gateway.ports.evidence_
 EvidenceSource`.
 """
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 
@@ -18,6 +19,7 @@ from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog, Sign
 from rtc_gateway.adapters.postgres.schema import SchemaTooNew, stored_origin
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.adapters.sqlite.evidence_schema import stored_origin as sqlite_origin
+from rtc_gateway.cli_support import EXIT_FAILED, CommandError
 from rtc_gateway.evidence.commands import DEFAULT_ORIGIN
 from rtc_gateway.ports.clock import Clock, SystemClock
 from rtc_gateway.ports.evidence_archive import EvidenceArchive
@@ -102,3 +104,15 @@ def _unreachable(error: BaseException) -> str:
     """The driver's first line names host and port, never the password."""
     reason = str(error).splitlines()[0] if str(error) else "no answer"
     return f"the evidence database is unreachable ({type(error).__name__}: {reason})"
+
+
+def shared_store_call(call: Coroutine[Any, Any, _T]) -> _T:
+    """Run a command's call on a store (the revocations, say); a PostgreSQL one that
+    cannot be reached or is newer than this code exits 1 with the reason."""
+    try:
+        return asyncio.run(call)
+    except SchemaTooNew as error:
+        raise CommandError(str(error), EXIT_FAILED) from error
+    except UNREACHABLE as error:
+        raise CommandError(_unreachable(error).replace("evidence ", ""), EXIT_FAILED
+                           ) from error
