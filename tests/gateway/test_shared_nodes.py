@@ -126,7 +126,7 @@ async def supervisor_export(node: RunningGateway, conversation_id: str, token: s
             json={"reason": "PV 2026/77", "include_media": False},
             headers={"Authorization": f"Bearer {token}"}) as response:
         if response.status == 200:
-            out.write_bytes(await response.read())
+            await asyncio.to_thread(out.write_bytes, await response.read())
         return response.status
 
 
