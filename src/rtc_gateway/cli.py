@@ -13,6 +13,7 @@ from rtc_gateway.cli_support import (
     port_number,
     positive_int,
     settings_of,
+    tool_settings,
 )
 from rtc_gateway.cli_wiring import EvidenceLogs, shared_store_call
 from rtc_gateway.domain.agent import AgentProfile
@@ -20,7 +21,11 @@ from rtc_gateway.domain.errors import BadRequest, Unauthorized
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.roles import STAFF_ROLES, Role
 from rtc_gateway.domain.units import force_of_unit
-from rtc_gateway.evidence.commands import add_database_url, add_evidence_commands
+from rtc_gateway.evidence.commands import (
+    add_database_url,
+    add_evidence_commands,
+    database_url_of,
+)
 from rtc_gateway.evidence.conversation_commands import add_conversation_commands
 from rtc_gateway.logs import configure_logging
 from rtc_gateway.migrate_command import add_migrate_command
@@ -59,7 +64,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_token_agent(args: argparse.Namespace) -> int:
     if args.unit is not None and force_of_unit(args.unit).value != args.service:
         raise CommandError(f"unit {args.unit} is not a unit of the {args.service}")
-    settings = settings_of(data_dir=args.data_dir)
+    settings = tool_settings(args.data_dir)
     key = load_or_create_private_key(settings.token_key_path)
     authority = TokenAuthority(key, SystemClock(), settings.citizen_token_ttl_s)
     profile = AgentProfile(
@@ -79,8 +84,8 @@ def cmd_token_agent(args: argparse.Namespace) -> int:
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     from rtc_gateway.app import revocation_store
 
-    settings = settings_of(data_dir=args.data_dir)
-    store = revocation_store(settings, args.database_url)
+    settings = tool_settings(args.data_dir)
+    store = revocation_store(settings, database_url_of(args))
     if args.id is not None:
         print(shared_store_call(revoke_staff(store, args.id, SystemClock().now())))
         return 0
@@ -98,7 +103,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_token_rotate_key(args: argparse.Namespace) -> int:
-    settings = settings_of(data_dir=args.data_dir)
+    settings = tool_settings(args.data_dir)
     if not settings.token_key_path.exists():
         raise CommandError(f"no token signing key in {settings.token_key_path.parent}")
     rotate_token_key(settings.token_key_path, keep_previous=not args.drop_previous)

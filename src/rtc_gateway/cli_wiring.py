@@ -23,7 +23,7 @@ from rtc_gateway.cli_support import EXIT_FAILED, CommandError
 from rtc_gateway.evidence.commands import DEFAULT_ORIGIN
 from rtc_gateway.ports.clock import Clock, SystemClock
 from rtc_gateway.ports.evidence_archive import EvidenceArchive
-from rtc_gateway.ports.evidence_source import LogPlace, LogUnavailable
+from rtc_gateway.ports.evidence_source import LogPlace, LogUnavailable, NoLog
 
 _T = TypeVar("_T")
 CONNECT_TIMEOUT_S = 10.0
@@ -41,7 +41,7 @@ class EvidenceLogs:
 
     def check_exists(self, place: LogPlace) -> None:
         if place.database_url is None and not sqlite_db(place).is_file():
-            raise LookupError(
+            raise NoLog(
                 f"no evidence log in {place.data_dir} (no evidence.db there): pass the"
                 " gateway's --data-dir, or --database-url for a PostgreSQL log")
 
@@ -50,12 +50,16 @@ class EvidenceLogs:
             return sqlite_origin(sqlite_db(place)) or DEFAULT_ORIGIN
         try:
             connection = await asyncpg.connect(place.database_url, timeout=CONNECT_TIMEOUT_S)
+            try:
+                origin = await stored_origin(connection)
+            finally:
+                await connection.close(timeout=5)
         except UNREACHABLE as error:
             raise LogUnavailable(_unreachable(error)) from error
-        try:
-            return await stored_origin(connection) or DEFAULT_ORIGIN
-        finally:
-            await connection.close(timeout=5)
+        if origin is None:  # never create a log in a mistyped database
+            raise NoLog("no evidence log in that PostgreSQL database (no node has started"
+                        " on it): check --database-url")
+        return origin
 
     async def using(self, place: LogPlace, job: Callable[[EvidenceArchive], Awaitable[_T]]
                     ) -> _T:
@@ -100,10 +104,10 @@ async def _close_quietly(log: PostgresEvidenceLog) -> None:
         pass
 
 
-def _unreachable(error: BaseException) -> str:
+def _unreachable(error: BaseException, what: str = "the evidence database") -> str:
     """The driver's first line names host and port, never the password."""
     reason = str(error).splitlines()[0] if str(error) else "no answer"
-    return f"the evidence database is unreachable ({type(error).__name__}: {reason})"
+    return f"{what} is unreachable ({type(error).__name__}: {reason})"
 
 
 def shared_store_call(call: Coroutine[Any, Any, _T]) -> _T:
@@ -114,5 +118,4 @@ def shared_store_call(call: Coroutine[Any, Any, _T]) -> _T:
     except SchemaTooNew as error:
         raise CommandError(str(error), EXIT_FAILED) from error
     except UNREACHABLE as error:
-        raise CommandError(_unreachable(error).replace("evidence ", ""), EXIT_FAILED
-                           ) from error
+        raise CommandError(_unreachable(error, "the database"), EXIT_FAILED) from error

@@ -155,8 +155,11 @@ async def test_exports_from_either_node_or_the_command_line_verify(
         assert verified.returncode == 0, verified.stdout + verified.stderr
         with zipfile.ZipFile(bundle) as archive:
             assert "Un colis suspect" in archive.read("records.json").decode()
-    listed = await service.cli("conversations", "list", "--data-dir", str(tmp_path / "node-1"),
-                               "--database-url", service.database_url)
+    listed = await asyncio.to_thread(  # the URL from the environment alone, no Redis URL
+        subprocess.run, [sys.executable, "-m", "rtc_gateway", "conversations", "list",
+                         "--data-dir", str(tmp_path / "node-1")],
+        capture_output=True, text=True, timeout=60,
+        env={**service.cli_env(), "RTC_GATEWAY_DATABASE_URL": service.database_url})
     assert listed.returncode == 0 and cid in listed.stdout, listed.stderr
 
 

@@ -26,7 +26,7 @@ from rtc_gateway.cli_support import (
     add_data_dir,
     counted,
     non_negative,
-    settings_of,
+    tool_settings,
 )
 from rtc_gateway.config import ENV_PREFIX
 from rtc_gateway.evidence import verify
@@ -42,7 +42,7 @@ from rtc_gateway.evidence.retention import erase_expired
 from rtc_gateway.evidence.signed_note import NoteError, VerifierKey
 from rtc_gateway.ports.clock import SystemClock
 from rtc_gateway.ports.evidence_archive import EvidenceArchive
-from rtc_gateway.ports.evidence_source import EvidenceSource, LogPlace, LogUnavailable
+from rtc_gateway.ports.evidence_source import EvidenceSource, LogPlace, LogUnavailable, NoLog
 from rtc_gateway.security.keys import load_private_key
 
 _T = TypeVar("_T")
@@ -71,13 +71,18 @@ def add_database_url(parser: argparse.ArgumentParser) -> None:
              " RTC_GATEWAY_DATABASE_URL; without it, the data directory's SQLite log)")
 
 
+def database_url_of(args: argparse.Namespace) -> str | None:
+    url: str | None = getattr(args, "database_url", None)
+    if url is not None and not url.startswith(("postgresql://", "postgres://")):
+        raise CommandError("--database-url must be a postgresql:// URL")
+    return url
+
+
 def place_of(args: argparse.Namespace) -> LogPlace:
     """Where the log of a command is: ``--data-dir`` (keys as ``serve`` finds them) and
     ``--database-url`` when given."""
-    url = getattr(args, "database_url", None)
-    if url is not None and not url.startswith(("postgresql://", "postgres://")):
-        raise CommandError("--database-url must be a postgresql:// URL")
-    settings = settings_of(data_dir=args.data_dir)
+    url = database_url_of(args)
+    settings = tool_settings(args.data_dir)
     return LogPlace(settings.data_dir, settings.log_key_path, url)
 
 
@@ -86,7 +91,7 @@ def existing_place(logs: EvidenceSource, args: argparse.Namespace) -> LogPlace:
     place = place_of(args)
     try:
         logs.check_exists(place)
-    except LookupError as error:
+    except NoLog as error:
         raise CommandError(str(error)) from None
     return place
 
@@ -96,6 +101,17 @@ def run_on_log(logs: EvidenceSource, place: LogPlace,
     """Run ``job`` on the opened log; a storage failure exits 1 with its reason."""
     try:
         return asyncio.run(logs.using(place, job))
+    except NoLog as error:
+        raise CommandError(str(error)) from None
+    except LogUnavailable as error:
+        raise CommandError(str(error), EXIT_FAILED) from error
+
+
+def origin_of(logs: EvidenceSource, place: LogPlace) -> str:
+    try:
+        return asyncio.run(logs.origin(place))
+    except NoLog as error:
+        raise CommandError(str(error)) from None
     except LogUnavailable as error:
         raise CommandError(str(error), EXIT_FAILED) from error
 
@@ -195,6 +211,8 @@ def _export(logs: EvidenceSource, args: argparse.Namespace) -> int:
                 earlier_checkpoints=earlier,
             )
         )
+    except NoLog as error:
+        raise CommandError(str(error)) from None
     except LogUnavailable as error:
         raise CommandError(str(error), EXIT_FAILED) from error
     except ConversationNotFound:
@@ -232,11 +250,7 @@ def _rotate(logs: EvidenceSource, args: argparse.Namespace) -> int:
     place = place_of(args)
     if not place.key_path.exists():
         raise CommandError(f"no signing key at {place.key_path}")
-    try:
-        origin = asyncio.run(logs.origin(place))
-    except LogUnavailable as error:
-        raise CommandError(str(error), EXIT_FAILED) from error
-    new = rotate_key(place.key_path, origin, SystemClock().now())
+    new = rotate_key(place.key_path, origin_of(logs, place), SystemClock().now())
     print(new.encode())
     return 0
 
@@ -245,15 +259,11 @@ def log_key_chain(logs: EvidenceSource, place: LogPlace) -> list[VerifierKey]:
     """The log's keys from the first (the trust anchor) to the one signing now."""
     try:
         logs.check_exists(place)
-    except LookupError as error:
+    except NoLog as error:
         raise CommandError(str(error)) from None
     if not place.key_path.exists():
         raise CommandError(f"no signing key at {place.key_path}")
-    try:
-        origin = asyncio.run(logs.origin(place))
-    except LogUnavailable as error:
-        raise CommandError(str(error), EXIT_FAILED) from error
-    current = VerifierKey.of(origin, load_private_key(place.key_path))
+    current = VerifierKey.of(origin_of(logs, place), load_private_key(place.key_path))
     try:
         return follow_chain(current, read_statements(place.key_path, current))
     except NoteError as error:

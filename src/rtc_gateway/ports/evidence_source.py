@@ -32,18 +32,23 @@ class LogUnavailable(Exception):
     """The log cannot be opened or read (unreachable, refused); the message says why."""
 
 
+class NoLog(LookupError):
+    """The place holds no evidence log (a usage error: a mistyped directory or URL)."""
+
+
 class EvidenceSource(Protocol):
     def check_exists(self, place: LogPlace) -> None:
-        """Raise :class:`LookupError` when ``place`` plainly holds no log (a read must
-        never create an empty log in a mistyped directory)."""
+        """Raise :class:`NoLog` when ``place`` plainly holds no log (a read must never
+        create an empty log in a mistyped directory); without looking into a database."""
         ...
 
     async def using(self, place: LogPlace, job: Callable[[EvidenceArchive], Awaitable[_T]]
                     ) -> _T:
         """Open the log (no periodic checkpoints), run ``job`` on it, close it; a storage
-        failure on the way is a :class:`LogUnavailable`."""
+        failure on the way is a :class:`LogUnavailable`, no log there :class:`NoLog`."""
         ...
 
     async def origin(self, place: LogPlace) -> str:
-        """The origin the log was created with (its default when it has none yet)."""
+        """The origin the log was created with; an embedded log not created yet has the
+        default one, a database without a log is :class:`NoLog`."""
         ...
