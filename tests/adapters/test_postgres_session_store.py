@@ -1,4 +1,5 @@
-"""The PostgreSQL session store: the memory store's behaviour, shared by several nodes."""
+"""The PostgreSQL session store: the memory store's behaviour, shared by several nodes;
+its (and the case store's) failures when the database does not answer."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -8,7 +9,9 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
+from rtc_gateway.adapters.postgres.case_store import PostgresCaseStore
 from rtc_gateway.adapters.postgres.session_store import PostgresSessionStore
+from rtc_gateway.domain.errors import Unavailable
 from tests.adapters.test_memory_session_store import LATER, NOW, login, session
 from tests.evidence.support import ManualClock
 from tests.support.databases import throwaway_database
@@ -87,3 +90,25 @@ async def test_expired_rows_are_purged_as_a_node_writes(database_url: str) -> No
             assert logins == 0
         finally:
             await store.close()
+
+
+async def test_a_database_that_does_not_answer_is_unavailable_not_a_crash(
+        database_url: str) -> None:
+    async with throwaway_database(database_url, "sessions") as url:
+        sessions, cases = PostgresSessionStore(url, ManualClock(NOW)), PostgresCaseStore(url)
+        await sessions.open()
+        await cases.open()
+        admin = await asyncpg.connect(database_url)
+        try:
+            await admin.execute(f'DROP DATABASE "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+            await admin.execute(f'CREATE DATABASE "{url.rsplit("/", 1)[1]}"')
+        finally:
+            await admin.close()
+        try:
+            with pytest.raises(Unavailable, match="session store"):
+                await sessions.get_session("s1", NOW)
+            with pytest.raises(Unavailable, match="case store"):
+                await cases.get("case-1")
+        finally:
+            await sessions.close()
+            await cases.close()

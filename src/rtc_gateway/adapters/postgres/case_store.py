@@ -2,7 +2,8 @@
 (the columns the lists filter on, and the whole case as msgspec JSON).
 
 Reference numbers come from one counter row per kind and year, incremented by a single
-upsert, so concurrent nodes never get the same number.
+upsert, so concurrent nodes never get the same number. The database not answering is
+``Unavailable`` (503 ``unavailable``).
 """
 
 from typing import Any
@@ -34,16 +35,19 @@ class PostgresCaseStore:
         await self._db.open()
 
     async def next_number(self, kind: CaseKind, year: int) -> int:
-        number = await self._db.pool.fetchval(
-            "INSERT INTO case_numbers (kind, year, last) VALUES ($1, $2, 1)"
-            " ON CONFLICT (kind, year) DO UPDATE SET last = case_numbers.last + 1"
-            " RETURNING last", kind.value, year)
+        with self._db.answering():
+            number = await self._db.pool.fetchval(
+                "INSERT INTO case_numbers (kind, year, last) VALUES ($1, $2, 1)"
+                " ON CONFLICT (kind, year) DO UPDATE SET last = case_numbers.last + 1"
+                " RETURNING last", kind.value, year)
         return int(number)
 
     async def put(self, case: Case) -> None:
-        await self._db.pool.execute(
-            _PUT, case.id, case.reference, case.kind.value, case.status.value,
-            case.citizen_id, case.force.value, case.unit_id, case.created_at, _encode(case))
+        with self._db.answering():
+            await self._db.pool.execute(
+                _PUT, case.id, case.reference, case.kind.value, case.status.value,
+                case.citizen_id, case.force.value, case.unit_id, case.created_at,
+                _encode(case))
 
     async def get(self, case_id: str) -> Case | None:
         found = await self._bodies("SELECT body FROM cases WHERE id = $1", case_id)
@@ -74,4 +78,6 @@ class PostgresCaseStore:
         await self._db.close()
 
     async def _bodies(self, sql: str, *params: Any) -> list[Case]:
-        return [_decode(bytes(row[0])) for row in await self._db.pool.fetch(sql, *params)]
+        with self._db.answering():
+            rows = await self._db.pool.fetch(sql, *params)
+        return [_decode(bytes(row[0])) for row in rows]

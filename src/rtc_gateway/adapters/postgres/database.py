@@ -6,9 +6,16 @@ migration advisory lock: nodes and command lines starting at once apply each mig
 once, and a database newer than this code raises ``SchemaTooNew``.
 """
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import asyncpg
 
 from rtc_gateway.adapters.postgres.schema import migrate
+from rtc_gateway.domain.errors import Unavailable
+
+log = logging.getLogger(__name__)
 
 UNREACHABLE = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 """What a call may raise when the database cannot be reached or refuses."""
@@ -39,6 +46,17 @@ class PostgresDatabase:
         if self._pool is None:
             raise RuntimeError(f"the {self._name} store is not open")
         return self._pool
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Around a call of the services: the database not answering is
+        :class:`Unavailable` (503 ``unavailable``), not a crash of the request."""
+        try:
+            yield
+        except UNREACHABLE as error:
+            log.warning("shared database call failed",
+                        extra={"store": self._name, "error": type(error).__name__})
+            raise Unavailable(f"the {self._name} store is unavailable; try again") from error
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None

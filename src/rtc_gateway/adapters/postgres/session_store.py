@@ -49,67 +49,74 @@ class PostgresSessionStore:
         await self._db.close()
 
     async def put_login(self, login: PendingLogin) -> None:
-        await self._purge_now_and_then()
-        await self._db.pool.execute(
-            "INSERT INTO citizen_logins (state_hash, body, expires_at) VALUES ($1, $2, $3)"
-            " ON CONFLICT (state_hash) DO UPDATE SET body = excluded.body,"
-            " expires_at = excluded.expires_at",
-            _state_key(login.state), _encode(login), login.expires_at)
+        with self._db.answering():
+            await self._purge_now_and_then()
+            await self._db.pool.execute(
+                "INSERT INTO citizen_logins (state_hash, body, expires_at) VALUES ($1, $2, $3)"
+                " ON CONFLICT (state_hash) DO UPDATE SET body = excluded.body,"
+                " expires_at = excluded.expires_at",
+                _state_key(login.state), _encode(login), login.expires_at)
 
     async def take_login(self, state: str, now: datetime) -> PendingLogin | None:
-        body = await self._db.pool.fetchval(
-            "DELETE FROM citizen_logins WHERE state_hash = $1 RETURNING body",
-            _state_key(state))
-        if body is None:
-            return None
-        login = _decode_login(bytes(body))
-        return login if login.expires_at > now else None
+        with self._db.answering():
+            body = await self._db.pool.fetchval(
+                "DELETE FROM citizen_logins WHERE state_hash = $1 RETURNING body",
+                _state_key(state))
+            if body is None:
+                return None
+            login = _decode_login(bytes(body))
+            return login if login.expires_at > now else None
 
     async def put_session(self, session: VerifiedSession) -> None:
-        await self._purge_now_and_then()
-        async with self._db.pool.acquire() as connection, connection.transaction():
-            await connection.execute(
-                "INSERT INTO citizen_sessions (session_id, body, expires_at)"
-                " VALUES ($1, $2, $3) ON CONFLICT (session_id) DO UPDATE SET"
-                " body = excluded.body, expires_at = excluded.expires_at",
-                session.session_id, _encode(session), session.expires_at)
-            await connection.execute(
-                _LINK, sorted(session.citizen_ids | {session.citizen_id}), session.session_id)
+        with self._db.answering():
+            await self._purge_now_and_then()
+            async with self._db.pool.acquire() as connection, connection.transaction():
+                await connection.execute(
+                    "INSERT INTO citizen_sessions (session_id, body, expires_at)"
+                    " VALUES ($1, $2, $3) ON CONFLICT (session_id) DO UPDATE SET"
+                    " body = excluded.body, expires_at = excluded.expires_at",
+                    session.session_id, _encode(session), session.expires_at)
+                await connection.execute(
+                    _LINK, sorted(session.citizen_ids | {session.citizen_id}), session.session_id)
 
     async def get_session(self, session_id: str, now: datetime) -> VerifiedSession | None:
-        body = await self._db.pool.fetchval(
-            "SELECT body FROM citizen_sessions WHERE session_id = $1 AND expires_at > $2",
-            session_id, now)
-        return None if body is None else _decode_session(bytes(body))
+        with self._db.answering():
+            body = await self._db.pool.fetchval(
+                "SELECT body FROM citizen_sessions WHERE session_id = $1 AND expires_at > $2",
+                session_id, now)
+            return None if body is None else _decode_session(bytes(body))
 
     async def link_citizen(self, session_id: str, citizen_id: str,
                            now: datetime) -> VerifiedSession | None:
-        async with self._db.pool.acquire() as connection, connection.transaction():
-            body = await connection.fetchval(
-                "SELECT body FROM citizen_sessions WHERE session_id = $1 AND expires_at > $2"
-                " FOR UPDATE", session_id, now)
-            if body is None:
-                return None
-            session = _decode_session(bytes(body))
-            linked = replace(session, citizen_ids=session.citizen_ids | {citizen_id})
-            await connection.execute(
-                "UPDATE citizen_sessions SET body = $2 WHERE session_id = $1",
-                session_id, _encode(linked))
-            await connection.execute(_LINK, [citizen_id], session_id)
-            return linked
+        with self._db.answering():
+            async with self._db.pool.acquire() as connection, connection.transaction():
+                body = await connection.fetchval(
+                    "SELECT body FROM citizen_sessions WHERE session_id = $1 AND expires_at > $2"
+                    " FOR UPDATE", session_id, now)
+                if body is None:
+                    return None
+                session = _decode_session(bytes(body))
+                linked = replace(session, citizen_ids=session.citizen_ids | {citizen_id})
+                await connection.execute(
+                    "UPDATE citizen_sessions SET body = $2 WHERE session_id = $1",
+                    session_id, _encode(linked))
+                await connection.execute(_LINK, [citizen_id], session_id)
+                return linked
 
     async def session_of_citizen(self, citizen_id: str,
                                  now: datetime) -> VerifiedSession | None:
-        body = await self._db.pool.fetchval(
-            "SELECT s.body FROM citizen_session_links l JOIN citizen_sessions s"
-            " ON s.session_id = l.session_id WHERE l.citizen_id = $1 AND s.expires_at > $2",
-            citizen_id, now)
-        return None if body is None else _decode_session(bytes(body))
+        with self._db.answering():
+            body = await self._db.pool.fetchval(
+                "SELECT s.body FROM citizen_session_links l JOIN citizen_sessions s"
+                " ON s.session_id = l.session_id WHERE l.citizen_id = $1 AND s.expires_at > $2",
+                citizen_id, now)
+            return None if body is None else _decode_session(bytes(body))
 
     async def delete_session(self, session_id: str) -> VerifiedSession | None:
-        body = await self._db.pool.fetchval(
-            "DELETE FROM citizen_sessions WHERE session_id = $1 RETURNING body", session_id)
-        return None if body is None else _decode_session(bytes(body))
+        with self._db.answering():
+            body = await self._db.pool.fetchval(
+                "DELETE FROM citizen_sessions WHERE session_id = $1 RETURNING body", session_id)
+            return None if body is None else _decode_session(bytes(body))
 
     async def _purge_now_and_then(self) -> None:
         """Drop expired logins and sessions (their links go with them), at most once a
