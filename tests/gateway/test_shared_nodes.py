@@ -1,6 +1,6 @@
 """Two gateways sharing PostgreSQL and one key directory: a citizen's session made on one
-works on the other, an export from either verifies against the first log key, and key
-rotations on the command line reach both while they run.
+works on the other, an export from either verifies against the first log key, and a
+revocation or a key rotation on the command line reaches both while they run.
 
 Each node has a Redis of its own here: with one Redis a second node refuses to start
 (routing state is still per node, see shared_services), and what is shared in
@@ -206,3 +206,20 @@ async def test_key_rotations_reach_both_running_nodes(service: Service, tmp_path
     open_checkpoint(note, [new_key])  # the running node signed with the rotated key
     assert VerifierKey.of(new_key.name, load_private_key(
         service.keys_dir / "log-signing.key")) == new_key
+
+
+async def test_a_revocation_on_the_command_line_reaches_both_running_nodes(
+        service: Service, tmp_path: Path) -> None:
+    first, second = service.nodes
+    token = first.agent_token("S-9", role="supervisor")
+    for node in (first, second):
+        assert await supervisor_export(node, "cv_none", token, tmp_path / "x.zip") == 404
+    revoked = await service.cli("token", "revoke", "--data-dir", str(tmp_path),
+                                "--database-url", service.database_url, "--id", "S-9")
+    assert revoked.returncode == 0, revoked.stderr
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for node in (first, second):
+        while await supervisor_export(node, "cv_none", token, tmp_path / "x.zip") != 401:
+            assert loop.time() - started < 3, "within about one poll interval (0.2 s here)"
+            await asyncio.sleep(0.05)
