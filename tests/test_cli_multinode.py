@@ -117,3 +117,48 @@ def test_serve_exits_1_naming_the_database_when_it_does_not_answer(
     assert result.returncode == 1
     assert "evidence database is unreachable" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ("export", "--conversation", "cv_1", "--out", "x.zip"),
+    ("erase-expired", "--older-than-days", "30"),
+    ("conversations", "list"),
+])
+def test_evidence_commands_never_create_a_log_in_an_empty_database(
+        command: tuple[str, ...], empty_database: str, tmp_path: Path) -> None:
+    result = run_cli(*command, "--data-dir", str(tmp_path), "--database-url", empty_database)
+    assert result.returncode == 2, result.stderr
+    assert "no evidence log in that PostgreSQL database" in result.stderr
+    assert "evidence_records" not in asyncio.run(_tables(empty_database))
+    assert not (tmp_path / "keys").exists(), "nor a key"
+
+
+async def _tables(url: str) -> set[str]:
+    connection = await asyncpg.connect(url)
+    try:
+        return {row[0] for row in await connection.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    finally:
+        await connection.close()
+
+
+@pytest.mark.parametrize("command", [
+    ("export", "--conversation", "cv_1", "--out", "x.zip"),
+    ("erase-expired", "--older-than-days", "30"),
+    ("token", "revoke", "--id", "P-1"),
+])
+def test_evidence_commands_say_so_when_the_database_is_unreachable(
+        command: tuple[str, ...], tmp_path: Path) -> None:
+    url = f"postgresql://postgres:s3cret@127.0.0.1:{free_port()}/postgres"
+    result = run_cli(*command, "--data-dir", str(tmp_path), env={
+        "RTC_GATEWAY_DATABASE_URL": url})  # the variable alone, without a Redis URL
+    assert result.returncode == 1, result.stderr
+    assert "unreachable" in result.stderr
+    assert "Traceback" not in result.stderr and "s3cret" not in result.stderr
+
+
+def test_a_database_url_that_is_not_postgresql_is_a_usage_error(tmp_path: Path) -> None:
+    for command in (("export", "--conversation", "cv_1", "--out", "x.zip"),
+                    ("token", "revoke", "--id", "P-1")):
+        result = run_cli(*command, "--data-dir", str(tmp_path), "--database-url", "mysql://x/y")
+        assert result.returncode == 2 and "postgresql://" in result.stderr, result.stderr

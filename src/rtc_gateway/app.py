@@ -13,8 +13,11 @@ from rtc_gateway.adapters.memory.conversation_index import MemoryConversationInd
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
 from rtc_gateway.adapters.memory.session_store import MemorySessionStore
+from rtc_gateway.adapters.postgres.case_store import PostgresCaseStore
 from rtc_gateway.adapters.postgres.conversation_index import PostgresConversationIndex
 from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog
+from rtc_gateway.adapters.postgres.revocation_store import PostgresRevocationStore
+from rtc_gateway.adapters.postgres.session_store import PostgresSessionStore
 from rtc_gateway.adapters.sqlite.case_store import SqliteCaseStore
 from rtc_gateway.adapters.sqlite.conversation_index import SqliteConversationIndex
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
@@ -67,13 +70,14 @@ from rtc_gateway.ports.case_store import CaseStore
 from rtc_gateway.ports.clock import Clock, SystemClock
 from rtc_gateway.ports.evidence_log import EvidenceLog
 from rtc_gateway.ports.notifier import CaseNotifier
+from rtc_gateway.ports.session_store import SessionStore
 from rtc_gateway.realtime.client_address import AddressSet
 from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.rtc.ice import IceServerConfig
-from rtc_gateway.security.keys import load_or_create_private_key
 from rtc_gateway.security.private_files import private_dir
 from rtc_gateway.security.revocation_list import RevocationList
 from rtc_gateway.security.revocation_sync import RevocationSync
+from rtc_gateway.security.token_keys import TokenKeyWatch, load_token_keys
 from rtc_gateway.security.tokens import TokenAuthority
 from rtc_gateway.services.abuse import AbuseService
 from rtc_gateway.services.cases.attachments import AttachmentPolicy, AttachmentService
@@ -105,6 +109,7 @@ from rtc_gateway.shared_services import (
     shared_services,
     single_node_bus,
 )
+from rtc_gateway.shared_stores import open_stores
 
 log = logging.getLogger(__name__)
 
@@ -174,10 +179,23 @@ def conversation_index(
     return MemoryConversationIndex(evidence)
 
 
-def revocation_store(settings: Settings) -> SqliteRevocationStore:
+def revocation_store(settings: Settings, database_url: str | None = None
+                     ) -> SqliteRevocationStore | PostgresRevocationStore:
     """Where revocations and citizen token generations are kept (the command line's
-    ``token revoke`` writes there too)."""
+    ``token revoke`` writes there too): PostgreSQL for several nodes, else SQLite."""
+    url = database_url or settings.database_url
+    if url is not None:
+        return PostgresRevocationStore(url)
     return SqliteRevocationStore(settings.revocations_db)
+
+
+def session_store(settings: Settings, clock: Clock
+                  ) -> MemorySessionStore | PostgresSessionStore:
+    """Citizens' sessions: in PostgreSQL for several nodes (a session works on every
+    node), else in this node's memory."""
+    if settings.database_url is not None:
+        return PostgresSessionStore(settings.database_url, clock)
+    return MemorySessionStore()
 
 
 def client_limit_settings(settings: Settings) -> ClientLimitSettings:
@@ -190,7 +208,7 @@ def client_limit_settings(settings: Settings) -> ClientLimitSettings:
         events_per_s=settings.rate_per_s, events_burst=settings.rate_burst)
 
 
-def login_flow(settings: Settings, clock: Clock, store: MemorySessionStore,
+def login_flow(settings: Settings, clock: Clock, store: SessionStore,
                http: ProviderHttp) -> LoginFlow | None:
     """The citizens' OpenID Connect login, when a provider is configured."""
     if not (settings.oidc_issuer and settings.oidc_client_id and settings.public_url):
@@ -224,8 +242,11 @@ def staff_login(settings: Settings, clock: Clock, http: ProviderHttp,
                       settings.staff_oidc_token_ttl_s)
 
 
-def case_store(settings: Settings) -> SqliteCaseStore | MemoryCaseStore:
-    """Cases beside the evidence: in memory with a memory log, else ``cases.db``."""
+def case_store(settings: Settings) -> SqliteCaseStore | MemoryCaseStore | PostgresCaseStore:
+    """Cases beside the evidence: in PostgreSQL for several nodes, in memory with a
+    memory log, else ``cases.db``."""
+    if settings.database_url is not None:
+        return PostgresCaseStore(settings.database_url)
     if settings.evidence == "memory" and not settings.multi_node:
         return MemoryCaseStore()
     return SqliteCaseStore(settings.cases_db)
@@ -275,9 +296,11 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     revocations = RevocationList()
     revocation_sync = RevocationSync(revocation_store(settings), revocations, clock,
                                      settings.revocation_poll_interval_s)
-    tokens = TokenAuthority(load_or_create_private_key(settings.token_key_path), clock,
-                            settings.citizen_token_ttl_s, revocations,
-                            settings.citizen_token_grace_s)
+    token_keys = load_token_keys(settings.token_key_path)
+    tokens = TokenAuthority(token_keys.signing, clock, settings.citizen_token_ttl_s,
+                            revocations, settings.citizen_token_grace_s, token_keys.previous)
+    key_watch = TokenKeyWatch(settings.token_key_path, settings.key_reload_interval_s,
+                              lambda keys: tokens.use_keys(keys.signing, keys.previous))
     server = create_socket_server(settings)
     pages = HistoryPager.for_frames_of(settings.max_packet_bytes)
     notifier = VerifiedAwareNotifier(server, pages)
@@ -328,7 +351,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     parts = NamespaceParts(
         server=server, connections=connections, tokens=tokens, conversations=conversations,
         events=events, video=video, metrics=metrics, monotonic=clock.monotonic, limits=limits)
-    sessions = MemorySessionStore()
+    sessions = session_store(settings, clock)
     provider_http = ProviderHttp()
     step_up = StepUp(sessions, conversations, evidence, notifier, clock)
     notifier.watch_identity(step_up.session_of_citizen)
@@ -392,18 +415,23 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
                       shared.bus if shared is not None else single_node_bus(), shared)
 
     async def on_startup(_: web.Application) -> None:
-        await cases.open()
         await blobs.open()
         await gateway.start()
+        key_watch.start()
+        await open_stores(cases, *(
+            [sessions] if isinstance(sessions, PostgresSessionStore) else []))
         purge.start(settings.case_purge_interval_s)
         urgent_watch.start()
 
     async def on_cleanup(_: web.Application) -> None:
         await urgent_watch.close()
+        await key_watch.close()
         await gateway.stop()
         await provider_http.close()
         await purge.close()
         await cases.close()
+        if isinstance(sessions, PostgresSessionStore):
+            await sessions.close()
         if isinstance(index, SqliteConversationIndex):
             index.close()
 

@@ -1,7 +1,6 @@
 """The ``rtc-gateway`` command line: serve, mint tokens, and the evidence tools."""
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 
@@ -14,21 +13,28 @@ from rtc_gateway.cli_support import (
     port_number,
     positive_int,
     settings_of,
+    tool_settings,
 )
+from rtc_gateway.cli_wiring import EvidenceLogs, purge_pre_complaints, shared_store_call
 from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.errors import BadRequest, Unauthorized
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.roles import STAFF_ROLES, Role
 from rtc_gateway.domain.units import force_of_unit
-from rtc_gateway.evidence.commands import add_evidence_commands
+from rtc_gateway.evidence.commands import (
+    add_database_url,
+    add_evidence_commands,
+    database_url_of,
+)
 from rtc_gateway.evidence.conversation_commands import add_conversation_commands
 from rtc_gateway.logs import configure_logging
 from rtc_gateway.migrate_command import add_migrate_command
 from rtc_gateway.ports.clock import SystemClock
 from rtc_gateway.ports.evidence_log import EvidenceLogInUse
 from rtc_gateway.purge_command import add_purge_command
-from rtc_gateway.security.keys import load_or_create_private_key, load_private_key
+from rtc_gateway.security.keys import load_or_create_private_key
 from rtc_gateway.security.revoke import revoke_staff, revoke_token
+from rtc_gateway.security.token_keys import load_token_keys, rotate_token_key
 from rtc_gateway.security.tokens import TokenAuthority
 
 
@@ -59,7 +65,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_token_agent(args: argparse.Namespace) -> int:
     if args.unit is not None and force_of_unit(args.unit).value != args.service:
         raise CommandError(f"unit {args.unit} is not a unit of the {args.service}")
-    settings = settings_of(data_dir=args.data_dir)
+    settings = tool_settings(args.data_dir)
     key = load_or_create_private_key(settings.token_key_path)
     authority = TokenAuthority(key, SystemClock(), settings.citizen_token_ttl_s)
     profile = AgentProfile(
@@ -79,20 +85,34 @@ def cmd_token_agent(args: argparse.Namespace) -> int:
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     from rtc_gateway.app import revocation_store
 
-    settings = settings_of(data_dir=args.data_dir)
-    store = revocation_store(settings)
+    settings = tool_settings(args.data_dir)
+    store = revocation_store(settings, database_url_of(args))
     if args.id is not None:
-        print(asyncio.run(revoke_staff(store, args.id, SystemClock().now())))
+        print(shared_store_call(revoke_staff(store, args.id, SystemClock().now())))
         return 0
     if not settings.token_key_path.exists():
-        raise CommandError(f"no token signing key in {settings.data_dir}")
-    authority = TokenAuthority(load_private_key(settings.token_key_path), SystemClock(),
-                               settings.citizen_token_ttl_s)
+        raise CommandError(f"no token signing key in {settings.token_key_path.parent}")
+    keys = load_token_keys(settings.token_key_path)
+    authority = TokenAuthority(keys.signing, SystemClock(), settings.citizen_token_ttl_s,
+                               previous_key=keys.previous)
     try:
-        print(asyncio.run(revoke_token(store, authority, args.token)))
+        print(shared_store_call(revoke_token(store, authority, args.token)))
     except Unauthorized as error:
         raise CommandError(
             f"not a staff token of this data directory: {error.message}") from None
+    return 0
+
+
+def cmd_token_rotate_key(args: argparse.Namespace) -> int:
+    settings = tool_settings(args.data_dir)
+    if not settings.token_key_path.exists():
+        raise CommandError(f"no token signing key in {settings.token_key_path.parent}")
+    rotate_token_key(settings.token_key_path, keep_previous=not args.drop_previous)
+    kept = ("no earlier token is accepted any more" if args.drop_previous else
+            "tokens signed with the previous key stay valid until they expire")
+    print(f"new token signing key in {settings.token_key_path}; {kept}; running nodes"
+          f" sharing {settings.token_key_path.parent} take it within"
+          f" {settings.key_reload_interval_s:g} s")
     return 0
 
 
@@ -133,15 +153,23 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = token_kinds.add_parser(
         "revoke", help="revoke staff tokens; running gateways apply it within seconds")
     add_data_dir(revoke, "the gateway whose tokens are revoked")
+    add_database_url(revoke)
     which = revoke.add_mutually_exclusive_group(required=True)
     which.add_argument("--id", help="staff id: every token of it issued before now")
     which.add_argument("--token", help="one staff token (by its id)")
     revoke.set_defaults(handler=cmd_token_revoke)
+    rotate = token_kinds.add_parser(
+        "rotate-key", help="sign tokens with a new key; running nodes take it within seconds")
+    add_data_dir(rotate, "the token signing key (RTC_GATEWAY_KEYS_DIR moves it)")
+    rotate.add_argument("--drop-previous", action="store_true",
+                        help="also stop accepting tokens of the replaced key (a leaked key)")
+    rotate.set_defaults(handler=cmd_token_rotate_key)
 
-    add_evidence_commands(commands)
-    add_conversation_commands(commands)
+    logs = EvidenceLogs()
+    add_evidence_commands(commands, logs)
+    add_conversation_commands(commands, logs)
     add_migrate_command(commands)
-    add_purge_command(commands)
+    add_purge_command(commands, logs, purge_pre_complaints)
     return parser
 
 

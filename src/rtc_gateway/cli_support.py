@@ -7,10 +7,11 @@ conversation, no evidence log in the data directory).
 """
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
-from rtc_gateway.config import Settings, from_environment
+from rtc_gateway.config import ENV_PREFIX, Settings, from_environment
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -32,25 +33,22 @@ def settings_of(**overrides: Any) -> Settings:
         raise CommandError(f"configuration: {error}") from error
 
 
-def data_dir_of(args: argparse.Namespace) -> Path:
-    """``--data-dir``, else ``RTC_GATEWAY_DATA_DIR``, else ``./data``: the same as ``serve``."""
-    return settings_of(data_dir=args.data_dir).data_dir
+def tool_settings(data_dir: Path | None) -> Settings:
+    """The settings of a command other than ``serve``: the data and key directories as
+    ``serve`` finds them; the shared services' URLs are left out (a command takes
+    ``--database-url`` itself, and needs no Redis)."""
+    environ = {name: value for name, value in os.environ.items()
+               if name not in (ENV_PREFIX + "REDIS_URL", ENV_PREFIX + "DATABASE_URL")}
+    try:
+        return from_environment(environ, data_dir=data_dir)
+    except ValueError as error:
+        raise CommandError(f"configuration: {error}") from error
 
 
 def add_data_dir(parser: argparse.ArgumentParser, what: str = "the evidence log and keys") -> None:
     parser.add_argument(
         "--data-dir", type=Path, metavar="DIR",
         help=f"directory of {what} (default: $RTC_GATEWAY_DATA_DIR, else ./data)")
-
-
-def existing_log(data_dir: Path) -> Path:
-    """The data directory, once it is known to hold an evidence log (else a usage error):
-    a read command must never create an empty log in a mistyped directory."""
-    if not (data_dir / "evidence.db").is_file():
-        raise CommandError(
-            f"no evidence log in {data_dir} (no evidence.db there): pass the gateway's"
-            " --data-dir")
-    return data_dir
 
 
 def non_negative(value: str) -> float:

@@ -148,6 +148,11 @@ class Settings:
     listening on every address)."""
     node_ttl_s: float = 5.0
     """A node that has not heartbeated in Redis for this long is gone."""
+    keys_dir: Path | None = None
+    """The token and log signing keys (default: ``data_dir/keys``); the nodes of one
+    service share one (see docs/operations.md)."""
+    key_reload_interval_s: float = 2.0
+    """How often a node looks for a rotated token signing key in ``keys_dir``."""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -160,11 +165,11 @@ class Settings:
 
     @property
     def log_key_path(self) -> Path:
-        return self.data_dir / "keys" / "log-signing.key"
+        return (self.keys_dir or self.data_dir / "keys") / "log-signing.key"
 
     @property
     def token_key_path(self) -> Path:
-        return self.data_dir / "keys" / "token-signing.key"
+        return (self.keys_dir or self.data_dir / "keys") / "token-signing.key"
 
     @property
     def cases_db(self) -> Path:
@@ -186,6 +191,8 @@ class Settings:
 def _convert(name: str, raw: str) -> Any:
     if name == "data_dir":
         return Path(raw)
+    if name == "keys_dir":
+        return Path(raw) if raw else None
     if name in ("redis_url", "database_url", "node_id"):
         return raw or None
     if name in ("port", "anonymous_per_ip", "max_packet_bytes", "max_buffered_bytes",

@@ -1,45 +1,35 @@
 """``rtc-gateway purge-pre-complaints``: run the purge of unhonoured pre-complaints once
-(the gateway also runs it every ``case_purge_interval_s``). Safe while a server runs on
-the same data directory, as ``erase-expired`` is."""
+(the gateway also runs it every ``case_purge_interval_s``). Safe while servers run on
+the same log and cases, as ``erase-expired`` is; with ``--database-url`` it purges the
+cases the nodes share."""
 
 import argparse
 import asyncio
-from pathlib import Path
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from rtc_gateway.adapters.sqlite.case_store import SqliteCaseStore
-from rtc_gateway.cli_support import add_data_dir, counted, data_dir_of, existing_log
-from rtc_gateway.evidence.commands import open_log
+from rtc_gateway.cli_support import add_data_dir, counted
+from rtc_gateway.evidence.commands import add_database_url, existing_place
 from rtc_gateway.ports.clock import Clock, SystemClock
-from rtc_gateway.services.cases.purge import PreComplaintPurge
+from rtc_gateway.ports.evidence_source import EvidenceSource, LogPlace
+
+Purge = Callable[[LogPlace, Clock], Coroutine[Any, Any, list[str]]]
+"""Purge the place's cases with its log; the references purged (``cli_wiring``)."""
 
 
-def add_purge_command(commands: "argparse._SubParsersAction[Any]") -> None:
+def add_purge_command(commands: "argparse._SubParsersAction[Any]", logs: EvidenceSource,
+                      purge: Purge) -> None:
     command = commands.add_parser(
         "purge-pre-complaints",
         help="delete pre-complaints whose appointment was not honoured 30 days ago")
     add_data_dir(command, "the gateway's cases and evidence log")
-    command.set_defaults(handler=run_purge)
+    add_database_url(command)
+    command.set_defaults(handler=lambda args: run_purge(args, logs, purge))
 
 
-async def purge_data_dir(data_dir: Path, clock: Clock) -> list[str]:
-    """The references purged from ``data_dir``'s cases, each with its evidence record."""
-    log = open_log(data_dir, clock)
-    store = SqliteCaseStore(data_dir / "cases.db")
-    await log.start()
-    try:
-        await store.open()
-        try:
-            return await PreComplaintPurge(store, log, clock, eraser=log).run()
-        finally:
-            await store.close()
-    finally:
-        await log.close()
-
-
-def run_purge(args: argparse.Namespace) -> int:
-    data_dir = existing_log(data_dir_of(args))
-    purged = asyncio.run(purge_data_dir(data_dir, SystemClock()))
+def run_purge(args: argparse.Namespace, logs: EvidenceSource, purge: Purge) -> int:
+    place = existing_place(logs, args)
+    purged = asyncio.run(purge(place, SystemClock()))
     print(f"purged {counted(len(purged), 'pre-complaint')}")
     for reference in purged:
         print(reference)

@@ -1,4 +1,5 @@
-"""Both case stores: the same behaviour, and the SQLite one's file and numbering."""
+"""Every case store (memory, SQLite, PostgreSQL): the same behaviour; the SQLite one's
+file, and numbers that never repeat across processes or nodes."""
 
 import asyncio
 import stat
@@ -9,10 +10,15 @@ from pathlib import Path
 import pytest
 
 from rtc_gateway.adapters.memory.case_store import MemoryCaseStore
+from rtc_gateway.adapters.postgres.case_store import PostgresCaseStore
 from rtc_gateway.adapters.sqlite.case_store import SqliteCaseStore
 from rtc_gateway.domain.cases import Case, CaseKind, CaseStatus, add_message, format_reference
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.ports.case_store import CaseStore, StaffScope
+from tests.adapters.test_postgres_evidence_log import fresh_database
+from tests.support.databases import throwaway_database
+
+__all__ = ["fresh_database"]
 
 T0 = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -25,10 +31,21 @@ def case(number: int, *, citizen: str = "cit-a", force: Force = Force.POLICE,
                 {"what": "vol", "goods": [{"label": "vélo", "value_eur": 300}]})
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[CaseStore]:
-    chosen: CaseStore = (MemoryCaseStore() if request.param == "memory"
-                         else SqliteCaseStore(tmp_path / "cases.db"))
+    chosen: CaseStore
+    if request.param == "memory":
+        chosen = MemoryCaseStore()
+    elif request.param == "sqlite":
+        chosen = SqliteCaseStore(tmp_path / "cases.db")
+    else:
+        async with throwaway_database(request.getfixturevalue("database_url"),
+                                      "cases") as url:
+            chosen = PostgresCaseStore(url)
+            await chosen.open()
+            yield chosen
+            await chosen.close()
+        return
     await chosen.open()
     yield chosen
     await chosen.close()
@@ -100,3 +117,17 @@ async def test_of_kind_oldest_first_and_delete(store: CaseStore) -> None:
     assert await store.get("case-2") is None
     assert [c.id for c in await store.of_kind(CaseKind.PRE_COMPLAINT)] == ["case-1", "case-3"]
     assert [c.id for c in await store.of_kind(CaseKind.COMPLAINT)] == ["case-4"]
+
+
+async def test_postgres_numbers_never_repeat_across_nodes(fresh_database: str) -> None:
+    nodes = [PostgresCaseStore(fresh_database), PostgresCaseStore(fresh_database)]
+    await asyncio.gather(*(node.open() for node in nodes))  # both migrate at once
+    try:
+        numbers = await asyncio.gather(*(nodes[i % 2].next_number(CaseKind.COMPLAINT, 2026)
+                                         for i in range(40)))
+        assert sorted(numbers) == list(range(1, 41))
+        await nodes[0].put(case(1))
+        assert await nodes[1].get("case-1") == case(1), "a case put on one node is on all"
+    finally:
+        for node in nodes:
+            await node.close()

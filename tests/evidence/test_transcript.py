@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pypdf
 
-from rtc_gateway.evidence.commands import export_from_data_dir
+from rtc_gateway.cli_wiring import EvidenceLogs
+from rtc_gateway.evidence.commands import export_from
 from rtc_gateway.evidence.transcript_wording import local_and_utc
 from rtc_gateway.ports.evidence_log import EvidenceEntry, RecordKind
+from rtc_gateway.ports.evidence_source import LogPlace
 
 from .support import ManualClock, make_log
 
@@ -37,8 +39,9 @@ async def exported_transcripts(data_dir: Path) -> tuple[str, str]:
     await log.append(EvidenceEntry("cv_42", RecordKind.CLOSED, "agent", "P-001", clock.now(),
                                    data={"reason": "closed_by_agent"}))
     await log.close()
-    bundle = await export_from_data_dir(
-        data_dir, "cv_42", data_dir / "case.zip", reason="PV 2026/1234",
+    place = LogPlace(data_dir, data_dir / "keys" / "log-signing.key")
+    bundle = await export_from(
+        EvidenceLogs(), place, "cv_42", data_dir / "case.zip", reason="PV 2026/1234",
         actor_role="operator", actor_id="op-9", include_media=False)
     with zipfile.ZipFile(bundle) as archive:
         pdf = pypdf.PdfReader(io.BytesIO(archive.read("transcript.pdf")))

@@ -3,31 +3,29 @@ export it, say). Read-only; prints ids, states and counts, never a message text:
 leave the log only through ``export``, which is itself logged."""
 
 import argparse
-import asyncio
 import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from rtc_gateway.cli_support import (
     CommandError,
     add_data_dir,
     counted,
-    data_dir_of,
-    existing_log,
     positive_int,
 )
 from rtc_gateway.domain.timestamps import format_utc
-from rtc_gateway.evidence.commands import open_log
+from rtc_gateway.evidence.commands import add_database_url, existing_place, run_on_log
 from rtc_gateway.evidence.conversation_summary import (
     CLOSED,
     OPEN,
     ConversationSummary,
     summarise,
 )
+from rtc_gateway.ports.evidence_archive import EvidenceArchive
 from rtc_gateway.ports.evidence_log import LoggedRecord, RecordKind
+from rtc_gateway.ports.evidence_source import EvidenceSource
 
 _AGO = re.compile(r"^(\d+(?:\.\d+)?)([mhd])$")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
@@ -35,6 +33,7 @@ _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
 
 def add_conversation_commands(
     subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]",
+    logs: EvidenceSource,
 ) -> None:
     group = subparsers.add_parser(
         "conversations", help="list the conversations of the evidence log, show one")
@@ -42,6 +41,7 @@ def add_conversation_commands(
 
     listing = actions.add_parser("list", help="conversations, newest first")
     add_data_dir(listing)
+    add_database_url(listing)
     listing.add_argument("--status", choices=[OPEN, CLOSED], help="only open or only closed")
     listing.add_argument("--open", dest="status", action="store_const", const=OPEN,
                          help="only open conversations (same as --status open)")
@@ -51,13 +51,14 @@ def add_conversation_commands(
     listing.add_argument("--limit", type=positive_int, default=50,
                          help="at most this many (50)")
     listing.add_argument("--json", action="store_true", help="one JSON array on stdout")
-    listing.set_defaults(handler=cmd_conversations_list)
+    listing.set_defaults(handler=lambda args: cmd_conversations_list(logs, args))
 
     show = actions.add_parser("show", help="one conversation: its state and its records")
     add_data_dir(show)
+    add_database_url(show)
     show.add_argument("conversation", metavar="ID", help="conversation id (cv_...)")
     show.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    show.set_defaults(handler=cmd_conversations_show)
+    show.set_defaults(handler=lambda args: cmd_conversations_show(logs, args))
 
 
 def since_instant(value: str, now: datetime | None = None) -> datetime:
@@ -77,37 +78,24 @@ def since_instant(value: str, now: datetime | None = None) -> datetime:
 
 
 async def find_conversations(
-    data_dir: Path, status: str | None, since: datetime | None, limit: int
+    log: EvidenceArchive, status: str | None, since: datetime | None, limit: int
 ) -> list[ConversationSummary]:
     """Newest first, at most ``limit``."""
-    log = open_log(data_dir)
-    await log.start()
-    try:
-        still_open = set(await log.open_conversation_ids()) if status else set()
-        found: list[ConversationSummary] = []
-        for conversation_id in reversed(await log.opened_conversation_ids(since)):
-            if status is not None and (conversation_id in still_open) != (status == OPEN):
-                continue
-            found.append(summarise(await log.conversation_records(conversation_id)))
-            if len(found) == limit:
-                break
-        return found
-    finally:
-        await log.close()
+    still_open = set(await log.open_conversation_ids()) if status else set()
+    found: list[ConversationSummary] = []
+    for conversation_id in reversed(await log.opened_conversation_ids(since)):
+        if status is not None and (conversation_id in still_open) != (status == OPEN):
+            continue
+        found.append(summarise(await log.conversation_records(conversation_id)))
+        if len(found) == limit:
+            break
+    return found
 
 
-async def conversation_records(data_dir: Path, conversation_id: str) -> list[LoggedRecord]:
-    log = open_log(data_dir)
-    await log.start()
-    try:
-        return await log.conversation_records(conversation_id)
-    finally:
-        await log.close()
-
-
-def cmd_conversations_list(args: argparse.Namespace) -> int:
-    data_dir = existing_log(data_dir_of(args))
-    found = asyncio.run(find_conversations(data_dir, args.status, args.since, args.limit))
+def cmd_conversations_list(logs: EvidenceSource, args: argparse.Namespace) -> int:
+    place = existing_place(logs, args)
+    found = run_on_log(logs, place, lambda log: find_conversations(
+        log, args.status, args.since, args.limit))
     if args.json:
         print(json.dumps([summary.as_json() for summary in found], ensure_ascii=False, indent=1))
     elif found:
@@ -117,9 +105,9 @@ def cmd_conversations_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_conversations_show(args: argparse.Namespace) -> int:
-    data_dir = existing_log(data_dir_of(args))
-    records = asyncio.run(conversation_records(data_dir, args.conversation))
+def cmd_conversations_show(logs: EvidenceSource, args: argparse.Namespace) -> int:
+    place = existing_place(logs, args)
+    records = run_on_log(logs, place, lambda log: log.conversation_records(args.conversation))
     if not records:
         raise CommandError(
             f"no conversation {args.conversation} in the evidence log"

@@ -5,6 +5,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.conversation import Conversation
+from rtc_gateway.domain.errors import Unavailable
 from rtc_gateway.domain.identity import VerifiedSession
 from rtc_gateway.domain.message import Message
 from rtc_gateway.gateway import schemas
@@ -37,7 +38,10 @@ class VerifiedAwareNotifier(SocketNotifier):
                        messages: Sequence[Message]) -> None:
         await super().assigned(conversation, agent, messages)
         if self._session_of is not None:
-            session = await self._session_of(conversation.citizen_id)
+            try:
+                session = await self._session_of(conversation.citizen_id)
+            except Unavailable:  # the name is an extra: the assignment stands without it
+                return
             if session is not None:
                 self._tell_agent(agent.agent_id, conversation, session.identity.display_name)
 
@@ -75,7 +79,12 @@ class IdentityEvents:
         self._cookies.pop(sid, None)
 
     async def is_verified(self, citizen_id: str) -> bool:
-        return await self._step_up.is_verified(citizen_id)
+        """False too while a shared session store does not answer: the connect goes on
+        unverified rather than failing."""
+        try:
+            return await self._step_up.is_verified(citizen_id)
+        except Unavailable:
+            return False
 
     async def link(self, connection: Connection, payload: schemas.Empty) -> Ack:
         session = await self._step_up.link(connection.actor.id,

@@ -84,6 +84,10 @@ class EvidenceArchive(EvidenceLog, Protocol):
 
     async def latest_checkpoint(self) -> StoredCheckpoint | None: ...
 
+    async def opened_conversation_ids(self, since: datetime | None = None) -> list[str]:
+        """Conversations opened at or after ``since`` (all without it), oldest first."""
+        ...
+
     async def erase_text_before(self, cutoff: datetime) -> int:
         """Erase text and salt of records older than ``cutoff``; the records stay."""
         ...

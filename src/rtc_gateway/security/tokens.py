@@ -17,7 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 
 from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.errors import Unauthorized
@@ -56,14 +59,21 @@ def new_citizen_id() -> str:
 class TokenAuthority:
     def __init__(self, key: Ed25519PrivateKey, clock: Clock, citizen_ttl_s: float,
                  revocations: RevocationList | None = None,
-                 citizen_grace_s: float = 120.0) -> None:
+                 citizen_grace_s: float = 120.0,
+                 previous_key: Ed25519PublicKey | None = None) -> None:
         self._key = key
-        self._public_key = key.public_key()
+        self._verifying = _verifying_keys(key, previous_key)
         self._clock = clock
         self._citizen_ttl = timedelta(seconds=citizen_ttl_s)
         self.revocations = RevocationList() if revocations is None else revocations
         self._last_generation = 0
         self._citizen_grace_us = int(citizen_grace_s * 1_000_000)
+
+    def use_keys(self, key: Ed25519PrivateKey, previous_key: Ed25519PublicKey | None) -> None:
+        """Sign with ``key`` from now on; accept what it or ``previous_key`` signed (a
+        rotation, see ``security/token_keys``)."""
+        self._key = key
+        self._verifying = _verifying_keys(key, previous_key)
 
     def new_citizen(self) -> IssuedToken:
         """The first token of a new anonymous identity: it has no older token to end, so
@@ -165,20 +175,37 @@ class TokenAuthority:
     def _verify(self, token: object, audience: str, check_expiry: bool = True) -> dict[str, Any]:
         if not isinstance(token, str) or not token or len(token) > 4096:
             raise Unauthorized("missing or malformed token")
+        *first, last = self._verifying  # the key signing now, then the one it replaced
         try:
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                self._public_key,
-                algorithms=[ALGORITHM],
-                audience=audience,
-                issuer=ISSUER,
-                options={"require": ["exp", "sub", "aud", "iss"], "verify_exp": check_expiry},
-            )
+            for public_key in first:
+                try:
+                    return _decode(token, public_key, audience, check_expiry)
+                except jwt.InvalidSignatureError:
+                    continue
+            return _decode(token, last, audience, check_expiry)
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("token expired") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized("invalid token") from exc
-        return claims
+
+
+def _verifying_keys(key: Ed25519PrivateKey, previous_key: Ed25519PublicKey | None
+                    ) -> tuple[Ed25519PublicKey, ...]:
+    current = key.public_key()
+    return (current,) if previous_key is None else (current, previous_key)
+
+
+def _decode(token: str, public_key: Ed25519PublicKey, audience: str,
+            check_expiry: bool) -> dict[str, Any]:
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        public_key,
+        algorithms=[ALGORITHM],
+        audience=audience,
+        issuer=ISSUER,
+        options={"require": ["exp", "sub", "aud", "iss"], "verify_exp": check_expiry},
+    )
+    return claims
 
 
 def _us(instant: datetime) -> int:

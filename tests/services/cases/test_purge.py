@@ -11,6 +11,7 @@ from rtc_gateway.adapters.memory.case_store import MemoryCaseStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
 from rtc_gateway.adapters.sqlite.case_store import SqliteCaseStore
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
+from rtc_gateway.cli_wiring import purge_pre_complaints
 from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.appointments import PARIS
 from rtc_gateway.domain.case_access import CitizenCaller
@@ -19,10 +20,10 @@ from rtc_gateway.domain.conversation import Location
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.units import UnitChoice
 from rtc_gateway.domain.zones import load_default_zones
-from rtc_gateway.evidence.commands import open_log
+from rtc_gateway.evidence.commands import DEFAULT_ORIGIN
 from rtc_gateway.ports.case_store import CaseStore
 from rtc_gateway.ports.evidence_log import RecordKind
-from rtc_gateway.purge_command import purge_data_dir
+from rtc_gateway.ports.evidence_source import LogPlace
 from rtc_gateway.services.cases.cases import CaseService
 from rtc_gateway.services.cases.pre_complaints import PreComplaints
 from rtc_gateway.services.cases.purge import PreComplaintPurge
@@ -77,6 +78,12 @@ async def scenario(store: CaseStore, evidence: MemoryEvidenceLog | SqliteEvidenc
     assert [c.id for c in await store.of_kind(CaseKind.PRE_COMPLAINT)] == [honoured]
 
 
+def open_log(data_dir: Path, clock: ManualClock | None = None) -> SqliteEvidenceLog:
+    return SqliteEvidenceLog(data_dir / "evidence.db", data_dir / "keys" / "log-signing.key",
+                             DEFAULT_ORIGIN, clock or ManualClock(datetime.now(UTC)),
+                             checkpoint_interval_s=0)
+
+
 async def test_purge_in_memory() -> None:
     await scenario(MemoryCaseStore(), MemoryEvidenceLog(), ManualClock(START))
 
@@ -126,7 +133,8 @@ async def test_command_purges_a_data_directory(tmp_path: Path) -> None:
         str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["purged 1 pre-complaint", "PP-2020-000001"]
-    again = await purge_data_dir(tmp_path, ManualClock(datetime.now(UTC)))
+    again = await purge_pre_complaints(LogPlace(tmp_path, tmp_path / "keys" / "log-signing.key"),
+                                       ManualClock(datetime.now(UTC)))
     assert again == []
     log = open_log(tmp_path)
     await log.start()

@@ -225,6 +225,13 @@ class PostgresEvidenceLog:
             conversation_id, RecordKind.MESSAGE, after_seq)
         return [logged_record(row) for row in rows]
 
+    async def opened_conversation_ids(self, since: datetime | None = None) -> list[str]:
+        """Conversations opened at or after ``since`` (all without it), oldest first."""
+        rows = await self.fetch(
+            "SELECT conversation_id FROM evidence_records WHERE kind = $1 AND at >= $2"
+            " ORDER BY idx", RecordKind.CONVERSATION_OPENED, format_utc(since) if since else "")
+        return [str(row[0]) for row in rows]
+
     async def open_conversation_ids(self) -> list[str]:
         rows = await self.fetch(
             "SELECT conversation_id FROM evidence_conversations WHERE opened AND NOT closed"

@@ -66,6 +66,65 @@ MIGRATIONS: Sequence[str] = (
         value TEXT NOT NULL
     );
     """,
+    # 2: staff-token revocations and citizen-token generations (ports/revocations.py)
+    """
+    CREATE TABLE revocations (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value BIGINT NOT NULL,
+        expires_us BIGINT NOT NULL,
+        version BIGINT NOT NULL,
+        PRIMARY KEY (kind, key)
+    );
+    CREATE INDEX revocations_by_version ON revocations (version);
+    CREATE TABLE revocation_version (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        version BIGINT NOT NULL
+    );
+    INSERT INTO revocation_version (id, version) VALUES (1, 0);
+    """,
+    # 3: citizens' pending logins and verified sessions (ports/session_store.py)
+    """
+    CREATE TABLE citizen_logins (
+        state_hash TEXT PRIMARY KEY,
+        body BYTEA NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL
+    );
+    CREATE INDEX citizen_logins_expiry ON citizen_logins (expires_at);
+    CREATE TABLE citizen_sessions (
+        session_id TEXT PRIMARY KEY,
+        body BYTEA NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL
+    );
+    CREATE INDEX citizen_sessions_expiry ON citizen_sessions (expires_at);
+    CREATE TABLE citizen_session_links (
+        citizen_id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES citizen_sessions ON DELETE CASCADE
+    );
+    CREATE INDEX citizen_session_links_session ON citizen_session_links (session_id);
+    """,
+    # 4: cases and their reference numbers (ports/case_store.py)
+    """
+    CREATE TABLE cases (
+        id TEXT PRIMARY KEY,
+        reference TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        citizen_id TEXT NOT NULL,
+        force TEXT NOT NULL,
+        unit_id TEXT,
+        created_at TIMESTAMPTZ NOT NULL,
+        body BYTEA NOT NULL
+    );
+    CREATE INDEX cases_by_citizen ON cases (citizen_id, created_at);
+    CREATE INDEX cases_by_force ON cases (force, unit_id, created_at);
+    CREATE TABLE case_numbers (
+        kind TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        last INTEGER NOT NULL,
+        PRIMARY KEY (kind, year)
+    );
+    """,
 )
 
 
@@ -100,3 +159,13 @@ async def bind_origin(connection: asyncpg.Connection, origin: str) -> None:
     stored = await connection.fetchval("SELECT value FROM evidence_meta WHERE key = 'origin'")
     if stored != origin:
         raise ValueError(f"this evidence log's origin is {stored!r}, not {origin!r}")
+
+
+async def stored_origin(connection: asyncpg.Connection) -> str | None:
+    """The origin the log was created with; ``None`` for a database without a log yet."""
+    try:
+        origin = await connection.fetchval(
+            "SELECT value FROM evidence_meta WHERE key = 'origin'")
+    except asyncpg.UndefinedTableError:
+        return None
+    return None if origin is None else str(origin)
