@@ -216,3 +216,16 @@ def _heard_after(sender: RecordingClient, far: RecordingClient) -> bool:
         return True
     sender.sio.start_background_task(sender.call, "to_room", ("all", "after", True))
     return False
+
+
+async def test_a_server_alone_mints_untagged_sids() -> None:
+    async with serving(front_door=True, ping_interval_s=5, ping_timeout_s=5) as (port, _):
+        client = await RecordingClient(f"http://127.0.0.1:{port}", "/echo").connect(auth=AUTH)
+        try:
+            await client.wait_for("hello")
+            assert "." not in sid_of(client)
+            await client.call("to_sid", (f"{node_tag('elsewhere')}.x", "nowhere"))
+            await client.call("to_room", ("all", "alone", False))
+            await client.wait_for("heard", lambda data: data == "alone")
+        finally:
+            await client.disconnect()
