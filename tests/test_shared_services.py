@@ -21,6 +21,7 @@ import asyncpg
 import pytest
 
 from rtc_gateway.adapters.redis.bus import RedisBus
+from rtc_gateway.gateway.rooms import citizen_room
 from rtc_gateway.ports.bus import BusPacket, Target
 from tests.support.gateway_process import GatewayProcess, free_port, start_gateway
 from tests.support.services import PostgresCluster, RedisProcess, postgres_cluster, redis_process
@@ -85,8 +86,9 @@ async def test_the_log_is_in_postgres_and_healthz_follows_each_outage(
         assert not (tmp_path / "a" / "evidence.db").exists()
         metrics = await asyncio.to_thread(_get, f"{node.url}/metrics")
         assert "rtc_bus_connected 1.0" in metrics and "rtc_nodes_live 1.0" in metrics
-        await _another_node_publishes(redis.url)
-        await _metric_becomes(node.url, "rtc_bus_received_total 1.0")
+        session = await citizen.wait_for("session")
+        await _another_node_publishes(redis.url, citizen, session["citizen_id"], cid)
+        await _metric_becomes(node.url, "rtc_bus_received_total 2.0")
 
         redis.stop()
         body = await health_becomes(node.url, 503, timeout_s=8)
@@ -112,13 +114,22 @@ async def test_the_log_is_in_postgres_and_healthz_follows_each_outage(
         node.stop()
 
 
-async def _another_node_publishes(url: str) -> None:
+async def _another_node_publishes(url: str, citizen: RecordingClient, citizen_id: str,
+                                  conversation_id: str) -> None:
+    """A bus peer's packets reach the node's clients; the node's emits reach the peer."""
+    got: list[BusPacket] = []
     bus = RedisBus(url, "elsewhere")
-    await bus.start(lambda _: None)
+    await bus.start(got.append)
     try:
         await eventually(lambda: bus.connected)
         bus.publish(BusPacket(Target.ROOM, "/citizen", "nobody-here", '42/citizen,["x"]'))
-        await eventually(lambda: bus.stats()["published"] == 1)
+        bus.publish(BusPacket(Target.ROOM, "/citizen", citizen_room(citizen_id),
+                              '42/citizen,["from-elsewhere",{"n":1}]'))
+        assert await citizen.wait_for("from-elsewhere") == {"n": 1}
+        await citizen.ok("message:read", {"conversation_id": conversation_id, "seq": 1})
+        await eventually(lambda: any(packet.address == citizen_room(citizen_id)
+                                     for packet in got))
+        assert got[-1].skip_sid == citizen.sio.get_sid("/citizen")
     finally:
         await bus.close()
 

@@ -413,6 +413,8 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     gateway = Gateway(settings, app, server, evidence, conversations, routing, broadcaster,
                       tokens, metrics, video_service, revocation_sync,
                       shared.bus if shared is not None else single_node_bus(), shared)
+    if shared is not None:  # alone, the server does not join the bus: nothing to publish
+        gateway.on_bus_packet(server.join_bus(gateway.bus))
 
     async def on_startup(_: web.Application) -> None:
         await blobs.open()

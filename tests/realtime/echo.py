@@ -1,5 +1,5 @@
 """A namespace for the realtime server's tests: connects with a password, echoes events,
-floods on request, and records who left and why."""
+floods on request, emits to a room or a sid on request, and records who left and why."""
 
 import asyncio
 import contextlib
@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from rtc_gateway.ports.bus import Bus
 from rtc_gateway.realtime.client_address import AddressSet
 from rtc_gateway.realtime.codecs import Codec, JsonCodec
 from rtc_gateway.realtime.connection import ClientInfo
@@ -36,6 +37,13 @@ class EchoNamespace:
                 self.server.emit("big", BIG, namespace="/echo", room="all")
                 if sent % 20 == 19:
                     await asyncio.sleep(0.002)
+        elif event == "to_room":  # [room, data, skip: true for oneself, or a sid]
+            self.server.emit("heard", args[1], namespace="/echo", room=str(args[0]),
+                             skip_sid=sid if args[2] is True else args[2] or None)
+        elif event == "to_sid":  # [sid, data]
+            self.server.emit_to(str(args[0]), "heard", args[1], namespace="/echo")
+        elif event == "join":
+            self.server.enter_room(sid, str(args[0]))
         await asyncio.sleep(0)
         return {"event": event, "args": list(args)}
 
@@ -57,13 +65,16 @@ class EchoNamespace:
 async def serving(*, front_door: bool, ping_interval_s: float = 0.3,
                   ping_timeout_s: float = 0.3, codec: Codec | None = None,
                   caps: ConnectionCaps | None = None, trusted_proxies: AddressSet | None = None,
-                  ) -> AsyncIterator[tuple[int, EchoNamespace]]:
-    """An echo server on a free port, behind the front door or a plain aiohttp site."""
+                  bus: Bus | None = None) -> AsyncIterator[tuple[int, EchoNamespace]]:
+    """An echo server on a free port, behind the front door or a plain aiohttp site;
+    one node of several when given a ``bus`` (closed with the server)."""
     server = RealtimeServer(codec=codec or JsonCodec(), origins=lambda origin, host, scheme: True,
                             max_message_bytes=8192, ping_interval_s=ping_interval_s,
                             ping_timeout_s=ping_timeout_s, max_buffered_bytes=256 * 1024)
     namespace = EchoNamespace(server)
     server.add_namespace("/echo", namespace)
+    if bus is not None:
+        await bus.start(server.join_bus(bus))
     app = web.Application()
     server.attach(app)
     runner = web.AppRunner(app)
@@ -80,3 +91,5 @@ async def serving(*, front_door: bool, ping_interval_s: float = 0.3,
         yield port, namespace
     finally:
         await runner.cleanup()
+        if bus is not None:
+            await bus.close()

@@ -16,11 +16,12 @@ import asyncio
 import logging
 import math
 import secrets
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
 
+from rtc_gateway.ports.bus import Bus, BusPacket, Receiver, Target
 from rtc_gateway.realtime.codecs import Codec
 from rtc_gateway.realtime.connection import ClientConnection, ClientInfo, NamespaceSocket
 from rtc_gateway.realtime.eager import start_eagerly
@@ -34,6 +35,7 @@ from rtc_gateway.realtime.links import (
     close_frame_then_transport,
     closing_handshakes,
 )
+from rtc_gateway.realtime.node_sids import is_tagged, new_sid, sid_prefix
 from rtc_gateway.realtime.outbox import Outbox
 from rtc_gateway.realtime.packets import (
     ACK,
@@ -127,6 +129,9 @@ class RealtimeServer:
         self._heartbeat: asyncio.Task[None] | None = None
         self._dropping: set[asyncio.Task[None]] = set()
         self._accepting = True
+        self._publish: Callable[[BusPacket], None] | None = None
+        """The bus's ``publish`` once the server shares rooms with other nodes."""
+        self._sid_prefix = ""
 
     def add_namespace(self, name: str, handler: NamespaceHandler) -> None:
         self._handlers[name] = handler
@@ -159,19 +164,68 @@ class RealtimeServer:
 
     def emit(self, event: str, data: Any, *, namespace: str, room: str,
              skip_sid: str | None = None) -> None:
+        """To the room's members here and, once on a bus, on every other node; the
+        packet is encoded once for both."""
         members = tuple(self._rooms.members(namespace, room))
-        if not members:
+        publish = self._publish
+        if not members and publish is None:
             return
         payload = self._codec.encode(EVENT, namespace, [event, data])
         binary = self._binary
         for socket in members:
             if socket.sid != skip_sid:
                 socket.client.send(payload, binary)
+        if publish is not None:
+            publish(BusPacket(Target.ROOM, namespace, room, payload, skip_sid))
+
+    def emit_to(self, sid: str, event: str, data: Any, *, namespace: str) -> None:
+        """To one socket of ``namespace``: here, or on the node whose tag its sid bears
+        (through the bus). A sid of this node's that is not here any more is gone."""
+        socket = self._sockets.get(sid)
+        if socket is not None:
+            if socket.namespace == namespace:
+                self._send(socket.client, EVENT, namespace, [event, data])
+            return
+        publish = self._publish
+        if publish is None or sid.startswith(self._sid_prefix) or not is_tagged(sid):
+            return
+        publish(BusPacket(Target.CLIENT, namespace, sid,
+                          self._codec.encode(EVENT, namespace, [event, data])))
 
     def send_event(self, sid: str, event: str, data: Any) -> None:
         socket = self._sockets.get(sid)
         if socket is not None:
             self._send(socket.client, EVENT, socket.namespace, [event, data])
+
+    # Other nodes
+
+    def join_bus(self, bus: Bus) -> Receiver:
+        """Share rooms and sids with the other nodes on ``bus``; returns what the bus is
+        to hand their packets to. Call it before clients connect: the sids minted from
+        then on bear this node's tag (``node_sids.py``). A node alone does not join,
+        and its emits cost one test more."""
+        self._publish = bus.publish
+        self._sid_prefix = sid_prefix(bus.node_id)
+        return self.receive_from_bus
+
+    def receive_from_bus(self, packet: BusPacket) -> None:
+        """Another node's emit: written to this node's members of the room, or to the
+        client if its sid is this node's (the other nodes' clients are dropped at the
+        cost of a prefix test). Every node runs the same serializer, so the frame is
+        written with this server's own opcode."""
+        frame = packet.frame if isinstance(packet.frame, bytes) else packet.frame.encode()
+        binary = self._binary
+        if packet.target == Target.ROOM:
+            skip_sid = packet.skip_sid
+            for member in tuple(self._rooms.members(packet.namespace, packet.address)):
+                if member.sid != skip_sid:
+                    member.client.send(frame, binary)
+            return
+        if not packet.address.startswith(self._sid_prefix):
+            return
+        socket = self._sockets.get(packet.address)
+        if socket is not None and socket.namespace == packet.namespace:
+            socket.client.send(frame, binary)
 
     async def disconnect_socket(self, sid: str, reason: str) -> None:
         """End one namespace socket from the server side: the client gets a DISCONNECT
@@ -563,7 +617,7 @@ class RealtimeServer:
         if name in client.namespaces:
             self._send(client, CONNECT, name, {"sid": client.namespaces[name].sid})
             return
-        socket = NamespaceSocket(_new_sid(), name, client)
+        socket = NamespaceSocket(new_sid(self._sid_prefix), name, client)
         client.namespaces[name] = socket
         self._sockets[socket.sid] = socket
         try:
