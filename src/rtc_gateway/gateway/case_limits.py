@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from rtc_gateway.domain.addresses import address_key
-from rtc_gateway.domain.errors import DomainError, RateLimited, TooLarge
+from rtc_gateway.domain.errors import DomainError, TooLarge
 from rtc_gateway.domain.rate_limit import BucketTable
+from rtc_gateway.gateway.request_limits import admit_identity_and_address
 from rtc_gateway.services.limit_log import LimitLog
 
 
@@ -25,14 +25,9 @@ class CaseWriteLimits:
     monotonic: Callable[[], float]
 
     def admit(self, identity: str, remote: str | None) -> None:
-        now = self.monotonic()
-        address = address_key(remote or "unknown")
-        if not self.per_identity.try_take(identity, now):
-            self.trips.tripped("case_writes_per_identity", identity=identity)
-            raise RateLimited("too many changes to cases; retry in a moment")
-        if not self.per_address.try_take(address, now):
-            self.trips.tripped("case_writes_per_address", address=address)
-            raise RateLimited("too many changes to cases from this address; retry in a moment")
+        admit_identity_and_address("case_writes", "changes to cases", self.per_identity,
+                                   self.per_address, self.trips, self.monotonic(), identity,
+                                   remote)
 
     async def read_json(self, request: web.Request) -> bytes:
         """The request's JSON body, refused past ``max_body_bytes`` without reading it all."""
