@@ -1,12 +1,15 @@
 """Ed25519 keys kept as PEM files in the data directory, created on first use (mode 0600)."""
 
-import os
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from rtc_gateway.security.private_files import FILE_MODE, private_dir, restrict_if_present
+from rtc_gateway.security.private_files import (
+    private_dir,
+    replace_private_file,
+    restrict_if_present,
+)
 
 
 def load_or_create_private_key(path: Path) -> Ed25519PrivateKey:
@@ -33,12 +36,4 @@ def write_private_key(path: Path, key: Ed25519PrivateKey) -> None:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    try:
-        os.fchmod(fd, FILE_MODE)
-        os.write(fd, pem)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    replace_private_file(path, pem)

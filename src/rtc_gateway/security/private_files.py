@@ -63,3 +63,17 @@ def restrict_if_present(path: Path) -> None:
     """Make an existing file 0600 (a file left by an older version); ignore a missing one."""
     with contextlib.suppress(FileNotFoundError):
         os.chmod(path, FILE_MODE)
+
+
+def replace_private_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (a 0600 temporary file, synced, renamed over
+    it): a reader sees the old bytes or the new ones, never a part."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)

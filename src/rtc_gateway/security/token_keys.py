@@ -30,7 +30,7 @@ from rtc_gateway.security.keys import (
     load_private_key,
     write_private_key,
 )
-from rtc_gateway.security.private_files import FILE_MODE, private_dir
+from rtc_gateway.security.private_files import FILE_MODE, private_dir, replace_private_file
 
 log = logging.getLogger(__name__)
 Stamp = tuple[tuple[int, int] | None, tuple[int, int] | None]
@@ -135,15 +135,7 @@ def _stat(path: Path) -> tuple[int, int] | None:
 def _write_public_key(path: Path, key: Ed25519PublicKey) -> None:
     pem = key.public_bytes(serialization.Encoding.PEM,
                            serialization.PublicFormat.SubjectPublicKeyInfo)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    try:
-        os.fchmod(fd, FILE_MODE)
-        os.write(fd, pem)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    replace_private_file(path, pem)
 
 
 @contextmanager
