@@ -9,10 +9,10 @@ not revive superseded citizen tokens.
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 
+from rtc_gateway.background import stop_task
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.revocations import RevocationStore
 from rtc_gateway.security.revocation_list import RevocationList
@@ -47,9 +47,7 @@ class RevocationSync:
     async def close(self) -> None:
         """Stop polling and store what this node minted last."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stop_task(self._task)
             self._task = None
             try:
                 await self._save()

@@ -10,7 +10,6 @@ restart and no I/O on the connect path.
 """
 
 import asyncio
-import contextlib
 import fcntl
 import logging
 import os
@@ -25,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from rtc_gateway.background import stop_task
 from rtc_gateway.security.keys import (
     load_or_create_private_key,
     load_private_key,
@@ -97,11 +97,8 @@ class TokenKeyWatch:
             self._task = asyncio.create_task(self._run(), name="token-key-watch")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
 
     def check(self) -> bool:
         """Take new keys in if a file changed; whether it did."""

@@ -5,11 +5,11 @@ is queued (a conversation re-queued later may raise another).
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from rtc_gateway.background import stop_task
 from rtc_gateway.domain.conversation import Conversation
 from rtc_gateway.domain.priority import Priority
 from rtc_gateway.domain.routing import Router
@@ -50,11 +50,8 @@ class UrgentWaitWatch:
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         while True:
