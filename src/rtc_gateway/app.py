@@ -1,8 +1,10 @@
 """The composition root: the one place that picks adapters and wires services and handlers."""
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -12,12 +14,14 @@ from rtc_gateway.adapters.memory.conversation_index import MemoryConversationInd
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
 from rtc_gateway.adapters.memory.session_store import MemorySessionStore
+from rtc_gateway.adapters.memory.thesee_store import MemoryTheseeStore
 from rtc_gateway.adapters.postgres.conversation_index import PostgresConversationIndex
 from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog
 from rtc_gateway.adapters.sqlite.case_store import SqliteCaseStore
 from rtc_gateway.adapters.sqlite.conversation_index import SqliteConversationIndex
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.adapters.sqlite.revocation_store import SqliteRevocationStore
+from rtc_gateway.adapters.sqlite.thesee_store import SqliteTheseeStore
 from rtc_gateway.config import Settings
 from rtc_gateway.domain.rate_limit import BucketTable
 from rtc_gateway.domain.routing import Router
@@ -54,12 +58,14 @@ from rtc_gateway.gateway.supervisor_events import (
     SupervisorEvents,
     UrgentAlertMetrics,
 )
+from rtc_gateway.gateway.thesee_routes import RETENTION, TheseeRoutes, parse_draft
 from rtc_gateway.gateway.transfer_notice import TransferNotice
 from rtc_gateway.gateway.video_events import VideoEvents
 from rtc_gateway.ports.bus import Bus, Receiver
 from rtc_gateway.ports.case_store import CaseStore
 from rtc_gateway.ports.clock import Clock, SystemClock
 from rtc_gateway.ports.evidence_log import EvidenceLog
+from rtc_gateway.ports.thesee_store import TheseeStore
 from rtc_gateway.realtime.client_address import AddressSet
 from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.rtc.ice import IceServerConfig
@@ -85,6 +91,10 @@ from rtc_gateway.services.presence import PresenceService
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
 from rtc_gateway.services.recovery import recover_open_conversations
 from rtc_gateway.services.routing import RoutingService
+from rtc_gateway.services.thesee.desk import ReviewDesk
+from rtc_gateway.services.thesee.figures import DeskFigures
+from rtc_gateway.services.thesee.filings import TheseeFilings
+from rtc_gateway.services.thesee.retention import Retention
 from rtc_gateway.services.urgent_surge import UrgentSurgeWatch
 from rtc_gateway.services.urgent_watch import UrgentWaitWatch
 from rtc_gateway.services.video_rooms import VideoRoomService
@@ -212,6 +222,23 @@ def case_routes(settings: Settings, evidence: EvidenceLog, store: CaseStore, clo
     return CaseRoutes(cases, PreComplaints(cases), Complaints(cases), callers, limits)
 
 
+def thesee_desk(settings: Settings, evidence: EvidenceLog, store: CaseStore, clock: Clock,
+                routes: CaseRoutes) -> tuple[CaseRoutes, TheseeRoutes, TheseeStore, Retention]:
+    """THESEE on the cases framework: its own store beside the cases, the review desk
+    deciding THESEE cases, and the link index behind reviewers' ``linked``."""
+    thesee: SqliteTheseeStore | MemoryTheseeStore = (
+        MemoryTheseeStore() if isinstance(store, MemoryCaseStore)
+        else SqliteTheseeStore(settings.data_dir / "thesee.db"))
+    threshold = settings.thesee_four_eyes_above_eur
+    desk = ReviewDesk(routes.cases, thesee, clock, threshold if threshold >= 0 else None,
+                      timedelta(seconds=settings.thesee_claim_ttl_s))
+    filings = TheseeFilings(routes.cases, thesee, clock, parse_draft)
+    api = TheseeRoutes(routes.cases, filings, desk, DeskFigures(thesee, clock),
+                       routes.callers, routes.limits)
+    return (dataclasses.replace(routes, linker=desk.linked), api, thesee,
+            Retention(routes.cases, store, thesee, clock))
+
+
 def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     clock = clock or SystemClock()
     private_dir(settings.data_dir)
@@ -325,7 +352,12 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     add_routes(app, metrics, AddressSet(settings.metrics_allow), trusted_proxies,
                shared.readiness if shared is not None else None)
     cases = case_store(settings)
-    case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips).add_to(app)
+    routes, thesee_routes, thesee_store, retention = thesee_desk(
+        settings, evidence, cases, clock,
+        case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips))
+    routes.add_to(app)
+    thesee_routes.add_to(app)
+    app[RETENTION] = retention
     app.router.add_get("/api/v1/openapi.json", openapi_handler())
     if shared is not None:
         metrics.registry.register(SharedServicesState(shared))
@@ -338,6 +370,8 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
 
     async def on_startup(_: web.Application) -> None:
         await cases.open()
+        await thesee_store.open()
+        retention.start()
         await gateway.start()
         urgent_watch.start()
 
@@ -345,6 +379,8 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         await urgent_watch.close()
         await gateway.stop()
         await provider_http.close()
+        await retention.close()
+        await thesee_store.close()
         await cases.close()
         if isinstance(index, SqliteConversationIndex):
             index.close()

@@ -121,6 +121,11 @@ class Settings:
     listening on every address)."""
     node_ttl_s: float = 5.0
     """A node that has not heartbeated in Redis for this long is gone."""
+    thesee_four_eyes_above_eur: float = 5000.0
+    """A THESEE validation of a case declaring a loss above this waits for a second
+    reviewer's; negative: never."""
+    thesee_claim_ttl_s: float = 1800.0
+    """How long a reviewer's claim on a THESEE case lasts without a decision."""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -168,7 +173,7 @@ def _convert(name: str, raw: str) -> Any:
         return tuple(origin.strip() for origin in raw.split(",") if origin.strip())
     if name == "ice_servers":
         return tuple(json.loads(raw))
-    if name.endswith(("_s", "_burst")):
+    if name.endswith(("_s", "_burst", "_eur")):
         return float(raw)
     return raw
 

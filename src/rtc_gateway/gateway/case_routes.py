@@ -17,6 +17,7 @@ from rtc_gateway.domain.case_access import CitizenCaller
 from rtc_gateway.domain.cases import Case, CaseKind, CaseStatus
 from rtc_gateway.domain.conversation import Location
 from rtc_gateway.domain.errors import BadRequest, DomainError
+from rtc_gateway.domain.roles import Role
 from rtc_gateway.domain.timestamps import format_utc
 from rtc_gateway.domain.units import UnitChoice
 from rtc_gateway.gateway import case_schemas as schemas
@@ -35,6 +36,7 @@ NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 _encode = msgspec.json.Encoder().encode
 _S = TypeVar("_S")
 Handler = Callable[[web.Request], Awaitable[web.Response]]
+Linker = Callable[[list[str]], Awaitable[dict[str, list[str]]]]
 
 
 def error_response(code: str, message: str) -> web.Response:
@@ -64,14 +66,14 @@ def refusals(handler: Handler) -> Handler:
     return wrapped
 
 
-def case_view(case: Case) -> schemas.CaseView:
+def case_view(case: Case, linked: list[str] | None = None) -> schemas.CaseView:
     return schemas.CaseView(
         id=case.id, reference=case.reference, kind=case.kind.value, status=case.status.value,
         created_at=format_utc(case.created_at), updated_at=format_utc(case.updated_at),
         force=case.force.value, citizen_verified=case.citizen_verified, facts=case.facts,
         messages=[schemas.MessageView(m.seq, m.author_role, m.text, format_utc(m.at))
                   for m in case.messages],
-        unit_id=case.unit_id)
+        unit_id=case.unit_id, linked=msgspec.UNSET if linked is None else linked)
 
 
 def unit_choice(place: schemas.Place | None, unit_id: str | None) -> UnitChoice:
@@ -105,6 +107,8 @@ class CaseRoutes:
     complaints: Complaints
     callers: Callers
     limits: CaseWriteLimits
+    linker: Linker | None = None
+    """The THESEE link index: reviewers see ``linked`` on THESEE cases."""
 
     def add_to(self, app: web.Application) -> None:
         add = app.router
@@ -150,8 +154,15 @@ class CaseRoutes:
 
     async def staff_case(self, request: web.Request) -> web.Response:
         staff = await self.callers.staff(request)
-        return json_response(case_view(await self.cases.get(staff,
-                                                            request.match_info["case_id"])))
+        case = await self.cases.get(staff, request.match_info["case_id"])
+        return json_response((await self._staff_views(staff, [case]))[0])
+
+    async def _staff_views(self, staff: AgentProfile,
+                           found: list[Case]) -> list[schemas.CaseView]:
+        linked: dict[str, list[str]] = {}
+        if self.linker is not None and staff.role is Role.REVIEWER:
+            linked = await self.linker([c.id for c in found if c.kind is CaseKind.THESEE])
+        return [case_view(c, linked.get(c.id)) for c in found]
 
     async def message(self, request: web.Request) -> web.Response:
         caller = await self.callers.any(request)
@@ -170,7 +181,7 @@ class CaseRoutes:
         unit = request.query.get("unit") or None
         found = await self.cases.staff_list(staff, query_enum(request, "kind", CaseKind),
                                             query_enum(request, "status", CaseStatus), unit)
-        return json_response(schemas.CaseList([case_view(c) for c in found]))
+        return json_response(schemas.CaseList(await self._staff_views(staff, found)))
 
     async def decision(self, request: web.Request) -> web.Response:
         staff = await self.callers.staff(request)

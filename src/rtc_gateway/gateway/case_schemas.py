@@ -107,6 +107,8 @@ class CaseView(msgspec.Struct):
     facts: dict[str, Any]
     messages: list[MessageView]
     unit_id: str | None = None
+    linked: list[str] | msgspec.UnsetType = msgspec.UNSET
+    """Reviewers only, on THESEE cases: the cases sharing a normalised identifier."""
 
 
 class CaseList(msgspec.Struct):

@@ -41,6 +41,9 @@ class MemoryCaseStore:
     async def in_scope(self, scope: StaffScope, limit: int) -> list[Case]:
         return self._newest_first(c for c in self._cases.values() if in_scope(c, scope))[:limit]
 
+    async def delete(self, case_id: str) -> None:
+        self._cases.pop(case_id, None)
+
     @staticmethod
     def _newest_first(cases: Iterable[Case]) -> list[Case]:
         return sorted(cases, key=lambda c: (c.created_at, c.id), reverse=True)

@@ -91,6 +91,9 @@ class SqliteCaseStore:
                "ORDER BY created_at DESC, id DESC LIMIT ?")
         return await self._db.run(lambda: self._bodies(sql, (*params, limit)))
 
+    async def delete(self, case_id: str) -> None:
+        await self._db.run(lambda: self._execute("DELETE FROM cases WHERE id = ?", (case_id,)))
+
     async def close(self) -> None:
         await self._db.close()
 

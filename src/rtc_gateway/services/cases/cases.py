@@ -9,8 +9,8 @@ node writes cases).
 import uuid
 import weakref
 from asyncio import Lock
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
 
 import msgspec
 
@@ -19,6 +19,7 @@ from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.case_access import CitizenCaller, staff_may_decide, staff_sees
 from rtc_gateway.domain.cases import Case, CaseKind, CaseStatus
 from rtc_gateway.domain.errors import BadRequest, Forbidden, NotFound
+from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.roles import Role
 from rtc_gateway.domain.units import UnitChoice, choose_unit, force_of_unit
 from rtc_gateway.domain.zones import PoliceZone
@@ -29,6 +30,14 @@ from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, RecordKin
 STAFF_LIST_LIMIT = 200
 Caller = CitizenCaller | AgentProfile
 _facts_text = msgspec.json.Encoder(order="sorted").encode
+
+
+class Decider(Protocol):
+    """A kind's own decision rules (the THESEE desk's claims and four-eyes), called
+    under the case's lock once the caller may decide and the decision exists."""
+
+    async def __call__(self, staff: AgentProfile, case: Case, decision: rules.Decision,
+                       reason: str | None) -> Case: ...
 
 
 def _actor(caller: Caller) -> tuple[str, str]:
@@ -45,10 +54,15 @@ class CaseService:
         self._clock = clock
         self._zones = zones
         self._locks: weakref.WeakValueDictionary[str, Lock] = weakref.WeakValueDictionary()
+        self.deciders: dict[CaseKind, Decider] = {}
+        self.observers: list[Callable[[Case], Awaitable[None]]] = []
+        """Called with every case once it is stored (opened or changed)."""
 
     async def open(self, citizen: CitizenCaller, kind: CaseKind, facts: Mapping[str, Any],
-                   unit: UnitChoice) -> Case:
-        force, unit_id = choose_unit(unit, self._zones)
+                   unit: UnitChoice, placed: tuple[Force, str | None] | None = None) -> Case:
+        """``placed``: the force and unit chosen by the service itself (a national desk)
+        instead of from ``unit``."""
+        force, unit_id = placed or choose_unit(unit, self._zones)
         now = self._clock.now()
         number = await self._store.next_number(kind, now.year)
         case = Case(id=str(uuid.uuid4()), reference=rules.format_reference(kind, now.year, number),
@@ -61,7 +75,7 @@ class CaseService:
                                  "force": force.value, "unit_id": unit_id,
                                  "citizen_verified": citizen.verified,
                                  "status": case.status.value})
-        await self._store.put(case)
+        await self._put(case)
         return case
 
     async def get(self, caller: Caller, case_id: str) -> Case:
@@ -79,7 +93,7 @@ class CaseService:
     async def staff_list(self, staff: AgentProfile, kind: CaseKind | None,
                          status: CaseStatus | None, unit: str | None) -> list[Case]:
         if staff.role is Role.REVIEWER:
-            return []
+            return await self._reviewer_list(kind, status)
         if unit is not None:
             force_of_unit(unit)
         scope = StaffScope(staff.service, staff.unit, unit, kind, status)
@@ -93,7 +107,7 @@ class CaseService:
             message = changed.messages[-1]
             await self._record(changed, RecordKind.CASE_MESSAGE, caller, text=text,
                                seq=message.seq, data={"status": changed.status.value})
-            await self._store.put(changed)
+            await self._put(changed)
             return changed
 
     async def withdraw(self, citizen: CitizenCaller, case_id: str) -> Case:
@@ -103,7 +117,7 @@ class CaseService:
             await self._record(changed, RecordKind.CASE_WITHDRAWN, citizen,
                                data={"status": changed.status.value,
                                      "previous_status": case.status.value})
-            await self._store.put(changed)
+            await self._put(changed)
             return changed
 
     async def decide(self, staff: AgentProfile, case_id: str, decision_name: str,
@@ -115,13 +129,56 @@ class CaseService:
             decision = rules.parse_decision(case.kind, decision_name)
             if decision is rules.Decision.REJECT and not (reason and reason.strip()):
                 raise BadRequest("a rejection needs a reason")
-            changed = rules.decide(case, decision, self._clock.now())
-            await self._record(changed, RecordKind.CASE_DECIDED, staff, text=reason,
-                               data={"decision": decision.value,
-                                     "status": changed.status.value,
-                                     "previous_status": case.status.value})
-            await self._store.put(changed)
-            return changed
+            decider = self.deciders.get(case.kind)
+            if decider is not None:
+                return await decider(staff, case, decision, reason)
+            return await self.apply_decision(staff, case, decision, reason)
+
+    async def apply_decision(self, staff: AgentProfile, case: Case, decision: rules.Decision,
+                             reason: str | None, extra: Mapping[str, Any] | None = None
+                             ) -> Case:
+        """Record and store ``decision`` on ``case`` (the caller holds its lock)."""
+        changed = rules.decide(case, decision, self._clock.now())
+        await self._record(changed, RecordKind.CASE_DECIDED, staff, text=reason,
+                           data={"decision": decision.value, "status": changed.status.value,
+                                 "previous_status": case.status.value, **(extra or {})})
+        await self._put(changed)
+        return changed
+
+    async def save(self, caller: Caller, changed: Case, kind: str,
+                   data: Mapping[str, Any], text: str | None = None) -> None:
+        """Record ``kind`` on ``changed`` then store it: for services built on cases
+        (the caller holds the case's lock)."""
+        await self._record(changed, kind, caller, text=text, data=data)
+        await self._put(changed)
+
+    async def purge(self, case: Case, kind: str, data: Mapping[str, Any]) -> None:
+        """Delete ``case`` for good, after a record of ``kind`` by the gateway itself."""
+        await self._evidence.append(EvidenceEntry(
+            conversation_id=case.id, kind=kind, actor_role=Role.SYSTEM.value,
+            actor_id="gateway", at=self._clock.now(), data=dict(data)))
+        await self._store.delete(case.id)
+
+    def lock(self, case_id: str) -> Lock:
+        """The lock that serialises changes to one case."""
+        return self._lock(case_id)
+
+    async def _reviewer_list(self, kind: CaseKind | None,
+                             status: CaseStatus | None) -> list[Case]:
+        """Reviewers: THESEE cases of both forces (the desk is national)."""
+        if kind not in (None, CaseKind.THESEE):
+            return []
+        found: list[Case] = []
+        for force in Force:
+            found += await self._store.in_scope(
+                StaffScope(force, kind=CaseKind.THESEE, status=status), STAFF_LIST_LIMIT)
+        found.sort(key=lambda c: (c.created_at, c.id), reverse=True)
+        return found[:STAFF_LIST_LIMIT]
+
+    async def _put(self, case: Case) -> None:
+        await self._store.put(case)
+        for observer in self.observers:
+            await observer(case)
 
     def _sees(self, caller: Caller, case: Case) -> bool:
         if isinstance(caller, CitizenCaller):
