@@ -87,3 +87,12 @@ async def test_sqlite_file_is_private_and_numbers_never_repeat(tmp_path: Path) -
     await reopened.open()
     assert await reopened.next_number(CaseKind.COMPLAINT, 2026) == 41
     await reopened.close()
+
+
+async def test_delete_forgets_the_case(store: CaseStore) -> None:
+    await store.put(case(1))
+    await store.put(case(2))
+    await store.delete("case-1")
+    await store.delete("case-none")
+    assert await store.get("case-1") is None
+    assert [c.id for c in await store.of_citizen("cit-a")] == ["case-2"]
