@@ -35,6 +35,11 @@ _TITLES = {
     "case.message": "Message du dossier",
     "case.decided": "Décision sur le dossier",
     "case.withdrawn": "Dossier retiré par l'usager",
+    "case.claimed": "Dossier pris en charge par un relecteur",
+    "case.released": "Dossier rendu à la file de relecture",
+    "case.validation_pending": "Validation en attente d'un second relecteur",
+    "case.completed": "Dossier complété par l'usager",
+    "case.purged": "Dossier purgé (fin de la durée de conservation)",
 }
 _CASE_KINDS = {"pre_complaint": "pré-plainte en ligne", "complaint": "plainte en ligne",
                "thesee": "signalement ou plainte THESEE",

@@ -75,6 +75,9 @@ def thesee_paths() -> dict[str, Any]:
         "/api/v1/thesee/cases": {"post": _operation(
             "File a THESEE report (any citizen) or complaint (verified citizens)", "201",
             schemas.CaseView, ("400", "401", "403", "413", "415", "429"), t.TheseeRequest)},
+        "/api/v1/thesee/cases/{case_id}/complement": {"post": _operation(
+            "The citizen completes a THESEE case (message, identifiers, payments)", "200",
+            schemas.CaseView, WRITE, t.ComplementRequest, [CASE_ID])},
         "/api/v1/thesee/drafts": {
             "get": _operation("The citizen's THESEE drafts", "200", t.DraftList,
                               ("401", "403")),

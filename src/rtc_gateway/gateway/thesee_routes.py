@@ -98,6 +98,7 @@ class TheseeRoutes:
     def add_to(self, app: web.Application) -> None:
         add = app.router
         add.add_post("/api/v1/thesee/cases", refusals(self.file))
+        add.add_post("/api/v1/thesee/cases/{case_id}/complement", refusals(self.complement))
         add.add_get("/api/v1/thesee/drafts", refusals(self.drafts))
         add.add_post("/api/v1/thesee/drafts", refusals(self.new_draft))
         add.add_get("/api/v1/thesee/drafts/{draft_id}", refusals(self.one_draft))
@@ -120,6 +121,16 @@ class TheseeRoutes:
                                    type=schemas.TheseeRequest)
         case = await self.filings.file(citizen, filing_input(body))
         return json_response(case_view(case), status=201)
+
+    async def complement(self, request: web.Request) -> web.Response:
+        citizen = await self.callers.citizen(request)
+        body = msgspec.json.decode(await self._json(request, identity_of(citizen)),
+                                   type=schemas.ComplementRequest)
+        case = await self.filings.complete(
+            citizen, request.match_info["case_id"], body.text,
+            msgspec.convert(msgspec.to_builtins(body.identifiers), Identifiers),
+            list(body.payments))
+        return json_response(case_view(case))
 
     async def drafts(self, request: web.Request) -> web.Response:
         citizen = await self.callers.citizen(request)

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from rtc_gateway.domain.cases import MAX_MESSAGE_CHARS
 from rtc_gateway.domain.thesee.filing import MAX_DESCRIPTION_CHARS, MAX_PAYMENTS
 from rtc_gateway.domain.thesee.identifiers import MAX_IDENTIFIER_CHARS, MAX_PER_KIND
 from rtc_gateway.domain.thesee.scam_types import Payment, ScamType
@@ -40,6 +41,15 @@ class TheseeRequest(Body):
     details: dict[str, Any] = msgspec.field(default_factory=dict)
     place: Place | None = None
     unit_id: UnitId | None = None
+
+
+class ComplementRequest(Body):
+    """What the citizen adds to their case: a message, and identifiers and payments."""
+
+    text: Annotated[str, Meta(min_length=1, max_length=MAX_MESSAGE_CHARS)]
+    identifiers: IdentifiersBody = msgspec.field(default_factory=IdentifiersBody)
+    payments: Annotated[list[Payment], Meta(max_length=MAX_PAYMENTS)] = \
+        msgspec.field(default_factory=list)
 
 
 class DraftBody(Body):
@@ -103,5 +113,5 @@ class FiguresView(msgspec.Struct):
     series_by_size: dict[str, int]
 
 
-REQUEST_BODIES = (TheseeRequest, DraftBody)
+REQUEST_BODIES = (TheseeRequest, ComplementRequest, DraftBody)
 RESPONSE_BODIES = (DraftView, DraftList, ClaimView, QueueView, SeriesView, FiguresView)

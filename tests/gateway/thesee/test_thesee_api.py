@@ -316,3 +316,33 @@ async def test_retention_purges_after_six_years(world: IdentityWorld) -> None:
     last = (await records(world, old["id"]))[-1]
     assert last.kind == "case.purged" and last.actor_role == "system"
     assert last.data["reference"] == old["reference"]
+
+
+async def test_completing_a_case_adds_identifiers_and_links(world: IdentityWorld) -> None:
+    citizen, other = anonymous(world), anonymous(world)
+    reviewer = staff(world, "r1")
+    _, first = await citizen.post(THESEE, filing("blackmail", identifiers={}))
+    _, second = await other.post(THESEE, filing(
+        "romance_scam", identifiers={"phones": ["+33 7 11 22 33 44"]}))
+    await reviewer.post(decision(first["id"]), {"decision": "request_info",
+                                                "reason": "Quel numéro vous a appelé ?"})
+    path = f"/api/v1/thesee/cases/{first['id']}/complement"
+    assert (await other.post(path, {"text": "moi aussi"}))[0] == 404
+    assert (await citizen.post(path, {"text": "x", "identifiers": {
+        "ibans": ["FR00 0000"]}}))[0] == 400
+    status, done = await citizen.post(path, {
+        "text": "Il m'a appelé depuis ce numéro.",
+        "identifiers": {"phones": ["07.11.22.33.44"]},
+        "payments": [{"amount_eur": 200, "date": "2026-11-04"}]})
+    assert status == 200, done
+    assert done["status"] == "in_review"
+    assert done["facts"]["normalised"]["phone"] == ["+33711223344"]
+    assert done["facts"]["declared_loss_eur"] == 250
+    assert done["messages"][-1]["text"] == "Il m'a appelé depuis ce numéro."
+    assert (await reviewer.get(f"/api/v1/staff/cases/{first['id']}"))[1]["linked"] == [
+        second["id"]]
+    last = (await records(world, first["id"]))[-1]
+    assert last.kind == "case.completed" and last.data["previous_status"] == (
+        "needs_information")
+    await citizen.post(f"/api/v1/cases/{first['id']}/withdraw")
+    assert (await citizen.post(path, {"text": "encore"}))[0] == 409

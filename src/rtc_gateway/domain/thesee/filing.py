@@ -110,3 +110,20 @@ def keys_of(facts: Mapping[str, Any]) -> frozenset[str]:
         return frozenset()
     return link_keys({k: [str(v) for v in vs] for k, vs in raw.items()
                       if k in _KINDS and isinstance(vs, list)})
+
+
+def complemented(facts: Mapping[str, Any], identifiers: Identifiers,
+                 payments: list[Payment], today: date) -> dict[str, Any]:
+    """The facts of a filing once the victim adds identifiers and payments (asked for
+    more information, or on their own): everything checked again, as on filing."""
+    try:
+        declared = msgspec.convert(facts.get("identifiers") or {}, Identifiers)
+        paid = msgspec.convert(facts.get("payments") or [], list[Payment])
+        scam_type, mode = ScamType(facts["scam_type"]), Mode(facts["mode"])
+        description = str(facts["description"])
+    except (KeyError, ValueError, msgspec.ValidationError):
+        raise BadRequest("this case is not a THESEE filing") from None
+    merged = Identifiers(**{field: [*getattr(declared, field), *getattr(identifiers, field)]
+                            for field in IDENTIFIER_FIELDS})
+    return facts_of(build_filing(scam_type, mode, description, merged, [*paid, *payments],
+                                 facts.get("details"), today))

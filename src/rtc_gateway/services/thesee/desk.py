@@ -40,6 +40,7 @@ class TheseeRecord:
     CLAIMED = "case.claimed"
     RELEASED = "case.released"
     VALIDATION_PENDING = "case.validation_pending"
+    COMPLETED = "case.completed"
     PURGED = "case.purged"
 
 

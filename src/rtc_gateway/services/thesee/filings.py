@@ -6,18 +6,31 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
+from rtc_gateway.domain import cases as rules
 from rtc_gateway.domain.case_access import CitizenCaller
 from rtc_gateway.domain.cases import Case, CaseKind
-from rtc_gateway.domain.errors import Conflict, Forbidden
+from rtc_gateway.domain.errors import Conflict, Forbidden, NotFound
 from rtc_gateway.domain.forces import Force
+from rtc_gateway.domain.roles import Role
 from rtc_gateway.domain.thesee.drafts import MAX_DRAFTS_PER_CITIZEN, Draft, owned
-from rtc_gateway.domain.thesee.filing import Filing, Identifiers, Mode, build_filing, facts_of
+from rtc_gateway.domain.thesee.filing import (
+    Filing,
+    Identifiers,
+    Mode,
+    build_filing,
+    complemented,
+    facts_of,
+)
 from rtc_gateway.domain.thesee.scam_types import Payment, parse_scam_type
 from rtc_gateway.domain.units import UnitChoice
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.thesee_store import TheseeStore
 from rtc_gateway.services.cases.cases import CaseService
+from rtc_gateway.services.thesee.desk import TheseeRecord
 
+_facts_text = msgspec.json.Encoder(order="sorted").encode
 NATIONAL_DESK: tuple[Force, str | None] = (Force.POLICE, None)
 """Where a case goes when the victim gives no place and no unit: the national desk."""
 
@@ -62,6 +75,30 @@ class TheseeFilings:
         return build_filing(parse_scam_type(given.scam_type), given.mode, given.description,
                             given.identifiers, given.payments, given.details,
                             self._clock.now().date())
+
+    async def complete(self, citizen: CitizenCaller, case_id: str, text: str,
+                       identifiers: Identifiers, payments: list[Payment]) -> Case:
+        """The citizen adds a message and, optionally, identifiers and payments to their
+        case; a case waiting for information goes back in review, and its links follow
+        the new identifiers at once."""
+        async with self._cases.lock(case_id):
+            case = await self._cases.get(citizen, case_id)
+            if case.kind is not CaseKind.THESEE:
+                raise NotFound("no such THESEE case")
+            if case.is_final:
+                raise Conflict(f"the case is {case.status.value}")
+            now = self._clock.now()
+            facts = complemented(case.facts, identifiers, payments, now.date())
+            changed = rules.add_message(msgspec.structs.replace(case, facts=facts),
+                                        Role.CITIZEN.value, text, now)
+            added = {"message": text, "identifiers": msgspec.to_builtins(identifiers),
+                     "payments": msgspec.to_builtins(payments)}
+            await self._cases.save(citizen, changed, TheseeRecord.COMPLETED, {
+                "seq": changed.messages[-1].seq, "status": changed.status.value,
+                "previous_status": case.status.value,
+                "declared_loss_eur": facts["declared_loss_eur"]},
+                text=_facts_text(added).decode())
+            return changed
 
     async def save_draft(self, citizen: CitizenCaller, body: dict[str, Any],
                          draft_id: str | None = None) -> Draft:
