@@ -1,14 +1,17 @@
-"""Both THESEE stores: summaries, the link index, series, queue filters, drafts and
-pending validations behave the same; the SQLite file is private and survives a restart."""
+"""The THESEE stores (memory, SQLite, PostgreSQL): summaries, the link index, series,
+queue filters, drafts and pending validations behave the same; the SQLite file is private
+and survives a restart."""
 
 import stat
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from rtc_gateway.adapters.memory.thesee_store import MemoryTheseeStore
+from rtc_gateway.adapters.postgres.thesee_store import PostgresTheseeStore
 from rtc_gateway.adapters.sqlite.thesee_store import SqliteTheseeStore
 from rtc_gateway.domain.cases import CaseStatus
 from rtc_gateway.domain.thesee.drafts import Draft
@@ -25,13 +28,29 @@ def summary(n: int, keys: set[str], *, loss: float = 10.0, scam: str = "blackmai
     return CaseSummary(f"c{n}", scam, "report", status, loss, at, at, None, frozenset(keys))
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[TheseeStore]:
-    chosen: TheseeStore = (MemoryTheseeStore() if request.param == "memory"
-                           else SqliteTheseeStore(tmp_path / "thesee.db"))
-    await chosen.open()
+    chosen: TheseeStore
+    if request.param == "postgres":
+        url = request.getfixturevalue("database_url")
+        chosen = PostgresTheseeStore(url)
+        await chosen.open()
+        await empty(url)
+    else:
+        chosen = (MemoryTheseeStore() if request.param == "memory"
+                  else SqliteTheseeStore(tmp_path / "thesee.db"))
+        await chosen.open()
     yield chosen
     await chosen.close()
+
+
+async def empty(url: str) -> None:
+    """The shared test cluster: each test starts from empty THESEE tables."""
+    con = await asyncpg.connect(url)
+    try:
+        await con.execute("TRUNCATE thesee_cases, thesee_links, thesee_drafts, thesee_pending")
+    finally:
+        await con.close()
 
 
 async def test_links_and_series(store: TheseeStore) -> None:
