@@ -1,7 +1,12 @@
 """THESEE through real HTTP: each scam type and mode, drafts, the review desk (claims,
 four-eyes, decisions), linked cases and series, figures, retention, and every refusal."""
 
+import asyncio
+import stat
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -346,3 +351,32 @@ async def test_completing_a_case_adds_identifiers_and_links(world: IdentityWorld
         "needs_information")
     await citizen.post(f"/api/v1/cases/{first['id']}/withdraw")
     assert (await citizen.post(path, {"text": "encore"}))[0] == 409
+
+
+async def test_export_verifies_and_links_survive_a_restart(start_world: StartWorld,
+                                                           tmp_path: Path) -> None:
+    world = await start_world(thesee_four_eyes_above_eur=100.0)
+    citizen = anonymous(world)
+    _, case = await citizen.post(THESEE, filing("romance_scam"))
+    _, twin = await citizen.post(THESEE, filing("blackmail"))
+    await staff(world, "r1").post(decision(case["id"]), {"decision": "validate"})
+    await staff(world, "r2").post(decision(case["id"]), {"decision": "validate"})
+    data_dir = world.gw.gateway.settings.data_dir
+    assert stat.S_IMODE((data_dir / "thesee.db").stat().st_mode) == 0o600
+    await world.gw.runner.cleanup()
+    world.gw.clients.clear()
+
+    out = tmp_path / "case.zip"
+    exported = await asyncio.to_thread(subprocess.run, [
+        sys.executable, "-m", "rtc_gateway", "export", "--data-dir", str(data_dir),
+        "--case", case["id"], "--out", str(out), "--reason", case["reference"]],
+        capture_output=True, text=True, timeout=60)
+    assert exported.returncode == 0, exported.stderr
+    verified = await asyncio.to_thread(subprocess.run, [
+        sys.executable, "-m", "rtc_gateway", "verify", str(out)],
+        capture_output=True, text=True, timeout=60)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+    again = await start_world(data_dir=data_dir)
+    _, kept = await staff(again, "r3").get(f"/api/v1/staff/cases/{case['id']}")
+    assert kept["status"] == "registered" and kept["linked"] == [twin["id"]]
