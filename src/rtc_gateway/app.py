@@ -65,7 +65,6 @@ from rtc_gateway.ports.bus import Bus, Receiver
 from rtc_gateway.ports.case_store import CaseStore
 from rtc_gateway.ports.clock import Clock, SystemClock
 from rtc_gateway.ports.evidence_log import EvidenceLog
-from rtc_gateway.ports.thesee_store import TheseeStore
 from rtc_gateway.realtime.client_address import AddressSet
 from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.rtc.ice import IceServerConfig
@@ -94,6 +93,7 @@ from rtc_gateway.services.routing import RoutingService
 from rtc_gateway.services.thesee.desk import ReviewDesk
 from rtc_gateway.services.thesee.figures import DeskFigures
 from rtc_gateway.services.thesee.filings import TheseeFilings
+from rtc_gateway.services.thesee.observed_store import ObservedCaseStore
 from rtc_gateway.services.thesee.retention import Retention
 from rtc_gateway.services.urgent_surge import UrgentSurgeWatch
 from rtc_gateway.services.urgent_watch import UrgentWaitWatch
@@ -203,11 +203,12 @@ def login_flow(settings: Settings, clock: Clock, store: MemorySessionStore,
                      session_ttl_s=settings.session_ttl_s)
 
 
-def case_store(settings: Settings) -> SqliteCaseStore | MemoryCaseStore:
-    """Cases beside the evidence: in memory with a memory log, else ``cases.db``."""
+def case_store(settings: Settings) -> ObservedCaseStore:
+    """Cases beside the evidence: in memory with a memory log, else ``cases.db``;
+    observed, so the THESEE desk follows every change."""
     if settings.evidence == "memory" and not settings.multi_node:
-        return MemoryCaseStore()
-    return SqliteCaseStore(settings.cases_db)
+        return ObservedCaseStore(MemoryCaseStore())
+    return ObservedCaseStore(SqliteCaseStore(settings.cases_db))
 
 
 def case_routes(settings: Settings, evidence: EvidenceLog, store: CaseStore, clock: Clock,
@@ -220,23 +221,6 @@ def case_routes(settings: Settings, evidence: EvidenceLog, store: CaseStore, clo
                     settings.case_writes_per_address_burst),
         settings.max_case_body_bytes, trips, clock.monotonic)
     return CaseRoutes(cases, PreComplaints(cases), Complaints(cases), callers, limits)
-
-
-def thesee_desk(settings: Settings, evidence: EvidenceLog, store: CaseStore, clock: Clock,
-                routes: CaseRoutes) -> tuple[CaseRoutes, TheseeRoutes, TheseeStore, Retention]:
-    """THESEE on the cases framework: its own store beside the cases, the review desk
-    deciding THESEE cases, and the link index behind reviewers' ``linked``."""
-    thesee: SqliteTheseeStore | MemoryTheseeStore = (
-        MemoryTheseeStore() if isinstance(store, MemoryCaseStore)
-        else SqliteTheseeStore(settings.data_dir / "thesee.db"))
-    threshold = settings.thesee_four_eyes_above_eur
-    desk = ReviewDesk(routes.cases, thesee, clock, threshold if threshold >= 0 else None,
-                      timedelta(seconds=settings.thesee_claim_ttl_s))
-    filings = TheseeFilings(routes.cases, thesee, clock, parse_draft)
-    api = TheseeRoutes(routes.cases, filings, desk, DeskFigures(thesee, clock),
-                       routes.callers, routes.limits)
-    return (dataclasses.replace(routes, linker=desk.linked), api, thesee,
-            Retention(routes.cases, store, thesee, clock))
 
 
 def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
@@ -352,12 +336,9 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     add_routes(app, metrics, AddressSet(settings.metrics_allow), trusted_proxies,
                shared.readiness if shared is not None else None)
     cases = case_store(settings)
-    routes, thesee_routes, thesee_store, retention = thesee_desk(
-        settings, evidence, cases, clock,
-        case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips))
+    routes = case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips)
+    routes = thesee_desk(settings, evidence, cases, clock, app, routes)
     routes.add_to(app)
-    thesee_routes.add_to(app)
-    app[RETENTION] = retention
     app.router.add_get("/api/v1/openapi.json", openapi_handler())
     if shared is not None:
         metrics.registry.register(SharedServicesState(shared))
@@ -370,8 +351,6 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
 
     async def on_startup(_: web.Application) -> None:
         await cases.open()
-        await thesee_store.open()
-        retention.start()
         await gateway.start()
         urgent_watch.start()
 
@@ -379,8 +358,6 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         await urgent_watch.close()
         await gateway.stop()
         await provider_http.close()
-        await retention.close()
-        await thesee_store.close()
         await cases.close()
         if isinstance(index, SqliteConversationIndex):
             index.close()
@@ -393,3 +370,34 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
 def _presence_or_none(presence: PresenceService, citizen_id: str) -> dict[str, Any] | None:
     known = presence.of(citizen_id)
     return presence_wire(known) if known is not None else None
+
+
+def thesee_desk(settings: Settings, evidence: EvidenceLog, store: ObservedCaseStore,
+                clock: Clock, app: web.Application, routes: CaseRoutes) -> CaseRoutes:
+    """THESEE on the cases framework: its own store beside the cases (``thesee.db``, or
+    memory beside a memory case store), the review desk deciding THESEE cases, its routes
+    and retention job on ``app``; the cases' routes returned with the link index behind
+    reviewers' ``linked``."""
+    thesee: SqliteTheseeStore | MemoryTheseeStore = (
+        MemoryTheseeStore() if isinstance(store.inner, MemoryCaseStore)
+        else SqliteTheseeStore(settings.data_dir / "thesee.db"))
+    threshold = settings.thesee_four_eyes_above_eur
+    desk = ReviewDesk(routes.cases, store, thesee, clock,
+                      threshold if threshold >= 0 else None,
+                      timedelta(seconds=settings.thesee_claim_ttl_s))
+    filings = TheseeFilings(routes.cases, thesee, clock, parse_draft)
+    TheseeRoutes(routes.cases, filings, desk, DeskFigures(thesee, clock), routes.callers,
+                 routes.limits).add_to(app)
+    retention = app[RETENTION] = Retention(routes.cases, store, thesee, evidence, clock)
+
+    async def start(_: web.Application) -> None:
+        await thesee.open()
+        retention.start()
+
+    async def stop(_: web.Application) -> None:
+        await retention.close()
+        await thesee.close()
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+    return dataclasses.replace(routes, linker=desk.linked)

@@ -66,14 +66,14 @@ def refusals(handler: Handler) -> Handler:
     return wrapped
 
 
-def case_view(case: Case, linked: list[str] | None = None) -> schemas.CaseView:
+def case_view(case: Case) -> schemas.CaseView:
     return schemas.CaseView(
         id=case.id, reference=case.reference, kind=case.kind.value, status=case.status.value,
         created_at=format_utc(case.created_at), updated_at=format_utc(case.updated_at),
         force=case.force.value, citizen_verified=case.citizen_verified, facts=case.facts,
         messages=[schemas.MessageView(m.seq, m.author_role, m.text, format_utc(m.at))
                   for m in case.messages],
-        unit_id=case.unit_id, linked=msgspec.UNSET if linked is None else linked)
+        unit_id=case.unit_id)
 
 
 def unit_choice(place: schemas.Place | None, unit_id: str | None) -> UnitChoice:
@@ -162,7 +162,8 @@ class CaseRoutes:
         linked: dict[str, list[str]] = {}
         if self.linker is not None and staff.role is Role.REVIEWER:
             linked = await self.linker([c.id for c in found if c.kind is CaseKind.THESEE])
-        return [case_view(c, linked.get(c.id)) for c in found]
+        return [msgspec.structs.replace(case_view(c), linked=linked[c.id]) if c.id in linked
+                else case_view(c) for c in found]
 
     async def message(self, request: web.Request) -> web.Response:
         caller = await self.callers.any(request)

@@ -106,9 +106,9 @@ class CaseView(msgspec.Struct):
     citizen_verified: bool
     facts: dict[str, Any]
     messages: list[MessageView]
-    unit_id: str | None = None
     linked: list[str] | msgspec.UnsetType = msgspec.UNSET
     """Reviewers only, on THESEE cases: the cases sharing a normalised identifier."""
+    unit_id: str | None = None
 
 
 class CaseList(msgspec.Struct):

@@ -176,8 +176,8 @@ class TheseeRoutes:
         entries = []
         for item in items:
             case = await self.cases.get(staff, item.summary.case_id)
-            entries.append(self._entry(item, case_view(case, linked[case.id]),
-                                       linked[case.id], now))
+            view = msgspec.structs.replace(case_view(case), linked=linked[case.id])
+            entries.append(self._entry(item, view, linked[case.id], now))
         return json_response(schemas.QueueView(entries, self.desk.four_eyes_above_eur))
 
     @staticmethod

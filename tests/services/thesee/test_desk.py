@@ -24,6 +24,7 @@ from rtc_gateway.ports.thesee_store import QueueFilter
 from rtc_gateway.services.cases.cases import CaseService
 from rtc_gateway.services.thesee.desk import ReviewDesk
 from rtc_gateway.services.thesee.filings import FilingInput, TheseeFilings
+from rtc_gateway.services.thesee.observed_store import ObservedCaseStore
 from rtc_gateway.services.thesee.retention import Retention
 
 CITIZEN = CitizenCaller("cit-1", verified=False)
@@ -48,11 +49,11 @@ class Desk:
     def __init__(self, threshold: float | None = None) -> None:
         self.clock = MovingClock()
         self.evidence = MemoryEvidenceLog()
-        self.case_store = MemoryCaseStore()
+        self.case_store = ObservedCaseStore(MemoryCaseStore())
         self.store = MemoryTheseeStore()
         self.cases = CaseService(self.case_store, self.evidence, self.clock,
                                  load_default_zones())
-        self.desk = ReviewDesk(self.cases, self.store, self.clock, threshold)
+        self.desk = ReviewDesk(self.cases, self.case_store, self.store, self.clock, threshold)
         self.filings = TheseeFilings(self.cases, self.store, self.clock, parse_draft)
 
     async def file(self, phones: list[str], amount: float = 20.0) -> str:
@@ -110,7 +111,8 @@ async def test_a_series_grows_as_cases_arrive() -> None:
 async def test_retention_keeps_recent_changes() -> None:
     world = Desk()
     case_id = await world.file(["0612345678"])
-    retention = Retention(world.cases, world.case_store, world.store, world.clock)
+    retention = Retention(world.cases, world.case_store, world.store, world.evidence,
+                          world.clock)
     world.clock.at += timedelta(days=6 * 365)
     await world.desk.claim(reviewer("r1"), case_id)
     world.clock.at += timedelta(days=30)

@@ -9,7 +9,7 @@ node writes cases).
 import uuid
 import weakref
 from asyncio import Lock
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 import msgspec
@@ -34,10 +34,11 @@ _facts_text = msgspec.json.Encoder(order="sorted").encode
 
 class Decider(Protocol):
     """A kind's own decision rules (the THESEE desk's claims and four-eyes), called
-    under the case's lock once the caller may decide and the decision exists."""
+    under the case's lock once the caller may decide and the decision exists: the case
+    to decide (maybe changed), and whether the decider already settled it."""
 
     async def __call__(self, staff: AgentProfile, case: Case, decision: rules.Decision,
-                       reason: str | None) -> Case: ...
+                       reason: str | None) -> tuple[Case, bool]: ...
 
 
 def _actor(caller: Caller) -> tuple[str, str]:
@@ -55,8 +56,6 @@ class CaseService:
         self._zones = zones
         self._locks: weakref.WeakValueDictionary[str, Lock] = weakref.WeakValueDictionary()
         self.deciders: dict[CaseKind, Decider] = {}
-        self.observers: list[Callable[[Case], Awaitable[None]]] = []
-        """Called with every case once it is stored (opened or changed)."""
 
     async def open(self, citizen: CitizenCaller, kind: CaseKind, facts: Mapping[str, Any],
                    unit: UnitChoice, placed: tuple[Force, str | None] | None = None) -> Case:
@@ -75,7 +74,7 @@ class CaseService:
                                  "force": force.value, "unit_id": unit_id,
                                  "citizen_verified": citizen.verified,
                                  "status": case.status.value})
-        await self._put(case)
+        await self._store.put(case)
         return case
 
     async def get(self, caller: Caller, case_id: str) -> Case:
@@ -107,7 +106,7 @@ class CaseService:
             message = changed.messages[-1]
             await self._record(changed, RecordKind.CASE_MESSAGE, caller, text=text,
                                seq=message.seq, data={"status": changed.status.value})
-            await self._put(changed)
+            await self._store.put(changed)
             return changed
 
     async def withdraw(self, citizen: CitizenCaller, case_id: str) -> Case:
@@ -117,7 +116,7 @@ class CaseService:
             await self._record(changed, RecordKind.CASE_WITHDRAWN, citizen,
                                data={"status": changed.status.value,
                                      "previous_status": case.status.value})
-            await self._put(changed)
+            await self._store.put(changed)
             return changed
 
     async def decide(self, staff: AgentProfile, case_id: str, decision_name: str,
@@ -127,58 +126,20 @@ class CaseService:
             if not staff_may_decide(staff, case):
                 raise Forbidden(f"a {staff.role.value} cannot decide a {case.kind.value} case")
             decision = rules.parse_decision(case.kind, decision_name)
-            if decision is rules.Decision.REJECT and not (reason and reason.strip()):
-                raise BadRequest("a rejection needs a reason")
             decider = self.deciders.get(case.kind)
             if decider is not None:
-                return await decider(staff, case, decision, reason)
-            return await self.apply_decision(staff, case, decision, reason)
-
-    async def apply_decision(self, staff: AgentProfile, case: Case, decision: rules.Decision,
-                             reason: str | None, extra: Mapping[str, Any] | None = None
-                             ) -> Case:
-        """Record and store ``decision`` on ``case`` (the caller holds its lock)."""
-        changed = rules.decide(case, decision, self._clock.now())
-        await self._record(changed, RecordKind.CASE_DECIDED, staff, text=reason,
-                           data={"decision": decision.value, "status": changed.status.value,
-                                 "previous_status": case.status.value, **(extra or {})})
-        await self._put(changed)
-        return changed
-
-    async def save(self, caller: Caller, changed: Case, kind: str,
-                   data: Mapping[str, Any], text: str | None = None) -> None:
-        """Record ``kind`` on ``changed`` then store it: for services built on cases
-        (the caller holds the case's lock)."""
-        await self._record(changed, kind, caller, text=text, data=data)
-        await self._put(changed)
-
-    async def purge(self, case: Case, kind: str, data: Mapping[str, Any]) -> None:
-        """Delete ``case`` for good, after a record of ``kind`` by the gateway itself."""
-        await self._evidence.append(EvidenceEntry(
-            conversation_id=case.id, kind=kind, actor_role=Role.SYSTEM.value,
-            actor_id="gateway", at=self._clock.now(), data=dict(data)))
-        await self._store.delete(case.id)
-
-    def lock(self, case_id: str) -> Lock:
-        """The lock that serialises changes to one case."""
-        return self._lock(case_id)
-
-    async def _reviewer_list(self, kind: CaseKind | None,
-                             status: CaseStatus | None) -> list[Case]:
-        """Reviewers: THESEE cases of both forces (the desk is national)."""
-        if kind not in (None, CaseKind.THESEE):
-            return []
-        found: list[Case] = []
-        for force in Force:
-            found += await self._store.in_scope(
-                StaffScope(force, kind=CaseKind.THESEE, status=status), STAFF_LIST_LIMIT)
-        found.sort(key=lambda c: (c.created_at, c.id), reverse=True)
-        return found[:STAFF_LIST_LIMIT]
-
-    async def _put(self, case: Case) -> None:
-        await self._store.put(case)
-        for observer in self.observers:
-            await observer(case)
+                case, settled = await decider(staff, case, decision, reason)
+                if settled:
+                    return case
+            if decision is rules.Decision.REJECT and not (reason and reason.strip()):
+                raise BadRequest("a rejection needs a reason")
+            changed = rules.decide(case, decision, self._clock.now())
+            await self._record(changed, RecordKind.CASE_DECIDED, staff, text=reason,
+                               data={"decision": decision.value,
+                                     "status": changed.status.value,
+                                     "previous_status": case.status.value})
+            await self._store.put(changed)
+            return changed
 
     def _sees(self, caller: Caller, case: Case) -> bool:
         if isinstance(caller, CitizenCaller):
@@ -197,3 +158,26 @@ class CaseService:
         await self._evidence.append(EvidenceEntry(
             conversation_id=case.id, kind=kind, actor_role=role, actor_id=actor_id,
             at=case.updated_at, seq=seq, text=text, data=dict(data)))
+
+    async def save(self, caller: Caller, changed: Case, kind: str,
+                   data: Mapping[str, Any], text: str | None = None) -> None:
+        """Record ``kind`` on ``changed`` then store it: for services built on cases
+        (the caller holds the case's :meth:`lock`)."""
+        await self._record(changed, kind, caller, text=text, data=data)
+        await self._store.put(changed)
+
+    def lock(self, case_id: str) -> Lock:
+        """The lock that serialises changes to one case."""
+        return self._lock(case_id)
+
+    async def _reviewer_list(self, kind: CaseKind | None,
+                             status: CaseStatus | None) -> list[Case]:
+        """Reviewers: THESEE cases of both forces (the desk is national)."""
+        if kind not in (None, CaseKind.THESEE):
+            return []
+        found: list[Case] = []
+        for force in Force:
+            found += await self._store.in_scope(
+                StaffScope(force, kind=CaseKind.THESEE, status=status), STAFF_LIST_LIMIT)
+        found.sort(key=lambda c: (c.created_at, c.id), reverse=True)
+        return found[:STAFF_LIST_LIMIT]

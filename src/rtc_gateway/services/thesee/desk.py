@@ -7,14 +7,13 @@ own; every claim, release and decision is an evidence record of the case.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import msgspec
 
 from rtc_gateway.domain import cases as rules
 from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.cases import Case, CaseKind, CaseStatus, Decision
-from rtc_gateway.domain.errors import Conflict, Forbidden
+from rtc_gateway.domain.errors import BadRequest, Conflict, Forbidden
 from rtc_gateway.domain.roles import Role
 from rtc_gateway.domain.thesee.review import (
     CLAIM_TTL,
@@ -29,6 +28,7 @@ from rtc_gateway.domain.thesee.summary import CaseSummary, summarise
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.thesee_store import QueueFilter, TheseeStore
 from rtc_gateway.services.cases.cases import CaseService
+from rtc_gateway.services.thesee.observed_store import ObservedCaseStore
 
 SHOWN_REASONS = frozenset({Decision.REJECT, Decision.REQUEST_INFO})
 """Decisions whose reason the citizen reads, as a message of the case."""
@@ -63,22 +63,26 @@ def require_reviewer(staff: AgentProfile) -> None:
 
 
 class ReviewDesk:
-    def __init__(self, cases: CaseService, store: TheseeStore, clock: Clock,
-                 four_eyes_above_eur: float | None, claim_ttl: timedelta = CLAIM_TTL) -> None:
+    def __init__(self, cases: CaseService, observed: ObservedCaseStore, store: TheseeStore,
+                 clock: Clock, four_eyes_above_eur: float | None,
+                 claim_ttl: timedelta = CLAIM_TTL) -> None:
         self._cases = cases
         self._store = store
         self._clock = clock
         self.four_eyes_above_eur = four_eyes_above_eur
         self._claim_ttl = claim_ttl
         self._claims: dict[str, Claim] = {}
-        cases.deciders[CaseKind.THESEE] = self._decide
-        cases.observers.append(self.case_stored)
+        cases.deciders[CaseKind.THESEE] = self._prepare
+        observed.observers.append(self.case_stored)
 
     async def case_stored(self, case: Case) -> None:
-        """Keep the summary and link keys of ``case`` as stored: a new case joins its
-        series at once."""
-        if case.kind is CaseKind.THESEE:
-            await self._store.put_summary(summarise(case, await self._store.summary(case.id)))
+        """Keep the summary and link keys of ``case`` as stored (a new case joins its
+        series at once); a case leaving review frees its claim."""
+        if case.kind is not CaseKind.THESEE:
+            return
+        await self._store.put_summary(summarise(case, await self._store.summary(case.id)))
+        if case.status not in (CaseStatus.RECEIVED, CaseStatus.IN_REVIEW):
+            self._claims.pop(case.id, None)
 
     async def queue(self, staff: AgentProfile, where: QueueFilter) -> list[QueueItem]:
         require_reviewer(staff)
@@ -139,10 +143,13 @@ class ReviewDesk:
                                     "expires_at": claim.expires_at.isoformat()})
         return claim
 
-    async def _decide(self, staff: AgentProfile, case: Case, decision: Decision,
-                      reason: str | None) -> Case:
-        """Under the case's lock: the reviewer holds (or takes) the claim; a validation
-        above the threshold waits for a second reviewer."""
+    async def _prepare(self, staff: AgentProfile, case: Case, decision: Decision,
+                       reason: str | None) -> tuple[Case, bool]:
+        """Under the case's lock, before the cases framework decides: the reviewer holds
+        (or takes) the claim; a validation above the threshold waits for a second
+        reviewer (settled here); a reason the citizen reads becomes a message."""
+        if decision is Decision.REJECT and not (reason and reason.strip()):
+            raise BadRequest("a rejection needs a reason")
         pending = await self._store.pending(case.id)
         if decision is Decision.VALIDATE and pending is not None:
             check_second_reviewer(pending, staff.agent_id)
@@ -150,17 +157,12 @@ class ReviewDesk:
         case = await self._cases.get(staff, case.id)
         if (decision is Decision.VALIDATE and pending is None
                 and needs_second_reviewer(await self._loss(case), self.four_eyes_above_eur)):
-            return await self._first_validation(staff, case)
-        extra: dict[str, Any] = {}
+            return await self._first_validation(staff, case), True
         if pending is not None:
-            extra = {"first_reviewer": pending.reviewer_id}
             await self._store.delete_pending(case.id)
         if reason and reason.strip() and decision in SHOWN_REASONS:
             case = rules.add_message(case, staff.role.value, reason.strip(), self._clock.now())
-            extra["reason_message_seq"] = case.messages[-1].seq
-        changed = await self._cases.apply_decision(staff, case, decision, reason, extra)
-        self._claims.pop(case.id, None)
-        return changed
+        return case, False
 
     async def _first_validation(self, staff: AgentProfile, case: Case) -> Case:
         now = self._clock.now()
