@@ -58,6 +58,66 @@ def _query(name: str, values: list[str] | None = None) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema}
 
 
+def document() -> dict[str, Any]:
+    _, components = msgspec.json.schema_components(
+        (*schemas.REQUEST_BODIES, *schemas.RESPONSE_BODIES, *thesee_schemas.REQUEST_BODIES,
+         *thesee_schemas.RESPONSE_BODIES), ref_template=REF)
+    case = schemas.CaseView
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "rtc-gateway cases API", "version": rtc_gateway.__version__},
+        "paths": {
+            **thesee_paths(),
+            "/api/v1/pre-complaints": {"post": _operation(
+                "File a pre-complaint (any citizen)", "201", case,
+                ("400", "401", "403", "413", "415", "429"), schemas.PreComplaintRequest)},
+            "/api/v1/complaints": {"post": _operation(
+                "File an online complaint (verified citizens only)", "201", case,
+                ("400", "401", "403", "413", "415", "429"), schemas.ComplaintRequest)},
+            "/api/v1/cases": {"get": _operation(
+                "The caller's own cases", "200", schemas.CaseList, ("401", "403"))},
+            "/api/v1/cases/{case_id}": {"get": _operation(
+                "One case (its citizen, or staff in scope)", "200", case, READ,
+                parameters=[CASE_ID])},
+            "/api/v1/cases/{case_id}/messages": {"post": _operation(
+                "A message on a case", "201", case, WRITE, schemas.MessageRequest,
+                [CASE_ID])},
+            "/api/v1/cases/{case_id}/withdraw": {"post": _operation(
+                "The citizen withdraws the case", "200", case,
+                ("401", "403", "404", "409", "429"), parameters=[CASE_ID])},
+            "/api/v1/staff/cases": {"get": _operation(
+                "Cases of the caller's force, narrowed to its unit", "200",
+                schemas.CaseList, ("400", "401", "403"),
+                parameters=[_query("kind", [k.value for k in CaseKind]),
+                            _query("status", [s.value for s in CaseStatus]),
+                            _query("unit")])},
+            "/api/v1/staff/cases/{case_id}": {"get": _operation(
+                "One case of the caller's scope", "200", case, READ,
+                parameters=[CASE_ID])},
+            "/api/v1/staff/cases/{case_id}/decision": {"post": _operation(
+                "A staff decision on a case", "200", case, WRITE, schemas.DecisionRequest,
+                [CASE_ID])},
+        },
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer",
+                           "description": "a citizen token (from the session event) or "
+                                          "a staff token (rtc-gateway token agent)"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "rtc_session"},
+            },
+        },
+    }
+
+
+def openapi_handler() -> Any:
+    body = msgspec.json.encode(document())
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(body=body, content_type="application/json")
+    return handler
+
+
 def thesee_paths() -> dict[str, Any]:
     """THESEE's paths (filings, drafts, the review desk, figures)."""
     t = thesee_schemas
@@ -107,63 +167,3 @@ def thesee_paths() -> dict[str, Any]:
             "The desk's figures (supervisors and reviewers)", "200", t.FiguresView,
             ("401", "403"))},
     }
-
-
-def document() -> dict[str, Any]:
-    _, components = msgspec.json.schema_components(
-        (*schemas.REQUEST_BODIES, *schemas.RESPONSE_BODIES, *thesee_schemas.REQUEST_BODIES,
-         *thesee_schemas.RESPONSE_BODIES), ref_template=REF)
-    case = schemas.CaseView
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "rtc-gateway cases API", "version": rtc_gateway.__version__},
-        "paths": {
-            "/api/v1/pre-complaints": {"post": _operation(
-                "File a pre-complaint (any citizen)", "201", case,
-                ("400", "401", "403", "413", "415", "429"), schemas.PreComplaintRequest)},
-            "/api/v1/complaints": {"post": _operation(
-                "File an online complaint (verified citizens only)", "201", case,
-                ("400", "401", "403", "413", "415", "429"), schemas.ComplaintRequest)},
-            "/api/v1/cases": {"get": _operation(
-                "The caller's own cases", "200", schemas.CaseList, ("401", "403"))},
-            "/api/v1/cases/{case_id}": {"get": _operation(
-                "One case (its citizen, or staff in scope)", "200", case, READ,
-                parameters=[CASE_ID])},
-            "/api/v1/cases/{case_id}/messages": {"post": _operation(
-                "A message on a case", "201", case, WRITE, schemas.MessageRequest,
-                [CASE_ID])},
-            "/api/v1/cases/{case_id}/withdraw": {"post": _operation(
-                "The citizen withdraws the case", "200", case,
-                ("401", "403", "404", "409", "429"), parameters=[CASE_ID])},
-            "/api/v1/staff/cases": {"get": _operation(
-                "Cases of the caller's force, narrowed to its unit", "200",
-                schemas.CaseList, ("400", "401", "403"),
-                parameters=[_query("kind", [k.value for k in CaseKind]),
-                            _query("status", [s.value for s in CaseStatus]),
-                            _query("unit")])},
-            "/api/v1/staff/cases/{case_id}": {"get": _operation(
-                "One case of the caller's scope", "200", case, READ,
-                parameters=[CASE_ID])},
-            "/api/v1/staff/cases/{case_id}/decision": {"post": _operation(
-                "A staff decision on a case", "200", case, WRITE, schemas.DecisionRequest,
-                [CASE_ID])},
-            **thesee_paths(),
-        },
-        "components": {
-            "schemas": components,
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer",
-                           "description": "a citizen token (from the session event) or "
-                                          "a staff token (rtc-gateway token agent)"},
-                "session": {"type": "apiKey", "in": "cookie", "name": "rtc_session"},
-            },
-        },
-    }
-
-
-def openapi_handler() -> Any:
-    body = msgspec.json.encode(document())
-
-    async def handler(request: web.Request) -> web.Response:
-        return web.Response(body=body, content_type="application/json")
-    return handler
