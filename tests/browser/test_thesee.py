@@ -67,7 +67,7 @@ def test_report_reviewed_and_completed(pages: Pages, screenshot: Shot) -> None:
     entry = desk.locator("#desk-queue li", has_text=reference)
     expect(entry).to_contain_text("Faux site de vente")
     expect(entry).to_contain_text("129,90")
-    expect(desk.locator("#desk-figures")).to_contain_text("Dossiers : 1")
+    expect(desk.locator("#reviewer-desk [data-figures]")).to_contain_text("Dossiers : 1")
     entry.locator("[data-action=claim]").click()
     expect(desk.locator("#desk-queue li", has_text=reference)).to_contain_text(
         "pris en charge par rev-dumas")
@@ -110,3 +110,18 @@ def test_an_escaped_description_stays_text(pages: Pages) -> None:
     entry = desk.locator("#desk-queue li").first
     expect(entry).to_contain_text("<img src=x onerror=alert(1)> chantage")
     expect(desk.locator("#desk-queue img")).to_have_count(0)
+
+
+def test_supervisors_see_the_desk_figures(pages: Pages) -> None:
+    citizen = pages.citizen()
+    citizen.locator("#thesee [data-scam-type=ransomware]").click()
+    form = citizen.locator("#thesee-form")
+    form.locator("#thesee-description").fill("Fichiers chiffrés ce matin.")
+    form.locator("#thesee-detail-ransom_note").fill("Payez 1 BTC.")
+    form.locator("#thesee-detail-affected_systems").fill("ordinateur portable")
+    form.locator("#thesee-submit").click()
+    expect(citizen.locator("#thesee-done")).to_contain_text("TH-")
+    supervisor = pages.agent("sup-1", "Commandant Roux", role="supervisor")
+    figures = supervisor.locator("#thesee-figures-root [data-figures]")
+    expect(figures).to_contain_text("Dossiers : 1")
+    expect(figures).to_contain_text("En attente : 1")

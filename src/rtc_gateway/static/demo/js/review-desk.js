@@ -112,7 +112,7 @@ async function figures() {
     const median = f.median_time_to_decision_s === null ? "—" : formatDuration(f.median_time_to_decision_s);
     const oldest = f.backlog.oldest_age_s === null ? "—" : formatDuration(f.backlog.oldest_age_s);
     const series = Object.entries(f.series_by_size).map(([size, n]) => `${size} : ${n}`).join(", ");
-    return el("div", { className: "desk__figures", attrs: { id: "desk-figures" } },
+    return el("div", { className: "desk__figures", dataset: { figures: "thesee" } },
       el("p", { text: `Dossiers : ${f.cases}` }),
       el("p", { text: `En attente : ${f.backlog.count} (le plus ancien : ${oldest})` }),
       el("p", { text: `Délai médian de décision : ${median}` }),
@@ -146,3 +146,25 @@ function start() {
 
 new MutationObserver(start).observe(section, { attributes: true, attributeFilter: ["hidden"] });
 start();
+
+// Supervisors: the desk's figures under their agents' table.
+const supervision = byId("supervision");
+const figuresRoot = byId("thesee-figures-root");
+let figuresShown = false;
+
+async function showFigures() {
+  const again = el("button", { className: "btn btn--quiet", text: "Actualiser", attrs: { type: "button" } });
+  again.addEventListener("click", () => showFigures());
+  const shown = await figures();
+  figuresRoot.replaceChildren(shown ?? el("p", { className: "field__hint", text: "Chiffres indisponibles." }), again);
+}
+
+function startFigures() {
+  if (figuresShown || supervision.hidden) return;
+  figuresShown = true;
+  document.head.append(el("link", { attrs: { rel: "stylesheet", href: "css/thesee.css" } }));
+  showFigures();
+}
+
+new MutationObserver(startFigures).observe(supervision, { attributes: true, attributeFilter: ["hidden"] });
+startFigures();
