@@ -24,6 +24,8 @@ from typing import Any
 from rtc_gateway.adapters.memory.thesee_store import MemoryTheseeStore
 from rtc_gateway.adapters.sqlite.thesee_store import SqliteTheseeStore
 from rtc_gateway.domain.cases import CaseStatus
+from rtc_gateway.domain.thesee.figures import desk_figures
+from rtc_gateway.domain.thesee.series import all_series
 from rtc_gateway.domain.thesee.summary import CaseSummary
 from rtc_gateway.ports.thesee_store import TheseeStore
 
@@ -72,11 +74,17 @@ async def run(store: TheseeStore, cases: int, lookups: int) -> dict[str, Any]:
         series.append(time.perf_counter() - t)
         sizes.append(len(members))
         assert case_id in members and not set(found[case_id]) - set(members)
+    t = time.perf_counter()
+    summaries = await store.summaries()
+    series_all = all_series(await store.pairs(), (s.case_id for s in summaries))
+    figures = desk_figures(summaries, series_all, T0 + timedelta(days=365))
+    figures_s = time.perf_counter() - t
     await store.close()
     return {"cases": cases, "lookups": lookups,
             "inserts_per_s": round(cases / insert_s), "linked": quantiles(linked),
             "series": quantiles(series), "series_size_max": max(sizes),
-            "series_size_median": statistics.median(sizes)}
+            "series_size_median": statistics.median(sizes),
+            "figures_s": round(figures_s, 3), "series_by_size": figures["series_by_size"]}
 
 
 def main() -> None:
