@@ -1,8 +1,10 @@
 """The composition root: the one place that picks adapters and wires services and handlers."""
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -13,15 +15,18 @@ from rtc_gateway.adapters.memory.conversation_index import MemoryConversationInd
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
 from rtc_gateway.adapters.memory.session_store import MemorySessionStore
+from rtc_gateway.adapters.memory.thesee_store import MemoryTheseeStore
 from rtc_gateway.adapters.postgres.case_store import PostgresCaseStore
 from rtc_gateway.adapters.postgres.conversation_index import PostgresConversationIndex
 from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog
 from rtc_gateway.adapters.postgres.revocation_store import PostgresRevocationStore
 from rtc_gateway.adapters.postgres.session_store import PostgresSessionStore
+from rtc_gateway.adapters.postgres.thesee_store import PostgresTheseeStore
 from rtc_gateway.adapters.sqlite.case_store import SqliteCaseStore
 from rtc_gateway.adapters.sqlite.conversation_index import SqliteConversationIndex
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.adapters.sqlite.revocation_store import SqliteRevocationStore
+from rtc_gateway.adapters.sqlite.thesee_store import SqliteTheseeStore
 from rtc_gateway.config import Settings
 from rtc_gateway.domain.rate_limit import BucketTable
 from rtc_gateway.domain.routing import Router
@@ -63,6 +68,7 @@ from rtc_gateway.gateway.supervisor_events import (
     SupervisorEvents,
     UrgentAlertMetrics,
 )
+from rtc_gateway.gateway.thesee_routes import RETENTION, TheseeRoutes, parse_draft
 from rtc_gateway.gateway.transfer_notice import TransferNotice
 from rtc_gateway.gateway.video_events import VideoEvents
 from rtc_gateway.ports.bus import Bus, Receiver
@@ -100,6 +106,11 @@ from rtc_gateway.services.presence import PresenceService
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
 from rtc_gateway.services.recovery import recover_open_conversations
 from rtc_gateway.services.routing import RoutingService
+from rtc_gateway.services.thesee.desk import ReviewDesk
+from rtc_gateway.services.thesee.figures import DeskFigures
+from rtc_gateway.services.thesee.filings import TheseeFilings
+from rtc_gateway.services.thesee.observed_store import ObservedCaseStore
+from rtc_gateway.services.thesee.retention import Retention
 from rtc_gateway.services.urgent_surge import UrgentSurgeWatch
 from rtc_gateway.services.urgent_watch import UrgentWaitWatch
 from rtc_gateway.services.video_rooms import VideoRoomService
@@ -242,14 +253,14 @@ def staff_login(settings: Settings, clock: Clock, http: ProviderHttp,
                       settings.staff_oidc_token_ttl_s)
 
 
-def case_store(settings: Settings) -> SqliteCaseStore | MemoryCaseStore | PostgresCaseStore:
+def case_store(settings: Settings) -> ObservedCaseStore:
     """Cases beside the evidence: in PostgreSQL for several nodes, in memory with a
-    memory log, else ``cases.db``."""
+    memory log, else ``cases.db``; observed, so the THESEE desk follows every change."""
     if settings.database_url is not None:
-        return PostgresCaseStore(settings.database_url)
+        return ObservedCaseStore(PostgresCaseStore(settings.database_url))
     if settings.evidence == "memory" and not settings.multi_node:
-        return MemoryCaseStore()
-    return SqliteCaseStore(settings.cases_db)
+        return ObservedCaseStore(MemoryCaseStore())
+    return ObservedCaseStore(SqliteCaseStore(settings.cases_db))
 
 
 def case_routes(settings: Settings, evidence: EvidenceLog, store: CaseStore, clock: Clock,
@@ -399,6 +410,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     cases = case_store(settings)
     routes = case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips,
                          notifier)
+    routes = thesee_desk(settings, evidence, cases, clock, app, routes)
     routes.add_to(app)
     blobs = FileBlobStore(settings.attachments_dir)
     attachment_routes(settings, routes.cases, blobs, clock, routes.callers, trips).add_to(app)
@@ -445,3 +457,38 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
 def _presence_or_none(presence: PresenceService, citizen_id: str) -> dict[str, Any] | None:
     known = presence.of(citizen_id)
     return presence_wire(known) if known is not None else None
+
+
+def thesee_desk(settings: Settings, evidence: EvidenceLog, store: ObservedCaseStore,
+                clock: Clock, app: web.Application, routes: CaseRoutes) -> CaseRoutes:
+    """THESEE on the cases framework: its own store beside the cases (``thesee.db``, or
+    memory beside a memory case store), the review desk deciding THESEE cases, its routes
+    and retention job on ``app``; the cases' routes returned with the link index behind
+    reviewers' ``linked``."""
+    thesee: SqliteTheseeStore | MemoryTheseeStore | PostgresTheseeStore
+    if isinstance(store.inner, PostgresCaseStore):
+        thesee = PostgresTheseeStore(store.inner.dsn)
+    elif isinstance(store.inner, MemoryCaseStore):
+        thesee = MemoryTheseeStore()
+    else:
+        thesee = SqliteTheseeStore(settings.data_dir / "thesee.db")
+    threshold = settings.thesee_four_eyes_above_eur
+    desk = ReviewDesk(routes.cases, store, thesee, clock,
+                      threshold if threshold >= 0 else None,
+                      timedelta(seconds=settings.thesee_claim_ttl_s))
+    filings = TheseeFilings(routes.cases, thesee, clock, parse_draft)
+    TheseeRoutes(routes.cases, filings, desk, DeskFigures(thesee, clock), routes.callers,
+                 routes.limits).add_to(app)
+    retention = app[RETENTION] = Retention(routes.cases, store, thesee, evidence, clock)
+
+    async def start(_: web.Application) -> None:
+        await thesee.open()
+        retention.start()
+
+    async def stop(_: web.Application) -> None:
+        await retention.close()
+        await thesee.close()
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+    return dataclasses.replace(routes, linker=desk.linked)

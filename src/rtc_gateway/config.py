@@ -153,6 +153,11 @@ class Settings:
     service share one (see docs/operations.md)."""
     key_reload_interval_s: float = 2.0
     """How often a node looks for a rotated token signing key in ``keys_dir``."""
+    thesee_four_eyes_above_eur: float = 5000.0
+    """A THESEE validation of a case declaring a loss above this waits for a second
+    reviewer's; negative: never."""
+    thesee_claim_ttl_s: float = 1800.0
+    """How long a reviewer's claim on a THESEE case lasts without a decision."""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -208,7 +213,7 @@ def _convert(name: str, raw: str) -> Any:
         return tuple(origin.strip() for origin in raw.split(",") if origin.strip())
     if name == "ice_servers":
         return tuple(json.loads(raw))
-    if name.endswith(("_s", "_burst")):
+    if name.endswith(("_s", "_burst", "_eur")):
         return float(raw)
     return raw
 

@@ -131,3 +131,12 @@ async def test_postgres_numbers_never_repeat_across_nodes(fresh_database: str) -
     finally:
         for node in nodes:
             await node.close()
+
+
+async def test_delete_forgets_the_case(store: CaseStore) -> None:
+    await store.put(case(1))
+    await store.put(case(2))
+    await store.delete("case-1")
+    await store.delete("case-none")
+    assert await store.get("case-1") is None
+    assert [c.id for c in await store.of_citizen("cit-a")] == ["case-2"]

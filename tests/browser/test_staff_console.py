@@ -223,18 +223,6 @@ def test_supervisor_finds_a_closed_conversation_and_exports_it(
     screenshot(supervisor, "supervisor-search-export-phone")
 
 
-def test_reviewer_is_told_the_review_desk_is_not_built(pages: Pages, screenshot: Shot) -> None:
-    token = pages.gateway.mint_agent_token("rev-dumas", "Greffière Dumas", role="reviewer")
-    page = pages.context(PHONE).new_page()
-    page.goto(f"{pages.gateway.url}/demo/agent.html#token={token}")
-    expect(page.locator("#reviewer-desk")).to_be_visible()
-    expect(page.locator("#reviewer-desk")).to_contain_text("pas encore disponible")
-    expect(page.locator("#console")).to_be_hidden()
-    page.wait_for_timeout(1500)
-    expect(page.locator("#notice")).to_be_hidden()
-    screenshot(page, "reviewer-desk-phone")
-
-
 @pytest.fixture
 def quick_alert_gateway(tmp_path: Path) -> Iterator[GatewayProcess]:
     process = start_gateway(tmp_path / "data", env={"RTC_GATEWAY_URGENT_WAIT_ALERT_S": "2"})

@@ -17,6 +17,7 @@ from rtc_gateway.domain.case_access import CitizenCaller
 from rtc_gateway.domain.cases import AttachmentMeta, Case, CaseKind, CaseStatus
 from rtc_gateway.domain.conversation import Location
 from rtc_gateway.domain.errors import BadRequest, DomainError
+from rtc_gateway.domain.roles import Role
 from rtc_gateway.domain.timestamps import format_utc
 from rtc_gateway.domain.units import UnitChoice
 from rtc_gateway.gateway import case_schemas as schemas
@@ -35,6 +36,7 @@ NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 _encode = msgspec.json.Encoder().encode
 _S = TypeVar("_S")
 Handler = Callable[[web.Request], Awaitable[web.Response]]
+Linker = Callable[[list[str]], Awaitable[dict[str, list[str]]]]
 
 
 def error_response(code: str, message: str) -> web.Response:
@@ -115,6 +117,8 @@ class CaseRoutes:
     complaints: Complaints
     callers: Callers
     limits: CaseWriteLimits
+    linker: Linker | None = None
+    """The THESEE link index: reviewers see ``linked`` on THESEE cases."""
 
     def add_to(self, app: web.Application) -> None:
         add = app.router
@@ -160,8 +164,16 @@ class CaseRoutes:
 
     async def staff_case(self, request: web.Request) -> web.Response:
         staff = await self.callers.staff(request)
-        return json_response(case_view(await self.cases.get(staff,
-                                                            request.match_info["case_id"])))
+        case = await self.cases.get(staff, request.match_info["case_id"])
+        return json_response((await self._staff_views(staff, [case]))[0])
+
+    async def _staff_views(self, staff: AgentProfile,
+                           found: list[Case]) -> list[schemas.CaseView]:
+        linked: dict[str, list[str]] = {}
+        if self.linker is not None and staff.role is Role.REVIEWER:
+            linked = await self.linker([c.id for c in found if c.kind is CaseKind.THESEE])
+        return [msgspec.structs.replace(case_view(c), linked=linked[c.id]) if c.id in linked
+                else case_view(c) for c in found]
 
     async def message(self, request: web.Request) -> web.Response:
         caller = await self.callers.any(request)
@@ -180,7 +192,7 @@ class CaseRoutes:
         unit = request.query.get("unit") or None
         found = await self.cases.staff_list(staff, query_enum(request, "kind", CaseKind),
                                             query_enum(request, "status", CaseStatus), unit)
-        return json_response(schemas.CaseList([case_view(c) for c in found]))
+        return json_response(schemas.CaseList(await self._staff_views(staff, found)))
 
     async def decision(self, request: web.Request) -> web.Response:
         staff = await self.callers.staff(request)

@@ -125,6 +125,8 @@ class CaseView(msgspec.Struct):
     citizen_verified: bool
     facts: dict[str, Any]
     messages: list[MessageView]
+    linked: list[str] | msgspec.UnsetType = msgspec.UNSET
+    """Reviewers only, on THESEE cases: the cases sharing a normalised identifier."""
     unit_id: str | None = None
     attachments: list[AttachmentView] = msgspec.field(default_factory=list)
     unread: bool = False

@@ -8,7 +8,9 @@ from aiohttp import web
 
 import rtc_gateway
 from rtc_gateway.domain.cases import CaseKind, CaseStatus
+from rtc_gateway.domain.thesee.scam_types import ScamType
 from rtc_gateway.gateway import case_schemas as schemas
+from rtc_gateway.gateway import thesee_schemas
 
 REF = "#/components/schemas/{name}"
 ERRORS = {"400": "bad_request", "401": "unauthorized", "403": "forbidden",
@@ -100,12 +102,14 @@ def _receipt_operation() -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     _, components = msgspec.json.schema_components(
-        (*schemas.REQUEST_BODIES, *schemas.RESPONSE_BODIES), ref_template=REF)
+        (*schemas.REQUEST_BODIES, *schemas.RESPONSE_BODIES, *thesee_schemas.REQUEST_BODIES,
+         *thesee_schemas.RESPONSE_BODIES), ref_template=REF)
     case = schemas.CaseView
     return {
         "openapi": "3.1.0",
         "info": {"title": "rtc-gateway cases API", "version": rtc_gateway.__version__},
         "paths": {
+            **thesee_paths(),
             "/api/v1/pre-complaints": {"post": _operation(
                 "File a pre-complaint (any citizen)", "201", case,
                 ("400", "401", "403", "413", "415", "429"), schemas.PreComplaintRequest)},
@@ -156,3 +160,54 @@ def openapi_handler() -> Any:
     async def handler(request: web.Request) -> web.Response:
         return web.Response(body=body, content_type="application/json")
     return handler
+
+
+def thesee_paths() -> dict[str, Any]:
+    """THESEE's paths (filings, drafts, the review desk, figures)."""
+    t = thesee_schemas
+    draft_id = {"name": "draft_id", "in": "path", "required": True,
+                "schema": {"type": "string", "maxLength": 64}}
+    amount = [{"name": n, "in": "query", "required": False,
+               "schema": {"type": "number", "minimum": 0}} for n in ("min_amount",
+                                                                     "max_amount")]
+    deleted = {"summary": "", "security": [{"bearer": []}, {"session": []}],
+               "responses": {"204": {"description": "done"},
+                             **{c: {"description": ERRORS[c],
+                                    "content": _json(schemas.ErrorBody)}
+                                for c in ("401", "403", "404", "409", "429")}}}
+    return {
+        "/api/v1/thesee/cases": {"post": _operation(
+            "File a THESEE report (any citizen) or complaint (verified citizens)", "201",
+            schemas.CaseView, ("400", "401", "403", "413", "415", "429"), t.TheseeRequest)},
+        "/api/v1/thesee/cases/{case_id}/complement": {"post": _operation(
+            "The citizen completes a THESEE case (message, identifiers, payments)", "200",
+            schemas.CaseView, WRITE, t.ComplementRequest, [CASE_ID])},
+        "/api/v1/thesee/drafts": {
+            "get": _operation("The citizen's THESEE drafts", "200", t.DraftList,
+                              ("401", "403")),
+            "post": _operation("Save a THESEE draft", "201", t.DraftView, WRITE,
+                               t.DraftBody)},
+        "/api/v1/thesee/drafts/{draft_id}": {
+            "get": _operation("One draft (its citizen)", "200", t.DraftView, READ,
+                              parameters=[draft_id]),
+            "put": _operation("Replace a draft", "200", t.DraftView, WRITE, t.DraftBody,
+                              [draft_id]),
+            "delete": {**deleted, "summary": "Delete a draft", "parameters": [draft_id]}},
+        "/api/v1/thesee/drafts/{draft_id}/submit": {"post": _operation(
+            "File the draft as a THESEE case", "201", schemas.CaseView, WRITE,
+            parameters=[draft_id])},
+        "/api/v1/thesee/review/queue": {"get": _operation(
+            "The review desk's queue (reviewers)", "200", t.QueueView, READ,
+            parameters=[_query("scam_type", [s.value for s in ScamType]),
+                        _query("status", [s.value for s in CaseStatus]), *amount])},
+        "/api/v1/thesee/review/cases/{case_id}/claim": {
+            "post": _operation("Claim a case (one reviewer at a time)", "200", t.ClaimView,
+                               WRITE, parameters=[CASE_ID]),
+            "delete": {**deleted, "summary": "Release a claim", "parameters": [CASE_ID]}},
+        "/api/v1/thesee/review/cases/{case_id}/series": {"get": _operation(
+            "The series of a case: connected through shared identifiers", "200",
+            t.SeriesView, READ, parameters=[CASE_ID])},
+        "/api/v1/thesee/figures": {"get": _operation(
+            "The desk's figures (supervisors and reviewers)", "200", t.FiguresView,
+            ("401", "403"))},
+    }

@@ -47,7 +47,8 @@ class CaseStore(Protocol):
         ...
 
     async def delete(self, case_id: str) -> None:
-        """Forget the case (its reference number stays used)."""
+        """Forget the case (end of its retention; its reference number stays used);
+        nothing when it is not stored."""
         ...
 
     async def close(self) -> None: ...

@@ -29,6 +29,7 @@ class PostgresCaseStore:
     """Implements :class:`rtc_gateway.ports.case_store.CaseStore` on PostgreSQL."""
 
     def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
         self._db = PostgresDatabase(dsn, "case", max_size=4)
 
     async def open(self) -> None:

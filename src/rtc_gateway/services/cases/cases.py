@@ -11,7 +11,7 @@ import weakref
 from asyncio import Lock
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -23,6 +23,7 @@ from rtc_gateway.domain.case_access import CitizenCaller, staff_may_decide, staf
 from rtc_gateway.domain.case_reading import noticed, seen
 from rtc_gateway.domain.cases import AttachmentMeta, Case, CaseKind, CaseStatus
 from rtc_gateway.domain.errors import BadRequest, Forbidden, NotFound
+from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.roles import Role
 from rtc_gateway.domain.timestamps import format_utc
 from rtc_gateway.domain.units import UnitChoice, choose_unit, force_of_unit
@@ -42,6 +43,15 @@ def _appointment_data(case: Case) -> dict[str, Any]:
         "appointment_at": format_utc(case.appointment_at)}
 
 
+class Decider(Protocol):
+    """A kind's own decision rules (the THESEE desk's claims and four-eyes), called
+    under the case's lock once the caller may decide and the decision exists: the case
+    to decide (maybe changed), and whether the decider already settled it."""
+
+    async def __call__(self, staff: AgentProfile, case: Case, decision: rules.Decision,
+                       reason: str | None) -> tuple[Case, bool]: ...
+
+
 def _actor(caller: Caller) -> tuple[str, str]:
     if isinstance(caller, CitizenCaller):
         return Role.CITIZEN.value, caller.citizen_id
@@ -57,11 +67,15 @@ class CaseService:
         self._clock = clock
         self._zones = zones
         self._locks: weakref.WeakValueDictionary[str, Lock] = weakref.WeakValueDictionary()
+        self.deciders: dict[CaseKind, Decider] = {}
 
     async def open(self, citizen: CitizenCaller, kind: CaseKind, facts: Mapping[str, Any],
-                   unit: UnitChoice, *, identity: Mapping[str, str] | None = None,
+                   unit: UnitChoice, placed: tuple[Force, str | None] | None = None, *,
+                   identity: Mapping[str, str] | None = None,
                    appointment_at: datetime | None = None) -> Case:
-        force, unit_id = choose_unit(unit, self._zones)
+        """``placed``: the force and unit chosen by the service itself (a national desk)
+        instead of from ``unit``."""
+        force, unit_id = placed or choose_unit(unit, self._zones)
         now = self._clock.now()
         if appointment_at is not None:
             check_appointment(appointment_at, now)
@@ -97,7 +111,7 @@ class CaseService:
     async def staff_list(self, staff: AgentProfile, kind: CaseKind | None,
                          status: CaseStatus | None, unit: str | None) -> list[Case]:
         if staff.role is Role.REVIEWER:
-            return []
+            return await self._reviewer_list(kind, status)
         if unit is not None:
             force_of_unit(unit)
         scope = StaffScope(staff.service, staff.unit, unit, kind, status)
@@ -133,6 +147,11 @@ class CaseService:
             if not staff_may_decide(staff, case):
                 raise Forbidden(f"a {staff.role.value} cannot decide a {case.kind.value} case")
             decision = rules.parse_decision(case.kind, decision_name)
+            decider = self.deciders.get(case.kind)
+            if decider is not None:
+                case, settled = await decider(staff, case, decision, reason)
+                if settled:
+                    return case
             if decision is rules.Decision.REJECT and not (reason and reason.strip()):
                 raise BadRequest("a rejection needs a reason")
             now = self._clock.now()
@@ -205,3 +224,22 @@ class CaseService:
         return await self._evidence.append(EvidenceEntry(
             conversation_id=case.id, kind=kind, actor_role=role, actor_id=actor_id,
             at=case.updated_at, seq=seq, text=text, data=dict(data)))
+
+    async def save(self, caller: Caller, changed: Case, kind: str,
+                   data: Mapping[str, Any], text: str | None = None) -> None:
+        """Record ``kind`` on ``changed`` then store it: for services built on cases
+        (the caller holds the case's :meth:`lock`)."""
+        await self._record(changed, kind, caller, text=text, data=data)
+        await self._store.put(changed)
+
+    async def _reviewer_list(self, kind: CaseKind | None,
+                             status: CaseStatus | None) -> list[Case]:
+        """Reviewers: THESEE cases of both forces (the desk is national)."""
+        if kind not in (None, CaseKind.THESEE):
+            return []
+        found: list[Case] = []
+        for force in Force:
+            found += await self._store.in_scope(
+                StaffScope(force, kind=CaseKind.THESEE, status=status), STAFF_LIST_LIMIT)
+        found.sort(key=lambda c: (c.created_at, c.id), reverse=True)
+        return found[:STAFF_LIST_LIMIT]

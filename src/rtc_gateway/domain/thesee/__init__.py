@@ -1,0 +1,1 @@
+"""THESEE, the online-scam desk: scam types, identifiers, linking and review rules."""

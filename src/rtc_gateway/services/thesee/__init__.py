@@ -1,0 +1,1 @@
+"""THESEE: filing scam complaints and reports, and the reviewers' desk."""
