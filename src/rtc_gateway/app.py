@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from rtc_gateway.adapters.directory.files import FileUnitDirectory
 from rtc_gateway.adapters.memory.case_store import MemoryCaseStore
 from rtc_gateway.adapters.memory.conversation_index import MemoryConversationIndex
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
@@ -47,6 +48,7 @@ from rtc_gateway.gateway.namespace import NamespaceParts
 from rtc_gateway.gateway.openapi import openapi_handler
 from rtc_gateway.gateway.origins import OriginPolicy
 from rtc_gateway.gateway.presence_wire import presence_wire
+from rtc_gateway.gateway.public_reads import PublicReadLimit
 from rtc_gateway.gateway.socket_server import create_socket_server
 from rtc_gateway.gateway.supervisor_alerts import urgent_surge_alarm
 from rtc_gateway.gateway.supervisor_events import (
@@ -55,6 +57,7 @@ from rtc_gateway.gateway.supervisor_events import (
     UrgentAlertMetrics,
 )
 from rtc_gateway.gateway.transfer_notice import TransferNotice
+from rtc_gateway.gateway.unit_routes import UnitRoutes
 from rtc_gateway.gateway.video_events import VideoEvents
 from rtc_gateway.ports.bus import Bus, Receiver
 from rtc_gateway.ports.case_store import CaseStore
@@ -85,6 +88,7 @@ from rtc_gateway.services.presence import PresenceService
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
 from rtc_gateway.services.recovery import recover_open_conversations
 from rtc_gateway.services.routing import RoutingService
+from rtc_gateway.services.units import UnitFinder
 from rtc_gateway.services.urgent_surge import UrgentSurgeWatch
 from rtc_gateway.services.urgent_watch import UrgentWaitWatch
 from rtc_gateway.services.video_rooms import VideoRoomService
@@ -201,8 +205,8 @@ def case_store(settings: Settings) -> SqliteCaseStore | MemoryCaseStore:
 
 
 def case_routes(settings: Settings, evidence: EvidenceLog, store: CaseStore, clock: Clock,
-                callers: Callers, trips: LimitLog) -> CaseRoutes:
-    cases = CaseService(store, evidence, clock, load_default_zones())
+                callers: Callers, trips: LimitLog, units: UnitFinder) -> CaseRoutes:
+    cases = CaseService(store, evidence, clock, units)
     limits = CaseWriteLimits(
         BucketTable(settings.case_writes_per_identity_per_s,
                     settings.case_writes_per_identity_burst),
@@ -241,6 +245,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     router = Router()
     store = MemoryConversationStore()
     handling_times = HandlingTimes()
+    units = UnitFinder(FileUnitDirectory(settings.data_dir), load_default_zones(), clock)
     broadcaster = QueueBroadcaster(router, store, notifier, clock, handling_times,
                                    settings.queue_update_interval_s,
                                    settings.queue_updates_per_s)
@@ -250,7 +255,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     conversations = ConversationService(
         store=store, evidence=evidence, routing=routing, broadcaster=broadcaster,
         notifier=notifier, clock=clock, metrics=metrics, handling_times=handling_times,
-        zones=load_default_zones(), max_open_per_citizen=settings.max_open_per_citizen)
+        force_at=units.force_at, max_open_per_citizen=settings.max_open_per_citizen)
     notices = StaffNotices(server)
     presence = PresenceService(store, clock, notices.citizen_presence)
     notifier.citizen_presence = lambda citizen_id: _presence_or_none(presence, citizen_id)
@@ -325,7 +330,12 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     add_routes(app, metrics, AddressSet(settings.metrics_allow), trusted_proxies,
                shared.readiness if shared is not None else None)
     cases = case_store(settings)
-    case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips).add_to(app)
+    case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips,
+                units).add_to(app)
+    public_reads = PublicReadLimit(BucketTable(settings.public_reads_per_address_per_s,
+                                               settings.public_reads_per_address_burst),
+                                   trips, clock.monotonic)
+    UnitRoutes(units, public_reads).add_to(app)
     app.router.add_get("/api/v1/openapi.json", openapi_handler())
     if shared is not None:
         metrics.registry.register(SharedServicesState(shared))

@@ -107,6 +107,10 @@ class Settings:
     case_writes_per_address_burst: float = 120.0
     """New cases, messages, withdrawals and decisions, per caller and per address
     (IPv6: per /64); 429 ``rate_limited`` past them."""
+    public_reads_per_address_per_s: float = 5.0
+    public_reads_per_address_burst: float = 60.0
+    """The citizen services' public reads (``/api/v1/units``, ``/api/v1/advice``) per
+    address (IPv6: per /64); 429 ``rate_limited`` past them."""
     urgent_wait_alert_s: float = 60.0
     """An urgent conversation queued this long raises ``supervision:alert`` to supervisors."""
     revocation_poll_interval_s: float = 1.0

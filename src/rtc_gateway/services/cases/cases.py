@@ -20,11 +20,11 @@ from rtc_gateway.domain.case_access import CitizenCaller, staff_may_decide, staf
 from rtc_gateway.domain.cases import Case, CaseKind, CaseStatus
 from rtc_gateway.domain.errors import BadRequest, Forbidden, NotFound
 from rtc_gateway.domain.roles import Role
-from rtc_gateway.domain.units import UnitChoice, choose_unit, force_of_unit
-from rtc_gateway.domain.zones import PoliceZone
+from rtc_gateway.domain.units import UnitChoice, force_of_unit
 from rtc_gateway.ports.case_store import CaseStore, StaffScope
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, RecordKind
+from rtc_gateway.services.units import UnitFinder
 
 STAFF_LIST_LIMIT = 200
 Caller = CitizenCaller | AgentProfile
@@ -39,16 +39,16 @@ def _actor(caller: Caller) -> tuple[str, str]:
 
 class CaseService:
     def __init__(self, store: CaseStore, evidence: EvidenceLog, clock: Clock,
-                 zones: tuple[PoliceZone, ...]) -> None:
+                 units: UnitFinder) -> None:
         self._store = store
         self._evidence = evidence
         self._clock = clock
-        self._zones = zones
+        self._units = units
         self._locks: weakref.WeakValueDictionary[str, Lock] = weakref.WeakValueDictionary()
 
     async def open(self, citizen: CitizenCaller, kind: CaseKind, facts: Mapping[str, Any],
                    unit: UnitChoice) -> Case:
-        force, unit_id = choose_unit(unit, self._zones)
+        force, unit_id = self._units.choose(unit)
         now = self._clock.now()
         number = await self._store.next_number(kind, now.year)
         case = Case(id=str(uuid.uuid4()), reference=rules.format_reference(kind, now.year, number),
