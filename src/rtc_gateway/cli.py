@@ -15,6 +15,7 @@ from rtc_gateway.cli_support import (
     positive_int,
     settings_of,
 )
+from rtc_gateway.directory_import import add_data_commands
 from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.errors import BadRequest, Unauthorized
 from rtc_gateway.domain.forces import Force
@@ -140,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_evidence_commands(commands)
     add_conversation_commands(commands)
     add_migrate_command(commands)
+    add_data_commands(commands)
     return parser
 
 

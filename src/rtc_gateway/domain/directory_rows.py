@@ -76,7 +76,7 @@ def force_of(text: str) -> Force:
         return Force.POLICE
     if word in GENDARMERIE_WORDS or word.startswith("gendarmerie"):
         return Force.GENDARMERIE
-    raise RowError(f"unknown force {text[:40]!r} (PN, GN, police, gendarmerie)")
+    raise RowError(f"force {text[:40]!r} is not PN, GN, police or gendarmerie")
 
 
 def _insee(row: Mapping[str, str]) -> str:
@@ -116,7 +116,7 @@ def location_of(row: Mapping[str, str], required: bool) -> Location | None:
         return None
     south, north, west, east = METROPOLE
     if not (south <= lat <= north and west <= lon <= east):
-        raise RowError(f"({lat}, {lon}) is outside metropolitan France")
+        raise RowError(f"latitude/longitude ({lat}, {lon}) is outside metropolitan France")
     return Location(lat, lon)
 
 
@@ -138,7 +138,7 @@ def station_of(row: Mapping[str, str]) -> Station:
         raise RowError(f"hours: {error}") from None
     unit_id = unit_id_for(force, name)
     if unit_id is None:
-        raise RowError(f"no unit id can be made of the name {name[:40]!r}")
+        raise RowError(f"service {name[:40]!r} leaves nothing to make a unit id of")
     return Station(id=unit_id, name=name, force=force,
                    address=_text(row, "adresse_geographique"), postcode=postcode,
                    commune=_text(row, "commune"), insee=insee,
@@ -152,3 +152,36 @@ def commune_of(row: Mapping[str, str]) -> Commune:
                    department=_department(row, insee),
                    force=force_of(field(row, "competence")),
                    centre=location_of(row, required=False))
+
+
+STATION_COLUMNS = ("service", "force", "telephone", "adresse_geographique", "code_postal",
+                   "commune", "code_commune_insee", "departement", "latitude", "longitude",
+                   *DAYS_FR)
+COMMUNE_COLUMNS = ("code_commune_insee", "nom_commune", "departement", "competence",
+                   "latitude", "longitude")
+REQUIRED = {"stations": ("service", "force", "code_commune_insee", "adresse_geographique",
+                         "commune", "latitude", "longitude"),
+            "competence": ("code_commune_insee", "commune", "competence")}
+FORCE_LABELS = {Force.POLICE: "Police nationale", Force.GENDARMERIE: "Gendarmerie nationale"}
+
+
+def missing_columns(kind: str, header: list[str]) -> list[str]:
+    """The required columns a header has under none of their accepted names."""
+    present = set(header)
+    return [name for name in REQUIRED[kind]
+            if not present.intersection(ALIASES.get(name, (name,)))]
+
+
+def station_row(station: Station) -> tuple[str, ...]:
+    days = tuple(",".join(ranges) for ranges in station.hours.wire().values())
+    return (station.name, FORCE_LABELS[station.force], station.phone, station.address,
+            station.postcode, station.commune, station.insee, station.department,
+            f"{station.location.lat:.6f}", f"{station.location.lon:.6f}", *days)
+
+
+def commune_row(commune: Commune) -> tuple[str, ...]:
+    centre = commune.centre
+    return (commune.insee, commune.name, commune.department,
+            "PN" if commune.force is Force.POLICE else "GN",
+            "" if centre is None else f"{centre.lat:.6f}",
+            "" if centre is None else f"{centre.lon:.6f}")

@@ -9,6 +9,7 @@ from aiohttp import web
 import rtc_gateway
 from rtc_gateway.domain.cases import CaseKind, CaseStatus
 from rtc_gateway.gateway import case_schemas as schemas
+from rtc_gateway.gateway import citizen_openapi
 
 REF = "#/components/schemas/{name}"
 ERRORS = {"400": "bad_request", "401": "unauthorized", "403": "forbidden",
@@ -93,9 +94,10 @@ def document() -> dict[str, Any]:
             "/api/v1/staff/cases/{case_id}/decision": {"post": _operation(
                 "A staff decision on a case", "200", case, WRITE, schemas.DecisionRequest,
                 [CASE_ID])},
+            **citizen_openapi.paths(),
         },
         "components": {
-            "schemas": components,
+            "schemas": components | citizen_openapi.components(),
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer",
                            "description": "a citizen token (from the session event) or "

@@ -50,11 +50,11 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]
             except StopIteration:
                 return
             except csv.Error as error:
-                yield reader.line_num, {"\0error": str(error)}
+                yield reader.line_num, {"\0error": f"fields: {error}"}
                 continue
             if not any(v.strip() for v in values):
                 continue
             yield reader.line_num, dict(zip(header, values, strict=False)) | (
-                {"\0error": f"{len(values)} fields, the header has {len(header)}"}
+                {"\0error": f"fields: {len(values)}, the header has {len(header)}"}
                 if len(values) != len(header) else {})
     return header, rows()
