@@ -7,7 +7,10 @@ from typing import Any
 
 from aiohttp import web
 
+from rtc_gateway.adapters.advice.fts_index import SqliteAdviceIndex
+from rtc_gateway.adapters.advice.markdown_files import MarkdownAdviceSource, shipped_root
 from rtc_gateway.adapters.directory.files import FileUnitDirectory
+from rtc_gateway.adapters.memory.advice_subscriptions import MemorySubscriptionStore
 from rtc_gateway.adapters.memory.case_store import MemoryCaseStore
 from rtc_gateway.adapters.memory.conversation_index import MemoryConversationIndex
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
@@ -15,6 +18,7 @@ from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
 from rtc_gateway.adapters.memory.session_store import MemorySessionStore
 from rtc_gateway.adapters.postgres.conversation_index import PostgresConversationIndex
 from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog
+from rtc_gateway.adapters.sqlite.advice_subscriptions import SqliteSubscriptionStore
 from rtc_gateway.adapters.sqlite.case_store import SqliteCaseStore
 from rtc_gateway.adapters.sqlite.conversation_index import SqliteConversationIndex
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
@@ -25,6 +29,9 @@ from rtc_gateway.domain.routing import Router
 from rtc_gateway.domain.urgent_surge import SurgeDetector
 from rtc_gateway.domain.wait_estimate import HandlingTimes
 from rtc_gateway.domain.zones import load_default_zones
+from rtc_gateway.gateway.advice_events import AdviceEvents, SocketAdviceNotifier
+from rtc_gateway.gateway.advice_routes import AdviceRoutes
+from rtc_gateway.gateway.advice_schemas import summary_wire
 from rtc_gateway.gateway.agent_namespace import AgentNamespace
 from rtc_gateway.gateway.anonymous_quota import AnonymousQuota
 from rtc_gateway.gateway.api_errors import api_errors_middleware
@@ -72,6 +79,8 @@ from rtc_gateway.security.revocation_list import RevocationList
 from rtc_gateway.security.revocation_sync import RevocationSync
 from rtc_gateway.security.tokens import TokenAuthority
 from rtc_gateway.services.abuse import AbuseService
+from rtc_gateway.services.advice.catalogue import AdviceCatalogue
+from rtc_gateway.services.advice.subscriptions import AdviceSubscriptions
 from rtc_gateway.services.cases.cases import CaseService
 from rtc_gateway.services.cases.complaints import Complaints
 from rtc_gateway.services.cases.pre_complaints import PreComplaints
@@ -216,6 +225,20 @@ def case_routes(settings: Settings, evidence: EvidenceLog, store: CaseStore, clo
     return CaseRoutes(cases, PreComplaints(cases), Complaints(cases), callers, limits)
 
 
+def advice_subscriptions(settings: Settings, clock: Clock, server: RealtimeServer,
+                         connections: ConnectionRegistry) -> AdviceSubscriptions:
+    """The advice catalogue (shipped articles and ``DATA/advice/``) and who follows what
+    (``DATA/advice.db``, or memory with a memory log)."""
+    catalogue = AdviceCatalogue(
+        MarkdownAdviceSource([shipped_root(), settings.data_dir / "advice"]),
+        SqliteAdviceIndex(), clock)
+    store = (MemorySubscriptionStore() if settings.evidence == "memory"
+             and not settings.multi_node else SqliteSubscriptionStore(
+                 settings.data_dir / "advice.db"))
+    return AdviceSubscriptions(catalogue, store, SocketAdviceNotifier(server, connections),
+                               clock, summary_wire)
+
+
 def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     clock = clock or SystemClock()
     private_dir(settings.data_dir)
@@ -296,6 +319,8 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         parts, AnonymousQuota(settings.anonymous_per_ip, settings.anonymous_window_s),
         abuse, open_limits, surge, presence, IdentityEvents(step_up))
     citizen_namespace.register()
+    advice = advice_subscriptions(settings, clock, server, connections)
+    AdviceEvents(advice).register(citizen_namespace.dispatcher)
     abuse.on_identity_blocked = citizen_namespace.end_sessions_of
     agent_namespace = AgentNamespace(parts, routing, abuse, TransferNotice(server, routing))
     agent_namespace.register()
@@ -336,6 +361,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
                                                settings.public_reads_per_address_burst),
                                    trips, clock.monotonic)
     UnitRoutes(units, public_reads).add_to(app)
+    AdviceRoutes(advice.catalogue, public_reads).add_to(app)
     app.router.add_get("/api/v1/openapi.json", openapi_handler())
     if shared is not None:
         metrics.registry.register(SharedServicesState(shared))
@@ -348,6 +374,8 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
 
     async def on_startup(_: web.Application) -> None:
         await cases.open()
+        await advice.store.open()
+        advice.start(settings.advice_poll_interval_s)
         await gateway.start()
         urgent_watch.start()
 
@@ -356,6 +384,8 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         await gateway.stop()
         await provider_http.close()
         await cases.close()
+        await advice.close()
+        await advice.store.close()
         if isinstance(index, SqliteConversationIndex):
             index.close()
 
