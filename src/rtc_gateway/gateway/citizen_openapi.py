@@ -5,10 +5,12 @@ from typing import Any
 
 import msgspec
 
-from rtc_gateway.gateway import case_schemas, unit_schemas
+from rtc_gateway.gateway import advice_schemas, case_schemas, unit_schemas
 
 REF = "#/components/schemas/{name}"
-RESPONSES: tuple[type, ...] = (unit_schemas.UnitsAnswer, unit_schemas.UnitView)
+RESPONSES: tuple[type, ...] = (unit_schemas.UnitsAnswer, unit_schemas.UnitView,
+                               advice_schemas.ThemesAnswer, advice_schemas.AdviceList,
+                               advice_schemas.AdviceArticle)
 
 
 def _query(name: str, description: str, schema: dict[str, Any],
@@ -52,6 +54,21 @@ def paths() -> dict[str, Any]:
                    [])["get"],
             "parameters": [{"name": "unit_id", "in": "path", "required": True,
                             "schema": {"type": "string", "maxLength": 64}}]}},
+        "/api/v1/advice/themes": _get("The prevention advice's themes",
+                                      advice_schemas.ThemesAnswer, {"429": "rate_limited"},
+                                      []),
+        "/api/v1/advice": _get(
+            "Prevention advice, newest first, or best match first with q",
+            advice_schemas.AdviceList, {"400": "bad_request", "429": "rate_limited"},
+            [_query("theme", "a theme id from /api/v1/advice/themes", {"type": "string"}),
+             _query("q", "words to find (French stemming, accents optional)",
+                    {"type": "string", "maxLength": 200})]),
+        "/api/v1/advice/{advice_id}": {"get": {
+            **_get("One article, as plain blocks and safe HTML",
+                   advice_schemas.AdviceArticle,
+                   {"404": "not_found", "429": "rate_limited"}, [])["get"],
+            "parameters": [{"name": "advice_id", "in": "path", "required": True,
+                            "schema": {"type": "string", "maxLength": 80}}]}},
     }
 
 
