@@ -18,6 +18,10 @@ from rtc_gateway.domain.zones import distance_km
 COMMUNE_REACH_KM = 10.0
 """A point farther than this from every commune centre is outside the directory."""
 GRID_DEGREES = 0.25
+KM_PER_RING = GRID_DEGREES * 111.0 * 0.62
+"""What one more ring of cells adds at least, in km, anywhere below 51.5° N (a degree of
+longitude there is 0.62 of a degree of latitude)."""
+MAX_RINGS = 40
 STATION_REACH_KM = 50.0
 """Past the nearest one, stations farther than this are not offered."""
 
@@ -70,6 +74,8 @@ class Directory:
     communes: dict[str, Commune] = field(default_factory=dict)
     stations: dict[str, Station] = field(default_factory=dict)
     _grid: dict[tuple[int, int], list[Commune]] = field(default_factory=dict, repr=False)
+    _station_grid: dict[tuple[Force, int, int], list[Station]] = field(default_factory=dict,
+                                                                     repr=False)
 
     @classmethod
     def of(cls, communes: Iterable[Commune], stations: Iterable[Station]) -> "Directory":
@@ -78,7 +84,31 @@ class Directory:
         for commune in directory.communes.values():
             if commune.centre is not None:
                 directory._grid.setdefault(_cell(commune.centre), []).append(commune)
+        for station in directory.stations.values():
+            lat_cell, lon_cell = _cell(station.location)
+            directory._station_grid.setdefault((station.force, lat_cell, lon_cell),
+                                               []).append(station)
         return directory
+
+    def _candidates(self, force: Force, location: Location, limit: int) -> list[Station]:
+        """The stations of ``force`` in rings of cells around ``location``, until the next
+        ring cannot hold anything nearer than the ``limit``-th found; past ``MAX_RINGS``,
+        all of them."""
+        lat_cell, lon_cell = _cell(location)
+        found: list[tuple[float, Station]] = []
+        for ring in range(MAX_RINGS):
+            for dlat in range(-ring, ring + 1):
+                for dlon in range(-ring, ring + 1):
+                    if max(abs(dlat), abs(dlon)) != ring:
+                        continue
+                    for station in self._station_grid.get(
+                            (force, lat_cell + dlat, lon_cell + dlon), ()):
+                        found.append((distance_km(location, station.location), station))
+            if len(found) >= limit:
+                found.sort(key=lambda pair: (pair[0], pair[1].id))
+                if found[limit - 1][0] <= ring * KM_PER_RING:
+                    return [station for _, station in found]
+        return [s for s in self.stations.values() if s.force is force]
 
     def commune_at(self, location: Location) -> Commune | None:
         """The commune whose centre is nearest, if one is within reach."""
@@ -94,9 +124,11 @@ class Directory:
         return best[1] if best is not None else None
 
     def nearest(self, force: Force, location: Location, limit: int) -> tuple[NearStation, ...]:
+        if limit <= 0:
+            return ()
         ranked = sorted(
             (NearStation(s, distance_km(location, s.location))
-             for s in self.stations.values() if s.force is force),
+             for s in self._candidates(force, location, limit)),
             key=lambda near: (near.distance_km, near.station.id))
         return tuple(near for rank, near in enumerate(ranked[:limit])
                      if rank == 0 or (near.distance_km or 0.0) <= STATION_REACH_KM)

@@ -60,7 +60,8 @@ def paths() -> dict[str, Any]:
         "/api/v1/advice": _get(
             "Prevention advice, newest first, or best match first with q",
             advice_schemas.AdviceList, {"400": "bad_request", "429": "rate_limited"},
-            [_query("theme", "a theme id from /api/v1/advice/themes", {"type": "string"}),
+            [_query("theme", "a theme id from /api/v1/advice/themes",
+                    {"type": "string", "maxLength": 80}),
              _query("q", "words to find (French stemming, accents optional)",
                     {"type": "string", "maxLength": 200})]),
         "/api/v1/advice/{advice_id}": {"get": {
