@@ -375,8 +375,9 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     async def on_startup(_: web.Application) -> None:
         await cases.open()
         await advice.store.open()
-        advice.start(settings.advice_poll_interval_s)
         await gateway.start()
+        units.load()
+        advice.start(settings.advice_poll_interval_s)
         urgent_watch.start()
 
     async def on_cleanup(_: web.Application) -> None:

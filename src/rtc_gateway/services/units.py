@@ -37,6 +37,10 @@ class UnitFinder:
         self._zones = zones
         self._clock = clock
 
+    def load(self) -> None:
+        """Read the directory now (at start) rather than at the first lookup."""
+        self._source.directory()
+
     def at(self, location: Location, limit: int = DEFAULT_LIMIT) -> FoundUnits:
         found = self._source.directory().competence_at(location, limit)
         if found is None:

@@ -41,13 +41,12 @@ def parsed(path: Path, parse: Callable[[dict[str, str]], _T]) -> Iterator[_T]:
 
 
 class FileUnitDirectory:
-    """Loaded when built (at the gateway's start), not at the first request: the national
-    files take a moment to read."""
+    """Read at the first call: the gateway makes it at start, not at the first request
+    (the national files take a moment to read)."""
 
     def __init__(self, data_dir: Path) -> None:
         self._data_dir = data_dir
         self._loaded: Directory | None = None
-        self.directory()
 
     def path_of(self, kind: str) -> Path:
         imported = imported_path(self._data_dir, kind)
