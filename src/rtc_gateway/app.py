@@ -9,7 +9,11 @@ from typing import Any
 
 from aiohttp import web
 
+from rtc_gateway.adapters.advice.fts_index import SqliteAdviceIndex
+from rtc_gateway.adapters.advice.markdown_files import MarkdownAdviceSource, shipped_root
+from rtc_gateway.adapters.directory.files import FileUnitDirectory
 from rtc_gateway.adapters.filesystem.blob_store import FileBlobStore
+from rtc_gateway.adapters.memory.advice_subscriptions import MemorySubscriptionStore
 from rtc_gateway.adapters.memory.case_store import MemoryCaseStore
 from rtc_gateway.adapters.memory.conversation_index import MemoryConversationIndex
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
@@ -22,6 +26,7 @@ from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog
 from rtc_gateway.adapters.postgres.revocation_store import PostgresRevocationStore
 from rtc_gateway.adapters.postgres.session_store import PostgresSessionStore
 from rtc_gateway.adapters.postgres.thesee_store import PostgresTheseeStore
+from rtc_gateway.adapters.sqlite.advice_subscriptions import SqliteSubscriptionStore
 from rtc_gateway.adapters.sqlite.case_store import SqliteCaseStore
 from rtc_gateway.adapters.sqlite.conversation_index import SqliteConversationIndex
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
@@ -34,6 +39,9 @@ from rtc_gateway.domain.staff_claims import StaffClaimMapping, parse_role_values
 from rtc_gateway.domain.urgent_surge import SurgeDetector
 from rtc_gateway.domain.wait_estimate import HandlingTimes
 from rtc_gateway.domain.zones import load_default_zones
+from rtc_gateway.gateway.advice_events import AdviceEvents, SocketAdviceNotifier
+from rtc_gateway.gateway.advice_routes import AdviceRoutes
+from rtc_gateway.gateway.advice_schemas import summary_wire
 from rtc_gateway.gateway.agent_namespace import AgentNamespace
 from rtc_gateway.gateway.anonymous_quota import AnonymousQuota
 from rtc_gateway.gateway.api_errors import api_errors_middleware
@@ -59,6 +67,7 @@ from rtc_gateway.gateway.namespace import NamespaceParts
 from rtc_gateway.gateway.openapi import openapi_handler
 from rtc_gateway.gateway.origins import OriginPolicy
 from rtc_gateway.gateway.presence_wire import presence_wire
+from rtc_gateway.gateway.public_reads import PublicReadLimit
 from rtc_gateway.gateway.receipt_routes import ReceiptRoutes
 from rtc_gateway.gateway.socket_server import create_socket_server
 from rtc_gateway.gateway.staff_auth_routes import StaffAuthRoutes
@@ -70,6 +79,7 @@ from rtc_gateway.gateway.supervisor_events import (
 )
 from rtc_gateway.gateway.thesee_routes import RETENTION, TheseeRoutes, parse_draft
 from rtc_gateway.gateway.transfer_notice import TransferNotice
+from rtc_gateway.gateway.unit_routes import UnitRoutes
 from rtc_gateway.gateway.video_events import VideoEvents
 from rtc_gateway.ports.bus import Bus, Receiver
 from rtc_gateway.ports.case_store import CaseStore
@@ -86,6 +96,8 @@ from rtc_gateway.security.revocation_sync import RevocationSync
 from rtc_gateway.security.token_keys import TokenKeyWatch, load_token_keys
 from rtc_gateway.security.tokens import TokenAuthority
 from rtc_gateway.services.abuse import AbuseService
+from rtc_gateway.services.advice.catalogue import AdviceCatalogue
+from rtc_gateway.services.advice.subscriptions import AdviceSubscriptions
 from rtc_gateway.services.cases.attachments import AttachmentPolicy, AttachmentService
 from rtc_gateway.services.cases.cases import CaseService
 from rtc_gateway.services.cases.complaints import Complaints
@@ -111,6 +123,7 @@ from rtc_gateway.services.thesee.figures import DeskFigures
 from rtc_gateway.services.thesee.filings import TheseeFilings
 from rtc_gateway.services.thesee.observed_store import ObservedCaseStore
 from rtc_gateway.services.thesee.retention import Retention
+from rtc_gateway.services.units import UnitFinder
 from rtc_gateway.services.urgent_surge import UrgentSurgeWatch
 from rtc_gateway.services.urgent_watch import UrgentWaitWatch
 from rtc_gateway.services.video_rooms import VideoRoomService
@@ -264,9 +277,9 @@ def case_store(settings: Settings) -> ObservedCaseStore:
 
 
 def case_routes(settings: Settings, evidence: EvidenceLog, store: CaseStore, clock: Clock,
-                callers: Callers, trips: LimitLog,
+                callers: Callers, trips: LimitLog, units: UnitFinder,
                 notifier: CaseNotifier | None = None) -> CaseRoutes:
-    cases = CaseService(store, evidence, clock, load_default_zones(), notifier)
+    cases = CaseService(store, evidence, clock, units, notifier)
     limits = CaseWriteLimits(
         BucketTable(settings.case_writes_per_identity_per_s,
                     settings.case_writes_per_identity_burst),
@@ -287,6 +300,20 @@ def attachment_routes(settings: Settings, cases: CaseService, blobs: FileBlobSto
                     settings.attachment_uploads_per_address_burst),
         trips, clock.monotonic)
     return AttachmentRoutes(AttachmentService(cases, blobs, clock, policy), callers, limits)
+
+
+def advice_subscriptions(settings: Settings, clock: Clock, server: RealtimeServer,
+                         connections: ConnectionRegistry) -> AdviceSubscriptions:
+    """The advice catalogue (shipped articles and ``DATA/advice/``) and who follows what
+    (``DATA/advice.db``, or memory with a memory log)."""
+    catalogue = AdviceCatalogue(
+        MarkdownAdviceSource([shipped_root(), settings.data_dir / "advice"]),
+        SqliteAdviceIndex(), clock)
+    store = (MemorySubscriptionStore() if settings.evidence == "memory"
+             and not settings.multi_node else SqliteSubscriptionStore(
+                 settings.data_dir / "advice.db"))
+    return AdviceSubscriptions(catalogue, store, SocketAdviceNotifier(server, connections),
+                               clock, summary_wire)
 
 
 def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
@@ -320,6 +347,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     router = Router()
     store = MemoryConversationStore()
     handling_times = HandlingTimes()
+    units = UnitFinder(FileUnitDirectory(settings.data_dir), load_default_zones(), clock)
     broadcaster = QueueBroadcaster(router, store, notifier, clock, handling_times,
                                    settings.queue_update_interval_s,
                                    settings.queue_updates_per_s)
@@ -329,7 +357,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     conversations = ConversationService(
         store=store, evidence=evidence, routing=routing, broadcaster=broadcaster,
         notifier=notifier, clock=clock, metrics=metrics, handling_times=handling_times,
-        zones=load_default_zones(), max_open_per_citizen=settings.max_open_per_citizen)
+        force_at=units.force_at, max_open_per_citizen=settings.max_open_per_citizen)
     notices = StaffNotices(server)
     presence = PresenceService(store, clock, notices.citizen_presence)
     notifier.citizen_presence = lambda citizen_id: _presence_or_none(presence, citizen_id)
@@ -370,6 +398,8 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         parts, AnonymousQuota(settings.anonymous_per_ip, settings.anonymous_window_s),
         abuse, open_limits, surge, presence, IdentityEvents(step_up))
     citizen_namespace.register()
+    advice = advice_subscriptions(settings, clock, server, connections)
+    AdviceEvents(advice).register(citizen_namespace.dispatcher)
     abuse.on_identity_blocked = citizen_namespace.end_sessions_of
     agent_namespace = AgentNamespace(parts, routing, abuse, TransferNotice(server, routing))
     agent_namespace.register()
@@ -409,13 +439,18 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
                shared.readiness if shared is not None else None)
     cases = case_store(settings)
     routes = case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips,
-                         notifier)
+                         units, notifier)
     routes = thesee_desk(settings, evidence, cases, clock, app, routes)
     routes.add_to(app)
     blobs = FileBlobStore(settings.attachments_dir)
     attachment_routes(settings, routes.cases, blobs, clock, routes.callers, trips).add_to(app)
     ReceiptRoutes(Receipts(routes.cases, evidence), routes.callers, routes.limits).add_to(app)
     purge = PreComplaintPurge(cases, evidence, clock, routes.cases.lock, evidence)
+    public_reads = PublicReadLimit(BucketTable(settings.public_reads_per_address_per_s,
+                                               settings.public_reads_per_address_burst),
+                                   trips, clock.monotonic)
+    UnitRoutes(units, public_reads).add_to(app)
+    AdviceRoutes(advice.catalogue, public_reads).add_to(app)
     app.router.add_get("/api/v1/openapi.json", openapi_handler())
     if shared is not None:
         metrics.registry.register(SharedServicesState(shared))
@@ -430,11 +465,14 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
 
     async def on_startup(_: web.Application) -> None:
         await blobs.open()
+        await advice.store.open()
         await gateway.start()
+        units.load()
         key_watch.start()
         await open_stores(cases, *(
             [sessions] if isinstance(sessions, PostgresSessionStore) else []))
         purge.start(settings.case_purge_interval_s)
+        advice.start(settings.advice_poll_interval_s)
         urgent_watch.start()
 
     async def on_cleanup(_: web.Application) -> None:
@@ -444,6 +482,8 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         await provider_http.close()
         await purge.close()
         await cases.close()
+        await advice.close()
+        await advice.store.close()
         if isinstance(sessions, PostgresSessionStore):
             await sessions.close()
         if isinstance(index, SqliteConversationIndex):

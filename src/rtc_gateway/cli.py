@@ -16,6 +16,7 @@ from rtc_gateway.cli_support import (
     tool_settings,
 )
 from rtc_gateway.cli_wiring import EvidenceLogs, purge_pre_complaints, shared_store_call
+from rtc_gateway.directory_import import add_data_commands
 from rtc_gateway.domain.agent import AgentProfile
 from rtc_gateway.domain.errors import BadRequest, Unauthorized
 from rtc_gateway.domain.forces import Force
@@ -170,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_conversation_commands(commands, logs)
     add_migrate_command(commands)
     add_purge_command(commands, logs, purge_pre_complaints)
+    add_data_commands(commands)
     return parser
 
 

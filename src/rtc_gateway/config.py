@@ -134,6 +134,13 @@ class Settings:
     case_purge_interval_s: float = 3600.0
     """How often the gateway purges pre-complaints whose appointment was not honoured
     30 days ago (0: never; ``rtc-gateway purge-pre-complaints`` runs it once)."""
+    public_reads_per_address_per_s: float = 5.0
+    public_reads_per_address_burst: float = 60.0
+    """The citizen services' public reads (``/api/v1/units``, ``/api/v1/advice``) per
+    address (IPv6: per /64); 429 ``rate_limited`` past them."""
+    advice_poll_interval_s: float = 30.0
+    """How often the advice articles are reloaded (``DATA/advice/``, scheduled
+    publications) and new ones pushed to their followers; 0: never after start."""
     urgent_wait_alert_s: float = 60.0
     """An urgent conversation queued this long raises ``supervision:alert`` to supervisors."""
     revocation_poll_interval_s: float = 1.0

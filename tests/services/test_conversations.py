@@ -52,7 +52,7 @@ def build_parts(log: EvidenceLog) -> tuple[ConversationService, RoutingService]:
                              grace_s=1.0)
     return ConversationService(store=store, evidence=log, routing=routing,
                                broadcaster=broadcaster, notifier=notifier, clock=clock,
-                               metrics=NoMetrics(), handling_times=times, zones=()), routing
+                               metrics=NoMetrics(), handling_times=times), routing
 
 
 CITIZEN = Actor(Role.CITIZEN, "c_1")

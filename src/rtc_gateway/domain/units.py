@@ -1,11 +1,10 @@
-"""Unit ids and the choice of a case's unit from the place of the facts.
+"""Unit ids: ``FORCE-NAME`` in lower-case ASCII (``police-lyon-2e``,
+``gendarmerie-bta-florac``), whose first part names the force.
 
-Until the units' directory ships, a unit id is ``FORCE-NAME`` in lower-case ASCII
-(``police-lyon``, ``gendarmerie-cgd-annecy``): its first part names the force. A place
-given as ``lat``/``lon`` goes to the force that covers it (the same lookup as a chat's
-``service: auto``); inside a police zone the unit is that zone's (``police-`` and the
-zone's name as a slug), elsewhere the case has no unit yet and the whole gendarmerie
-sees it.
+A station of the directory gets its id from its name (``unit_id_for``): the force's
+generic words are dropped and the gendarmerie's usual unit kinds abbreviated, so the
+id stays the same from one import of the national file to the next. Cases, staff
+tokens and appointments keep unit ids; ``/api/v1/units`` hands them out.
 """
 
 import re
@@ -15,10 +14,24 @@ from dataclasses import dataclass
 from rtc_gateway.domain.conversation import Location
 from rtc_gateway.domain.errors import BadRequest
 from rtc_gateway.domain.forces import Force
-from rtc_gateway.domain.zones import PoliceZone, distance_km, force_for_location
 
 UNIT_ID = re.compile(r"^(police|gendarmerie)-[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_UNIT_ID_CHARS = 64
+INSEE_CODE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+
+GENERIC = {
+    Force.POLICE: ("commissariat de police", "commissariat central", "hotel de police",
+                   "bureau de police", "poste de police", "commissariat", "police nationale"),
+    Force.GENDARMERIE: ("gendarmerie nationale",),
+}
+ABBREVIATIONS = (
+    ("brigade territoriale autonome", "bta"), ("brigade territoriale de contact", "btc"),
+    ("brigade de proximite", "bp"), ("communaute de brigades", "cob"),
+    ("compagnie de gendarmerie departementale", "cgd"), ("brigade de recherches", "br"),
+    ("brigade de gendarmerie", "bg"), ("brigade territoriale", "bt"),
+    ("brigade motorisee", "bmo"), ("peloton de gendarmerie de haute montagne", "pghm"),
+)
+STOP_WORDS = frozenset({"de", "du", "des", "d", "la", "le", "l", "les", "et", "a", "au"})
 
 
 def force_of_unit(unit_id: str) -> Force:
@@ -33,17 +46,18 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
 
 
-def unit_for_location(location: Location,
-                      zones: tuple[PoliceZone, ...]) -> tuple[Force, str | None]:
-    """The force covering ``location`` and its unit there, ``None`` outside police zones."""
-    if force_for_location(location, zones) is Force.GENDARMERIE:
-        return Force.GENDARMERIE, None
-    zone = min((z for z in zones if distance_km(location, z.centre) <= z.radius_km),
-               key=lambda z: distance_km(location, z.centre))
-    return Force.POLICE, f"police-{slug(zone.name)}"
-
-
-INSEE_CODE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+def unit_id_for(force: Force, name: str) -> str | None:
+    """The id of a station called ``name``; ``None`` when nothing of the name is left."""
+    words = " ".join(slug(name).split("-"))
+    for generic in GENERIC[force]:
+        words = re.sub(rf"\b{generic}\b", " ", words)
+    for long, short in ABBREVIATIONS:
+        words = re.sub(rf"\b{long}\b", short, words)
+    kept = [w for w in words.split() if w not in STOP_WORDS]
+    if not kept:
+        return None
+    unit_id = f"{force.value}-{'-'.join(kept)}"[:MAX_UNIT_ID_CHARS].rstrip("-")
+    return unit_id if UNIT_ID.match(unit_id) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,21 +67,3 @@ class UnitChoice:
     unit_id: str | None = None
     location: Location | None = None
     commune: str | None = None
-
-
-def choose_unit(choice: UnitChoice, zones: tuple[PoliceZone, ...]) -> tuple[Force, str | None]:
-    """The force and unit of a new case: ``unit_id`` when given, else from the place.
-
-    A commune code alone is not enough yet (no communes' directory): 400, asking for
-    coordinates or a unit id.
-    """
-    if choice.unit_id is not None:
-        return force_of_unit(choice.unit_id), choice.unit_id
-    if choice.location is not None:
-        return unit_for_location(choice.location, zones)
-    if choice.commune is not None:
-        if not INSEE_CODE.match(choice.commune):
-            raise BadRequest("place.commune must be an INSEE code (5 characters)")
-        raise BadRequest("a commune alone cannot place the case yet: "
-                         "give place.lat and place.lon, or unit_id")
-    raise BadRequest("give unit_id or the place of the facts (place.lat, place.lon)")

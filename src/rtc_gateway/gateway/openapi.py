@@ -10,7 +10,7 @@ import rtc_gateway
 from rtc_gateway.domain.cases import CaseKind, CaseStatus
 from rtc_gateway.domain.thesee.scam_types import ScamType
 from rtc_gateway.gateway import case_schemas as schemas
-from rtc_gateway.gateway import thesee_schemas
+from rtc_gateway.gateway import citizen_openapi, thesee_schemas
 
 REF = "#/components/schemas/{name}"
 ERRORS = {"400": "bad_request", "401": "unauthorized", "403": "forbidden",
@@ -141,9 +141,10 @@ def document() -> dict[str, Any]:
                 "A staff decision on a case", "200", case, WRITE, schemas.DecisionRequest,
                 [CASE_ID])},
             **_attachment_paths(),
+            **citizen_openapi.paths(),
         },
         "components": {
-            "schemas": components,
+            "schemas": components | citizen_openapi.components(),
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer",
                            "description": "a citizen token (from the session event) or "

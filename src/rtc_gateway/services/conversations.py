@@ -21,7 +21,6 @@ from rtc_gateway.domain.priority import Priority
 from rtc_gateway.domain.roles import Actor, Role
 from rtc_gateway.domain.topics import DISCREET_ALERT, TOPICS_BY_ID
 from rtc_gateway.domain.wait_estimate import HandlingTimes, QueuePlace
-from rtc_gateway.domain.zones import PoliceZone, force_for_location
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.conversation_store import ConversationStore
 from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, LoggedRecord, RecordKind
@@ -58,7 +57,7 @@ class ConversationService:
         clock: Clock,
         metrics: ServiceMetrics,
         handling_times: HandlingTimes,
-        zones: tuple[PoliceZone, ...],
+        force_at: Callable[[Location], Force] | None = None,
         max_open_per_citizen: int = 5,
     ) -> None:
         self._store = store
@@ -69,7 +68,9 @@ class ConversationService:
         self._clock = clock
         self._metrics = metrics
         self._handling_times = handling_times
-        self._zones = zones
+        self._force_at = force_at
+        """A chat's ``service: auto`` with a location (the units' lookup); ``None``: the
+        first free force."""
         self._max_open_per_citizen = max_open_per_citizen
         self._in_flight: dict[tuple[str, str],
                               tuple[Message, asyncio.Future[LoggedRecord]]] = {}
@@ -158,8 +159,8 @@ class ConversationService:
     def _new_conversation(self, citizen: Actor, request: OpenRequest) -> Conversation:
         discreet = request.discreet or request.topic == DISCREET_ALERT
         service = request.service
-        if service is None and request.location is not None:
-            service = force_for_location(request.location, self._zones)
+        if service is None and request.location is not None and self._force_at is not None:
+            service = self._force_at(request.location)
         return Conversation(
             id="cv_" + secrets.token_urlsafe(12),
             citizen_id=citizen.id,

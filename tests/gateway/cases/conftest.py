@@ -19,7 +19,8 @@ IDENTITY = {"given_name": "Camille", "family_name": "Martin", "birthdate": "1990
             "email": "camille@example.org"}
 PARIS = {"lat": 48.8566, "lon": 2.3522}
 LYON = {"lat": 45.764, "lon": 4.8357}
-COUNTRYSIDE = {"lat": 44.5, "lon": 3.5}
+COUNTRYSIDE = {"lat": 44.32, "lon": 3.59}
+"""Near Florac (Lozère), a gendarmerie commune of the sample directory."""
 
 
 def pre_complaint(place: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from tests.support.attachment_files import (
     pdf_receipt,
 )
 
-PARIS_UNIT = "police-paris-et-petite-couronne"
+PARIS_UNIT = "police-paris-5e"
 
 
 class Caller:

@@ -21,7 +21,7 @@ from tests.gateway.cases.conftest import (
 )
 from tests.gateway.identity.conftest import IdentityWorld, StartWorld
 
-PARIS_UNIT = "police-paris-et-petite-couronne"
+PARIS_UNIT = "police-paris-5e"
 
 
 def staff(world: IdentityWorld, agent_id: str, force: str = "police", unit: str | None = None,
@@ -107,16 +107,35 @@ async def test_pre_complaint_from_filing_to_confirmation(world: IdentityWorld) -
 async def test_gendarmerie_case_is_seen_by_the_force_and_its_units(world: IdentityWorld) -> None:
     citizen = anonymous_citizen(world)
     status, case = await citizen.post("/api/v1/pre-complaints", pre_complaint(COUNTRYSIDE))
-    assert status == 201 and case["force"] == "gendarmerie" and case["unit_id"] is None
+    assert status == 201 and case["force"] == "gendarmerie"
+    assert case["unit_id"] == "gendarmerie-bta-florac"
     path = f"/api/v1/staff/cases/{case['id']}"
-    assert (await staff(world, "g1", "gendarmerie", unit="gendarmerie-bta-mende").get(path)
+    assert (await staff(world, "g1", "gendarmerie", unit="gendarmerie-bta-florac").get(path)
             )[0] == 200
+    assert (await staff(world, "g2", "gendarmerie").get(path))[0] == 200
+    assert (await staff(world, "g3", "gendarmerie", unit="gendarmerie-bta-mende").get(path)
+            )[0] == 404
     assert (await staff(world, "p1").get(path))[0] == 404
     status, by_unit = await citizen.post("/api/v1/pre-complaints",
                                          pre_complaint(unit_id="gendarmerie-bta-florac"))
     assert status == 201 and by_unit["unit_id"] == "gendarmerie-bta-florac"
     assert (await staff(world, "g1", "gendarmerie", unit="gendarmerie-bta-mende").get(
         f"/api/v1/staff/cases/{by_unit['id']}"))[0] == 404
+
+
+async def test_a_commune_places_the_case_with_the_directory(world: IdentityWorld) -> None:
+    """Marvejols (48092) is a gendarmerie commune; Mende (48095) a police one."""
+    citizen = anonymous_citizen(world)
+    status, case = await citizen.post("/api/v1/pre-complaints",
+                                      pre_complaint({"commune": "48092"}))
+    assert status == 201, case
+    assert (case["force"], case["unit_id"]) == ("gendarmerie", "gendarmerie-bp-marvejols")
+    status, case = await citizen.post("/api/v1/pre-complaints",
+                                      pre_complaint({"commune": "48095"}))
+    assert (status, case["force"], case["unit_id"]) == (201, "police", "police-mende")
+    status, refused = await citizen.post("/api/v1/pre-complaints",
+                                         pre_complaint({"commune": "13055"}))
+    assert status == 400 and "not in the units' directory" in refused["error"]["message"]
 
 
 async def test_complaint_needs_a_verified_identity(world: IdentityWorld) -> None:
@@ -126,7 +145,7 @@ async def test_complaint_needs_a_verified_identity(world: IdentityWorld) -> None
     status, case = await citizen.post("/api/v1/complaints", complaint(LYON))
     assert status == 201, case
     assert case["kind"] == "complaint" and case["citizen_verified"] is True
-    assert case["reference"].startswith("PL-") and case["unit_id"] == "police-lyon"
+    assert case["reference"].startswith("PL-") and case["unit_id"] == "police-lyon-1er"
 
     cookie_header = {"Cookie": f"{SESSION_COOKIE}={cookie}"}
     status, csrf = await Api(world.gw.url).post("/api/v1/complaints", complaint(),

@@ -18,9 +18,9 @@ async def test_a_cli_token_with_a_unit_sees_that_units_cases(world: IdentityWorl
     data_dir = str(world.gw.gateway.settings.data_dir)
     minted = await cli("token", "agent", "--data-dir", data_dir, "--id", "p-lyon",
                        "--name", "Brigadier Lyon", "--service", "police", "--unit",
-                       "police-lyon")
+                       "police-lyon-1er")
     assert minted.returncode == 0, minted.stderr
-    assert world.gw.gateway.tokens.verify_agent(minted.stdout.strip()).unit == "police-lyon"
+    assert world.gw.gateway.tokens.verify_agent(minted.stdout.strip()).unit == "police-lyon-1er"
     citizen = anonymous_citizen(world)
     _, in_lyon = await citizen.post("/api/v1/pre-complaints", pre_complaint(LYON))
     _, in_paris = await citizen.post("/api/v1/pre-complaints", pre_complaint(PARIS))

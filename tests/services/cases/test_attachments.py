@@ -21,7 +21,6 @@ from rtc_gateway.domain.errors import Conflict, NotFound, TooLarge
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.roles import Role
 from rtc_gateway.domain.units import UnitChoice
-from rtc_gateway.domain.zones import load_default_zones
 from rtc_gateway.ports.clock import SystemClock
 from rtc_gateway.ports.evidence_log import RecordKind
 from rtc_gateway.services.cases.attachments import AttachmentPolicy, AttachmentService
@@ -35,6 +34,7 @@ from tests.support.attachment_files import (
     pdf_receipt,
     png_with_text,
 )
+from tests.support.units import sample_units
 
 ALICE = CitizenCaller("alice", verified=False)
 PARIS = UnitChoice(location=Location(48.86, 2.35))
@@ -56,7 +56,7 @@ class World:
         self.evidence = MemoryEvidenceLog()
         self.told = Told()
         self.cases = CaseService(MemoryCaseStore(), self.evidence, SystemClock(),
-                                 load_default_zones(), self.told)
+                                 sample_units(), self.told)
         self.blobs = FileBlobStore(root / "attachments")
         self.service = AttachmentService(self.cases, self.blobs, SystemClock(),
                                          AttachmentPolicy(max_bytes, max_per_case, 10_000))

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from rtc_gateway.adapters.directory.files import FileUnitDirectory
 from rtc_gateway.adapters.memory.case_store import MemoryCaseStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
 from rtc_gateway.adapters.sqlite.case_store import SqliteCaseStore
@@ -22,12 +23,18 @@ from rtc_gateway.ports.evidence_log import RecordKind
 from rtc_gateway.services.cases.cases import CaseService
 from rtc_gateway.services.cases.complaints import Complaints
 from rtc_gateway.services.cases.pre_complaints import PreComplaints
+from rtc_gateway.services.units import UnitFinder
 
 PARIS = UnitChoice(location=Location(48.86, 2.35))
-COUNTRYSIDE = UnitChoice(location=Location(44.5, 3.5))
+COUNTRYSIDE = UnitChoice(location=Location(44.32, 3.59))
 ALICE = CitizenCaller("alice", verified=True)
 BOB = CitizenCaller("bob", verified=False)
 FACTS = {"offence": "theft", "description": "vélo volé"}
+
+
+def sample_units(tmp_path: Path) -> UnitFinder:
+    """The shipped sample directory (an empty data directory imports nothing)."""
+    return UnitFinder(FileUnitDirectory(tmp_path), load_default_zones(), SystemClock())
 
 
 def officer(agent_id: str = "o1", force: Force = Force.POLICE, unit: str | None = None,
@@ -36,16 +43,17 @@ def officer(agent_id: str = "o1", force: Force = Force.POLICE, unit: str | None 
 
 
 @pytest.fixture
-def parts() -> tuple[CaseService, MemoryEvidenceLog]:
+def parts(tmp_path: Path) -> tuple[CaseService, MemoryEvidenceLog]:
     evidence = MemoryEvidenceLog()
-    return CaseService(MemoryCaseStore(), evidence, SystemClock(), load_default_zones()), evidence
+    return CaseService(MemoryCaseStore(), evidence, SystemClock(),
+                       sample_units(tmp_path)), evidence
 
 
 async def test_complaint_lifecycle_is_in_the_evidence_log(
         parts: tuple[CaseService, MemoryEvidenceLog]) -> None:
     cases, evidence = parts
     case = await Complaints(cases).file(ALICE, FACTS, PARIS)
-    assert case.reference.startswith("PL-") and case.unit_id == "police-paris-et-petite-couronne"
+    assert case.reference.startswith("PL-") and case.unit_id == "police-paris-5e"
     await cases.decide(officer(), case.id, "request_info", None)
     await cases.post_message(ALICE, case.id, "la facture")
     registered = await cases.decide(officer(), case.id, "validate", None)
@@ -63,14 +71,14 @@ async def test_refusals(parts: tuple[CaseService, MemoryEvidenceLog]) -> None:
         await Complaints(cases).file(BOB, FACTS, PARIS)
     pre = await PreComplaints(cases).file(BOB, FACTS, {"family_name": "Martin"}, None,
                                           COUNTRYSIDE)
-    assert (pre.force, pre.unit_id) == (Force.GENDARMERIE, None)
+    assert (pre.force, pre.unit_id) == (Force.GENDARMERIE, "gendarmerie-bta-florac")
     with pytest.raises(NotFound):
         await cases.get(ALICE, pre.id)
     with pytest.raises(NotFound):
         await cases.get(officer(), pre.id)
     with pytest.raises(NotFound):
         await cases.get(officer(role=Role.REVIEWER, force=Force.GENDARMERIE), pre.id)
-    gendarme = officer(force=Force.GENDARMERIE, unit="gendarmerie-bdr-mende")
+    gendarme = officer(force=Force.GENDARMERIE, unit="gendarmerie-bta-florac")
     assert (await cases.get(gendarme, pre.id)).id == pre.id
     with pytest.raises(BadRequest):
         await cases.decide(gendarme, pre.id, "validate", None)
@@ -97,10 +105,10 @@ async def test_unit_scope_and_reject_reason(parts: tuple[CaseService, MemoryEvid
     assert await cases.staff_list(officer(role=Role.REVIEWER), None, None, None) == []
 
 
-async def test_commune_alone_and_bad_unit_are_bad_requests(
+async def test_unknown_commune_and_bad_unit_are_bad_requests(
         parts: tuple[CaseService, MemoryEvidenceLog]) -> None:
     cases, _ = parts
-    for choice in (UnitChoice(commune="75056"), UnitChoice(commune="x"), UnitChoice(),
+    for choice in (UnitChoice(commune="99999"), UnitChoice(commune="x"), UnitChoice(),
                    UnitChoice(unit_id="PARIS")):
         with pytest.raises(BadRequest):
             await Complaints(cases).file(ALICE, FACTS, choice)
@@ -111,7 +119,7 @@ async def test_concurrent_changes_to_one_case_are_serialised(tmp_path: Path) -> 
     messages would read the same case and one would be lost."""
     store, evidence = SqliteCaseStore(tmp_path / "cases.db"), MemoryEvidenceLog()
     await store.open()
-    cases = CaseService(store, evidence, SystemClock(), load_default_zones())
+    cases = CaseService(store, evidence, SystemClock(), sample_units(tmp_path))
     case = await Complaints(cases).file(ALICE, FACTS, PARIS)
     await asyncio.gather(*(cases.post_message(ALICE, case.id, f"précision {n}")
                            for n in range(20)))

@@ -19,7 +19,6 @@ from rtc_gateway.domain.cases import CaseKind
 from rtc_gateway.domain.conversation import Location
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.units import UnitChoice
-from rtc_gateway.domain.zones import load_default_zones
 from rtc_gateway.evidence.commands import DEFAULT_ORIGIN
 from rtc_gateway.ports.case_store import CaseStore
 from rtc_gateway.ports.evidence_log import RecordKind
@@ -28,6 +27,7 @@ from rtc_gateway.services.cases.cases import CaseService
 from rtc_gateway.services.cases.pre_complaints import PreComplaints
 from rtc_gateway.services.cases.purge import PreComplaintPurge
 from tests.evidence.support import ManualClock
+from tests.support.units import sample_units
 
 START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 APPOINTMENT = datetime(2026, 12, 3, 10, 0, tzinfo=PARIS)
@@ -45,7 +45,7 @@ async def file(cases: CaseService, appointment: datetime | None = APPOINTMENT) -
 
 async def scenario(store: CaseStore, evidence: MemoryEvidenceLog | SqliteEvidenceLog,
                    clock: ManualClock) -> None:
-    cases = CaseService(store, evidence, clock, load_default_zones())
+    cases = CaseService(store, evidence, clock, sample_units())
     purge = PreComplaintPurge(store, evidence, clock, cases.lock, evidence)
     unhonoured, honoured, confirmed = (await file(cases), await file(cases),
                                        await file(cases))
@@ -104,7 +104,7 @@ async def test_purge_on_sqlite(tmp_path: Path) -> None:
 async def test_periodic_purge_runs_and_stops() -> None:
     clock = ManualClock(START)
     store, evidence = MemoryCaseStore(), MemoryEvidenceLog()
-    cases = CaseService(store, evidence, clock, load_default_zones())
+    cases = CaseService(store, evidence, clock, sample_units())
     case_id = await file(cases)
     clock.current = APPOINTMENT + timedelta(days=31)
     purge = PreComplaintPurge(store, evidence, clock, cases.lock)
@@ -123,7 +123,7 @@ async def test_command_purges_a_data_directory(tmp_path: Path) -> None:
     await store.open()
     log = open_log(tmp_path, old)
     await log.start()
-    cases = CaseService(store, log, old, load_default_zones())
+    cases = CaseService(store, log, old, sample_units())
     case_id = await file(cases, datetime(2020, 1, 9, 10, 0, tzinfo=PARIS))
     await log.close()
     await store.close()

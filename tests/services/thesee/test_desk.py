@@ -18,7 +18,6 @@ from rtc_gateway.domain.roles import Role
 from rtc_gateway.domain.thesee.filing import Identifiers, Mode
 from rtc_gateway.domain.thesee.scam_types import Payment
 from rtc_gateway.domain.units import UnitChoice
-from rtc_gateway.domain.zones import load_default_zones
 from rtc_gateway.gateway.thesee_routes import parse_draft
 from rtc_gateway.ports.thesee_store import QueueFilter
 from rtc_gateway.services.cases.cases import CaseService
@@ -26,6 +25,7 @@ from rtc_gateway.services.thesee.desk import ReviewDesk
 from rtc_gateway.services.thesee.filings import FilingInput, TheseeFilings
 from rtc_gateway.services.thesee.observed_store import ObservedCaseStore
 from rtc_gateway.services.thesee.retention import Retention
+from tests.support.units import sample_units
 
 CITIZEN = CitizenCaller("cit-1", verified=False)
 
@@ -52,7 +52,7 @@ class Desk:
         self.case_store = ObservedCaseStore(MemoryCaseStore())
         self.store = MemoryTheseeStore()
         self.cases = CaseService(self.case_store, self.evidence, self.clock,
-                                 load_default_zones())
+                                 sample_units())
         self.desk = ReviewDesk(self.cases, self.case_store, self.store, self.clock, threshold)
         self.filings = TheseeFilings(self.cases, self.store, self.clock, parse_draft)
 

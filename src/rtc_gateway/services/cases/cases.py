@@ -26,12 +26,12 @@ from rtc_gateway.domain.errors import BadRequest, Forbidden, NotFound
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.roles import Role
 from rtc_gateway.domain.timestamps import format_utc
-from rtc_gateway.domain.units import UnitChoice, choose_unit, force_of_unit
-from rtc_gateway.domain.zones import PoliceZone
+from rtc_gateway.domain.units import UnitChoice, force_of_unit
 from rtc_gateway.ports.case_store import CaseStore, StaffScope
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, LoggedRecord, RecordKind
 from rtc_gateway.ports.notifier import CaseNotifier
+from rtc_gateway.services.units import UnitFinder
 
 STAFF_LIST_LIMIT = 200
 Caller = CitizenCaller | AgentProfile
@@ -60,12 +60,12 @@ def _actor(caller: Caller) -> tuple[str, str]:
 
 class CaseService:
     def __init__(self, store: CaseStore, evidence: EvidenceLog, clock: Clock,
-                 zones: tuple[PoliceZone, ...], notifier: CaseNotifier | None = None) -> None:
+                 units: UnitFinder, notifier: CaseNotifier | None = None) -> None:
         self._store = store
         self._notifier = notifier
         self._evidence = evidence
         self._clock = clock
-        self._zones = zones
+        self._units = units
         self._locks: weakref.WeakValueDictionary[str, Lock] = weakref.WeakValueDictionary()
         self.deciders: dict[CaseKind, Decider] = {}
 
@@ -75,7 +75,7 @@ class CaseService:
                    appointment_at: datetime | None = None) -> Case:
         """``placed``: the force and unit chosen by the service itself (a national desk)
         instead of from ``unit``."""
-        force, unit_id = placed or choose_unit(unit, self._zones)
+        force, unit_id = placed or self._units.choose(unit)
         now = self._clock.now()
         if appointment_at is not None:
             check_appointment(appointment_at, now)

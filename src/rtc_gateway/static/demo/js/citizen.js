@@ -6,6 +6,7 @@ import { bindStatus, connect, request, RequestError } from "./connection.js";
 import { errorText } from "./errors.js";
 import { ChatLog } from "./chat-log.js";
 import { bindIdentity } from "./identity.js";
+import { bindCitizenServices } from "./citizen-services.js";
 import {
   acknowledgeRead,
   bindComposer,
@@ -91,6 +92,7 @@ const socket = connect("/citizen", () => {
 });
 bindStatus(socket, byId("connection"));
 bindIdentity(socket);
+bindCitizenServices(socket);
 loadConfig();
 
 async function loadConfig() {

@@ -1,0 +1,1 @@
+"""Prevention advice from Markdown files, and its full-text index."""

@@ -1,0 +1,1 @@
+"""The units' directory read from CSV files."""

@@ -1,0 +1,1 @@
+"""Prevention advice: the catalogue, its rendering, and the citizens' subscriptions."""
