@@ -9,6 +9,7 @@ import pytest
 
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
+from rtc_gateway.adapters.memory.routing_state import MemoryRoutingState
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.domain.agent import AgentProfile, Presence
 from rtc_gateway.domain.conversation import Conversation
@@ -46,8 +47,8 @@ def build_parts(log: EvidenceLog) -> tuple[ConversationService, RoutingService]:
     clock, store, router = SystemClock(), MemoryConversationStore(), Router()
     notifier: Any = RecordingNotifier()
     times = HandlingTimes()
-    broadcaster = QueueBroadcaster(router, store, notifier, clock, times, 0.01)
-    routing = RoutingService(router=router, store=store, evidence=log, notifier=notifier,
+    broadcaster = QueueBroadcaster(MemoryRoutingState(router), store, notifier, clock, times, 0.01)
+    routing = RoutingService(state=broadcaster.state, store=store, evidence=log, notifier=notifier,
                              broadcaster=broadcaster, clock=clock, metrics=NoMetrics(),
                              grace_s=1.0)
     return ConversationService(store=store, evidence=log, routing=routing,
@@ -141,7 +142,7 @@ async def test_an_open_whose_first_message_failed_is_queued_and_its_retry_posts_
     with pytest.raises(Unavailable):
         await service.open(CITIZEN, request, origin=None)
     [conversation] = service.list_for(CITIZEN)
-    routing.agent_connected(AgentProfile("a1", "Officier", Force.POLICE, Role.AGENT,
+    await routing.agent_connected(AgentProfile("a1", "Officier", Force.POLICE, Role.AGENT,
                                          frozenset(), frozenset({"fr"}), 2), "sid-1")
     await routing.set_status("a1", Presence.AVAILABLE)
     assert conversation.agent_id == "a1", "it was in the queue"

@@ -70,6 +70,8 @@ class RedisRoutingState:
             await asyncio.gather(self._heartbeat, return_exceptions=True)
             self._heartbeat = None
         with contextlib.suppress(*REDIS_FAILURES):
+            await self._client.delete(f"{self._p}alive:{self.node_id}")
+        with contextlib.suppress(*REDIS_FAILURES):
             await self._client.aclose()
 
     async def beat(self) -> None:
@@ -116,6 +118,9 @@ class RedisRoutingState:
         if node_id == self.node_id:
             return []
         requeued = await self._run("TAKE_OVER", node_id, self._stamp(now))
+        if requeued is None:  # its heartbeat may outlive its registry entry a little
+            await asyncio.sleep(self._ttl_ms / 1000)
+            requeued = await self._run("TAKE_OVER", node_id, self._stamp(now))
         return [] if requeued is None else [_text(c) for c in requeued]
 
     # --- queue ----------------------------------------------------------------
@@ -224,8 +229,11 @@ class RedisRoutingState:
         return await self._answer(self._scripts[script](args=[self._p, *args]))
 
     async def _answer(self, call: Awaitable[T]) -> T:
+        """Each call in a task of its own: event handlers run eagerly, without a current
+        task (``realtime/eager.py``), where redis-py's socket timeouts cannot work; and
+        shielded: a caller cancelled mid-call leaves the connection between two replies."""
         try:
-            return await call
+            return await asyncio.shield(asyncio.ensure_future(call))
         except REDIS_FAILURES as error:
             raise Unavailable("routing state (Redis) is unreachable") from error
 
