@@ -8,7 +8,7 @@ from typing import Any
 
 from rtc_gateway.domain.agent import AgentProfile, Presence
 from rtc_gateway.domain.conversation import Conversation, Status
-from rtc_gateway.domain.errors import BadRequest, Conflict, NotFound
+from rtc_gateway.domain.errors import BadRequest, Conflict, NotFound, Unavailable
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.roles import Actor
 from rtc_gateway.domain.routing import Assignment
@@ -152,8 +152,15 @@ class RoutingService:
         connections = self._connections.get(agent_id)
         if connections is None or connections.sids:
             return
+        try:
+            held = await self._state.remove_agent(agent_id)
+        except Unavailable:
+            log.warning("routing state unreachable: agent removal retried",
+                        extra={"agent_id": agent_id})
+            connections.grace_timer = asyncio.get_running_loop().call_later(
+                self._grace_s, lambda: self._spawn(self._grace_expired(agent_id)))
+            return
         del self._connections[agent_id]
-        held = await self._state.remove_agent(agent_id)
         log.info("agent gone after grace period", extra={"agent_id": agent_id,
                                                          "requeued": len(held)})
         for conversation_id in held:
@@ -168,7 +175,12 @@ class RoutingService:
         self._spawn(self._take_over(node_id))
 
     async def _take_over(self, node_id: str) -> None:
-        requeued = await self._state.take_over(node_id, self._clock.monotonic())
+        try:
+            requeued = await self._state.take_over(node_id, self._clock.monotonic())
+        except Unavailable:
+            log.warning("routing state unreachable: a gone node's officers stay",
+                        extra={"node_id": node_id})
+            return
         log.info("officers of a gone node taken over",
                  extra={"node_id": node_id, "requeued": len(requeued)})
         self._broadcaster.changed()
@@ -205,7 +217,10 @@ class RoutingService:
     async def _assign_until_idle(self) -> None:
         while self._assign_again:
             self._assign_again = False
-            await self.assign_waiting()
+            try:
+                await self.assign_waiting()
+            except Unavailable:
+                log.warning("routing state unreachable: assignment waits for the next change")
 
     async def assign_waiting(self) -> None:
         """Apply every assignment possible now; their evidence records are written together."""
@@ -331,6 +346,7 @@ class RoutingService:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        task.add_done_callback(_log_failure)
 
     async def start(self) -> None:
         await self._state.start()
@@ -353,6 +369,16 @@ async def _logged_if_failed(record: Awaitable[LoggedRecord], what: str) -> None:
         await record
     except Exception:
         log.exception("evidence write failed", extra={"record": what})
+
+
+def _log_failure(task: "asyncio.Task[None]") -> None:
+    if task.cancelled() or task.exception() is None:
+        return
+    error = task.exception()
+    if isinstance(error, Unavailable):
+        log.warning("routing state unreachable: background routing step not done")
+    else:
+        log.error("background routing step failed", exc_info=error)
 
 
 def _target_data(target: TransferTarget) -> dict[str, str]:

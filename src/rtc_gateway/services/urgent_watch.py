@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from rtc_gateway.domain.conversation import Conversation
+from rtc_gateway.domain.errors import Unavailable
 from rtc_gateway.domain.priority import Priority
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.conversation_store import ConversationStore
@@ -61,6 +62,8 @@ class UrgentWaitWatch:
             await asyncio.sleep(self._interval_s)
             try:
                 await self.check()
+            except Unavailable:
+                log.warning("routing state unreachable: urgent waits not checked")
             except Exception:
                 log.exception("urgent wait check failed")
 
