@@ -22,6 +22,7 @@ from rtc_gateway.domain.wait_estimate import HandlingTimes
 from rtc_gateway.ports.clock import SystemClock
 from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, LoggedRecord, RecordKind
 from rtc_gateway.ports.metrics import NoMetrics
+from rtc_gateway.ports.routing_state import RoutingState
 from rtc_gateway.services.conversations import ConversationService, OpenRequest
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
 from rtc_gateway.services.routing import RoutingService
@@ -43,11 +44,13 @@ def build(log: EvidenceLog) -> ConversationService:
     return build_parts(log)[0]
 
 
-def build_parts(log: EvidenceLog) -> tuple[ConversationService, RoutingService]:
-    clock, store, router = SystemClock(), MemoryConversationStore(), Router()
+def build_parts(log: EvidenceLog, state: RoutingState | None = None
+                ) -> tuple[ConversationService, RoutingService]:
+    clock, store = SystemClock(), MemoryConversationStore()
     notifier: Any = RecordingNotifier()
     times = HandlingTimes()
-    broadcaster = QueueBroadcaster(MemoryRoutingState(router), store, notifier, clock, times, 0.01)
+    broadcaster = QueueBroadcaster(state or MemoryRoutingState(Router()), store, notifier,
+                                   clock, times, 0.01)
     routing = RoutingService(state=broadcaster.state, store=store, evidence=log, notifier=notifier,
                              broadcaster=broadcaster, clock=clock, metrics=NoMetrics(),
                              grace_s=1.0)

@@ -183,6 +183,13 @@ class RoutingService:
             return
         log.info("officers of a gone node taken over",
                  extra={"node_id": node_id, "requeued": len(requeued)})
+        now = self._clock.monotonic()
+        for conversation_id in requeued:
+            conversation = self._store.get(conversation_id)
+            if conversation is not None:  # opened here, its officer was there
+                previous = conversation.agent_id
+                self._mark_queued(conversation, now)
+                await self._tell_requeued(conversation, previous, "agent_disconnected")
         self._broadcaster.changed()
         await self.assign_waiting()
 
@@ -199,6 +206,9 @@ class RoutingService:
             now=now,
             returning=returning,
         )
+        self._mark_queued(conversation, now)
+
+    def _mark_queued(self, conversation: Conversation, now: float) -> None:
         self._enqueued_at[conversation.id] = now
         conversation.status = Status.QUEUED
         conversation.agent_id = None
@@ -274,6 +284,10 @@ class RoutingService:
         await self._state.release(conversation.id)
         await self._state.dequeue(conversation.id)  # shared state may hold it still
         await self.enqueue(conversation, returning=True)
+        await self._tell_requeued(conversation, previous, reason)
+
+    async def _tell_requeued(self, conversation: Conversation, previous: str | None,
+                             reason: str) -> None:
         if previous is not None:
             await self._notifier.transferred_away(conversation, previous)
             await self._officer_released(conversation, previous, reason)
