@@ -34,7 +34,6 @@ from rtc_gateway.adapters.sqlite.revocation_store import SqliteRevocationStore
 from rtc_gateway.adapters.sqlite.thesee_store import SqliteTheseeStore
 from rtc_gateway.config import Settings
 from rtc_gateway.domain.rate_limit import BucketTable
-from rtc_gateway.domain.routing import Router
 from rtc_gateway.domain.staff_claims import StaffClaimMapping, parse_role_values
 from rtc_gateway.domain.urgent_surge import SurgeDetector
 from rtc_gateway.domain.wait_estimate import HandlingTimes
@@ -130,6 +129,7 @@ from rtc_gateway.services.video_rooms import VideoRoomService
 from rtc_gateway.shared_services import (
     SharedServices,
     SharedServicesState,
+    routing_state,
     shared_services,
     single_node_bus,
 )
@@ -161,6 +161,7 @@ class Gateway:
         else:
             await self.evidence.start()
         await self.revocation_sync.start()
+        await self.routing.start()
         recovered = await recover_open_conversations(
             self.evidence, self.conversations, self.routing)
         log.info("gateway started", extra={
@@ -344,16 +345,16 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     notifier = VerifiedAwareNotifier(server, pages)
     metrics = GatewayMetrics()
     connections = ConnectionRegistry()
-    router = Router()
+    queues = routing_state(settings)
     store = MemoryConversationStore()
     handling_times = HandlingTimes()
     units = UnitFinder(FileUnitDirectory(settings.data_dir), load_default_zones(), clock)
-    broadcaster = QueueBroadcaster(router, store, notifier, clock, handling_times,
+    broadcaster = QueueBroadcaster(queues, store, notifier, clock, handling_times,
                                    settings.queue_update_interval_s,
                                    settings.queue_updates_per_s)
-    routing = RoutingService(router=router, store=store, evidence=evidence, notifier=notifier,
-                             broadcaster=broadcaster, clock=clock, metrics=metrics,
-                             grace_s=settings.agent_grace_s)
+    routing = RoutingService(state=queues, store=store, evidence=evidence,
+                             notifier=notifier, broadcaster=broadcaster, clock=clock,
+                             metrics=metrics, grace_s=settings.agent_grace_s)
     conversations = ConversationService(
         store=store, evidence=evidence, routing=routing, broadcaster=broadcaster,
         notifier=notifier, clock=clock, metrics=metrics, handling_times=handling_times,
@@ -362,7 +363,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     presence = PresenceService(store, clock, notices.citizen_presence)
     notifier.citizen_presence = lambda citizen_id: _presence_or_none(presence, citizen_id)
     conversations.on_closed(presence.conversation_closed)
-    urgent_watch = UrgentWaitWatch(router, store, clock, notices.urgent_wait,
+    urgent_watch = UrgentWaitWatch(queues, store, clock, notices.urgent_wait,
                                    threshold_s=settings.urgent_wait_alert_s)
     index = conversation_index(settings, evidence)
     events = ConversationEvents(conversations, routing, pages, presence)
@@ -407,7 +408,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     metrics.registry.register(UrgentAlertMetrics(urgent_watch))
     metrics.watch_abuse(abuse.blocked_counts, surge.in_window, limits.sizes)
     revocation_sync.on_staff_revoked = agent_namespace.end_revoked_sessions
-    metrics.watch(router, connections.count, clock.monotonic)
+    metrics.watch(queues, connections.count, clock.monotonic)
     metrics.watch_video(video_service.stats)
     metrics.watch_transport(server.stats)
     metrics.watch_evidence(evidence.stats)
@@ -454,6 +455,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     app.router.add_get("/api/v1/openapi.json", openapi_handler())
     if shared is not None:
         metrics.registry.register(SharedServicesState(shared))
+        shared.registry.on_node_gone(routing.node_gone)
     if not isinstance(evidence, MemoryEvidenceLog):
         app.router.add_post("/api/v1/conversations/{conversation_id}/export",
                             export_handler(evidence, settings.recordings_dir, tokens, blobs))

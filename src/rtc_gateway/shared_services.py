@@ -3,9 +3,9 @@ PostgreSQL with other nodes (``app.py`` calls in here; nothing else does).
 
 With both URLs set, the evidence log lives in PostgreSQL, the node heartbeats in the
 Redis node registry, and a Redis bus carries packets between nodes. Routing state
-(queues, presence of officers, assignment) is still in each node's memory, so two
-nodes serving one service at once could give one conversation to two officers: a
-node refuses to start while another live node is registered. One node with a standby
+(queues, presence of officers, assignment) is in Redis as soon as a Redis URL is set,
+atomic across nodes; but conversations themselves are still in each node's memory, so
+a node refuses to start while another live node is registered. One node with a standby
 that starts after it died (its entry expires within a few seconds) is safe today.
 """
 
@@ -20,15 +20,18 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from rtc_gateway.adapters.memory.bus import MemoryBus
+from rtc_gateway.adapters.memory.routing_state import MemoryRoutingState
 from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog, SigningKeyMismatch
 from rtc_gateway.adapters.postgres.schema import SchemaTooNew
 from rtc_gateway.adapters.redis.bus import RedisBus
 from rtc_gateway.adapters.redis.node_registry import RedisNodeRegistry
+from rtc_gateway.adapters.redis.routing_state import RedisRoutingState
 from rtc_gateway.config import Settings
 from rtc_gateway.gateway.readiness import Readiness
 from rtc_gateway.ports.bus import Bus, BusPacket, Receiver
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.node_registry import NodeIdInUse, NodeRegistry, RegistryUnavailable
+from rtc_gateway.ports.routing_state import RoutingState
 
 logger = logging.getLogger(__name__)
 WILDCARD_HOSTS = ("", "0.0.0.0", "::")
@@ -145,6 +148,15 @@ def shared_services(settings: Settings, clock: Clock) -> SharedServices:
                           clock.monotonic)
     return SharedServices(node_id, evidence, bus, registry, readiness, BusFanOut(),
                           takeover_wait_s=settings.node_ttl_s * 1.5 + 1.0)
+
+
+def routing_state(settings: Settings) -> RoutingState:
+    """Queues, officers and assignments: in Redis when one is configured (each officer
+    entry names this node, which heartbeats), else in this node's memory."""
+    if settings.redis_url is None:
+        return MemoryRoutingState()
+    return RedisRoutingState(settings.redis_url, node_id_for(settings),
+                             ttl_s=settings.node_ttl_s)
 
 
 def single_node_bus() -> MemoryBus:

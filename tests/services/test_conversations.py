@@ -9,6 +9,7 @@ import pytest
 
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
+from rtc_gateway.adapters.memory.routing_state import MemoryRoutingState
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.domain.agent import AgentProfile, Presence
 from rtc_gateway.domain.conversation import Conversation
@@ -21,6 +22,7 @@ from rtc_gateway.domain.wait_estimate import HandlingTimes
 from rtc_gateway.ports.clock import SystemClock
 from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, LoggedRecord, RecordKind
 from rtc_gateway.ports.metrics import NoMetrics
+from rtc_gateway.ports.routing_state import RoutingState
 from rtc_gateway.services.conversations import ConversationService, OpenRequest
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
 from rtc_gateway.services.routing import RoutingService
@@ -42,12 +44,14 @@ def build(log: EvidenceLog) -> ConversationService:
     return build_parts(log)[0]
 
 
-def build_parts(log: EvidenceLog) -> tuple[ConversationService, RoutingService]:
-    clock, store, router = SystemClock(), MemoryConversationStore(), Router()
+def build_parts(log: EvidenceLog, state: RoutingState | None = None
+                ) -> tuple[ConversationService, RoutingService]:
+    clock, store = SystemClock(), MemoryConversationStore()
     notifier: Any = RecordingNotifier()
     times = HandlingTimes()
-    broadcaster = QueueBroadcaster(router, store, notifier, clock, times, 0.01)
-    routing = RoutingService(router=router, store=store, evidence=log, notifier=notifier,
+    broadcaster = QueueBroadcaster(state or MemoryRoutingState(Router()), store, notifier,
+                                   clock, times, 0.01)
+    routing = RoutingService(state=broadcaster.state, store=store, evidence=log, notifier=notifier,
                              broadcaster=broadcaster, clock=clock, metrics=NoMetrics(),
                              grace_s=1.0)
     return ConversationService(store=store, evidence=log, routing=routing,
@@ -141,7 +145,7 @@ async def test_an_open_whose_first_message_failed_is_queued_and_its_retry_posts_
     with pytest.raises(Unavailable):
         await service.open(CITIZEN, request, origin=None)
     [conversation] = service.list_for(CITIZEN)
-    routing.agent_connected(AgentProfile("a1", "Officier", Force.POLICE, Role.AGENT,
+    await routing.agent_connected(AgentProfile("a1", "Officier", Force.POLICE, Role.AGENT,
                                          frozenset(), frozenset({"fr"}), 2), "sid-1")
     await routing.set_status("a1", Presence.AVAILABLE)
     assert conversation.agent_id == "a1", "it was in the queue"

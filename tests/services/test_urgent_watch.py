@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
+from rtc_gateway.adapters.memory.routing_state import MemoryRoutingState
 from rtc_gateway.domain.conversation import Conversation
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.priority import Priority
@@ -36,7 +37,7 @@ async def test_one_alert_per_urgent_wait_over_the_threshold() -> None:
     async def listen(alert: UrgentWait) -> None:
         alerts.append(alert)
 
-    watch = UrgentWaitWatch(router, store, clock, listen, threshold_s=60)
+    watch = UrgentWaitWatch(MemoryRoutingState(router), store, clock, listen, threshold_s=60)
     queue(router, store, "urgent", Priority.URGENT, 100.0)
     queue(router, store, "normal", Priority.NORMAL, 100.0)
     clock.mono = 159.0

@@ -54,7 +54,7 @@ class AgentNamespace(Namespace):
         server.enter_room(sid, STAFF_ROOM)
         if profile.role is Role.SUPERVISOR:
             server.enter_room(sid, SUPERVISORS_ROOM)
-        self._routing.agent_connected(profile, sid)
+        await self._routing.agent_connected(profile, sid)
         return "agent:session", agent_session_wire(profile)
 
     def end_revoked_sessions(self) -> None:
@@ -71,7 +71,8 @@ class AgentNamespace(Namespace):
 
     async def connection_lost(self, connection: Connection) -> None:
         if connection.profile is not None:
-            self._routing.agent_disconnected(connection.profile.agent_id, connection.sid)
+            await self._routing.agent_disconnected(connection.profile.agent_id,
+                                                   connection.sid)
 
     async def status(self, connection: Connection, payload: schemas.AgentStatus) -> Ack:
         if payload.status not in (Presence.AVAILABLE, Presence.AWAY):
@@ -85,15 +86,16 @@ class AgentNamespace(Namespace):
         conversation = self.parts.conversations.get_for(connection.actor,
                                                         payload.conversation_id)
         await self._routing.transfer(connection.actor, conversation, _target(payload.to))
-        warning = self._transfer_notice.after(conversation) if self._transfer_notice else None
-        view = self.parts.events.view(conversation, connection.actor.role)
+        warning = (await self._transfer_notice.after(conversation) if self._transfer_notice
+                   else None)
+        view = await self.parts.events.view(conversation, connection.actor.role)
         return ok(conversation=view, **({"warning": warning} if warning else {}))
 
 
     async def report_abuse(self, connection: Connection, payload: schemas.ReportAbuse) -> Ack:
         conversation = await self._abuse.report(connection.actor, payload.conversation_id,
                                                 payload.reason)
-        return ok(conversation=self.parts.events.view(conversation, connection.actor.role))
+        return ok(conversation=await self.parts.events.view(conversation, connection.actor.role))
 
 
 def _target(to: schemas.TransferTo) -> TransferTarget:

@@ -137,7 +137,7 @@ class CitizenNamespace(Namespace):
         if payload.client_msg_id is not None and \
                 await self.parts.conversations.opened_with(actor, payload.client_msg_id):
             conversation = await self._open(connection, payload)
-            return ok(conversation=self.parts.events.view(conversation, Role.CITIZEN))
+            return ok(conversation=await self.parts.events.view(conversation, Role.CITIZEN))
         place = self._open_limits.reserve(
             actor.id, connection.remote,
             already_open=len(self.parts.conversations.list_for(actor)))
@@ -148,7 +148,7 @@ class CitizenNamespace(Namespace):
             raise
         self._open_limits.confirm(place, conversation)
         self._surge.opened(conversation)
-        return ok(conversation=self.parts.events.view(conversation, Role.CITIZEN))
+        return ok(conversation=await self.parts.events.view(conversation, Role.CITIZEN))
 
     async def _open(self, connection: Connection,
                     payload: schemas.OpenConversation) -> Conversation:

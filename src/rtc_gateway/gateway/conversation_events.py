@@ -37,12 +37,12 @@ class ConversationEvents:
         dispatcher.route("conversation:list", schemas.Empty, self.list, cost=2.0)
         dispatcher.route("conversation:close", schemas.ConversationRef, self.close)
 
-    def view(self, conversation: Conversation, actor_role: Role) -> dict[str, Any]:
+    async def view(self, conversation: Conversation, actor_role: Role) -> dict[str, Any]:
         staff_view = actor_role is not Role.CITIZEN
         wire = conversation_wire(
             conversation,
-            agent=self._routing.profile_of(conversation.agent_id),
-            place=self._conversations.queue_place(conversation),
+            agent=await self._routing.profile_of(conversation.agent_id),
+            place=await self._conversations.queue_place(conversation),
             staff_view=staff_view,
             **(self._staff_extras(conversation) if staff_view else {}),
         )
@@ -81,7 +81,7 @@ class ConversationEvents:
         conversation, messages = self._conversations.messages_of(
             connection.actor, payload.conversation_id)
         page = self._pages.after(messages, payload.after_seq, payload.limit)
-        return ok(conversation=self.view(conversation, connection.actor.role),
+        return ok(conversation=await self.view(conversation, connection.actor.role),
                   messages=page.messages, has_more=page.has_more)
 
     async def history(self, connection: Connection, payload: schemas.History) -> Ack:
@@ -92,12 +92,12 @@ class ConversationEvents:
 
     async def list(self, connection: Connection, payload: schemas.Empty) -> Ack:
         conversations = self._conversations.list_for(connection.actor)
-        return ok(conversations=[self.view(c, connection.actor.role) for c in conversations])
+        return ok(conversations=[await self.view(c, connection.actor.role) for c in conversations])
 
     async def close(self, connection: Connection, payload: schemas.ConversationRef) -> Ack:
         conversation, _reason = await self._conversations.close(
             connection.actor, payload.conversation_id)
-        return ok(conversation=self.view(conversation, connection.actor.role))
+        return ok(conversation=await self.view(conversation, connection.actor.role))
 
 
 def first_words(conversation: Conversation) -> str | None:

@@ -75,6 +75,7 @@ def metrics_handler(
             return web.json_response(
                 {"error": {"code": "forbidden", "message": "metrics are not public"}},
                 status=403)
+        await metrics.refresh()
         return web.Response(body=metrics.exposition(),
                             headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
     return handler

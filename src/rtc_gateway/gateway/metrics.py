@@ -1,7 +1,8 @@
 """Prometheus metrics of one gateway process (its own registry, so tests can run several)."""
 
+import logging
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from itertools import accumulate
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -13,7 +14,11 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from rtc_gateway.domain.routing import Router
+from rtc_gateway.domain.errors import Unavailable
+from rtc_gateway.domain.routing import QueueStat
+from rtc_gateway.ports.routing_state import RoutingState
+
+log = logging.getLogger(__name__)
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 WAIT_BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800)
@@ -46,13 +51,31 @@ class _LoopHistogram(Collector):
 
 
 class _LiveState(Collector):
-    """Gauges read at scrape time from the router and the connection registry."""
+    """Gauges of the routing state (read just before each scrape, see ``refresh``) and
+    of the connection registry."""
 
-    def __init__(self, router: Router, connections: Callable[[str], int],
+    def __init__(self, routing: RoutingState, connections: Callable[[str], int],
                  clock: Callable[[], float]) -> None:
-        self._router = router
+        self._routing = routing
         self._connections = connections
         self._clock = clock
+        self._stats: list[QueueStat] = []
+        self._presences: dict[str, int] = {}
+
+    async def refresh(self) -> None:
+        """Read the routing state (shared state: a round trip, so not inside ``collect``);
+        when it does not answer, the last values stay."""
+        try:
+            stats = await self._routing.queue_stats(self._clock())
+            agents = await self._routing.agents()
+        except Unavailable:
+            log.warning("routing state unreachable for metrics")
+            return
+        self._stats = stats
+        self._presences = {}
+        for slot in agents:
+            presence = slot.presence.value
+            self._presences[presence] = self._presences.get(presence, 0) + 1
 
     def collect(self) -> Iterator[Metric]:
         connected = GaugeMetricFamily("rtc_connections", "Open Socket.IO connections",
@@ -65,7 +88,7 @@ class _LiveState(Collector):
         oldest = GaugeMetricFamily("rtc_queue_oldest_wait_seconds",
                                    "Wait of the oldest waiting conversation",
                                    labels=["service", "priority"])
-        for stat in self._router.queue_stats(self._clock()):
+        for stat in self._stats:
             labels = [stat.service, stat.priority.value]
             length.add_metric(labels, stat.length)
             oldest.add_metric(labels, stat.oldest_wait_s)
@@ -73,10 +96,7 @@ class _LiveState(Collector):
         yield oldest
         agents = GaugeMetricFamily("rtc_agents", "Connected agents by presence",
                                    labels=["presence"])
-        counts: dict[str, int] = {}
-        for slot in self._router.agents.values():
-            counts[slot.presence.value] = counts.get(slot.presence.value, 0) + 1
-        for presence, count in sorted(counts.items()):
+        for presence, count in sorted(self._presences.items()):
             agents.add_metric([presence], count)
         yield agents
 
@@ -213,6 +233,7 @@ class _AbuseState(Collector):
 class GatewayMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._refreshers: list[Callable[[], Awaitable[None]]] = []
         self._assignment_wait = Histogram(
             "rtc_assignment_wait_seconds", "From queued to assigned", ["priority"],
             buckets=WAIT_BUCKETS, registry=self.registry)
@@ -239,9 +260,16 @@ class GatewayMetrics:
             "rtc_urgent_surges", "Surges of urgent openings supervisors were alarmed of",
             registry=self.registry)
 
-    def watch(self, router: Router, connections: Callable[[str], int],
+    def watch(self, routing: RoutingState, connections: Callable[[str], int],
               clock: Callable[[], float]) -> None:
-        self.registry.register(_LiveState(router, connections, clock))
+        live = _LiveState(routing, connections, clock)
+        self.registry.register(live)
+        self._refreshers.append(live.refresh)
+
+    async def refresh(self) -> None:
+        """Bring the gauges read from elsewhere up to date (before ``exposition``)."""
+        for refresh in self._refreshers:
+            await refresh()
 
     def watch_video(self, stats: Callable[[], dict[str, int]]) -> None:
         self.registry.register(_VideoState(stats))

@@ -16,11 +16,11 @@ class TransferNotice:
         self._server = server
         self._routing = routing
 
-    def after(self, conversation: Conversation) -> dict[str, Any] | None:
+    async def after(self, conversation: Conversation) -> dict[str, Any] | None:
         """Tell the citizen where the conversation went; the officer's warning, if any."""
         service = conversation.service.value if conversation.service else "auto"
         waiting = conversation.status is Status.QUEUED
-        available = not waiting or self._routing.serving_slots(conversation.service) > 0
+        available = not waiting or await self._routing.serving_slots(conversation.service) > 0
         self._server.emit("conversation:transferred", {
             "conversation_id": conversation.id,
             "service": service,

@@ -101,10 +101,10 @@ class ConversationService:
         """An open conversation by id, with no access check (for internal callbacks)."""
         return self._store.get(conversation_id)
 
-    def queue_place(self, conversation: Conversation) -> QueuePlace | None:
+    async def queue_place(self, conversation: Conversation) -> QueuePlace | None:
         if conversation.status is not Status.QUEUED:
             return None
-        return self._broadcaster.place_of(conversation)
+        return await self._broadcaster.place_of(conversation)
 
     def restore(self, conversation: Conversation) -> None:
         """Take back a conversation rebuilt from the evidence log after a restart."""
@@ -197,7 +197,7 @@ class ConversationService:
                        if request.client_msg_id is not None else None)
                 await self._deliver(conversation, *first, key, origin)
         finally:
-            self._routing.enqueue(conversation)
+            await self._routing.enqueue(conversation)
             self._routing.schedule_assignment()
 
     async def post(self, actor: Actor, conversation_id: str, client_msg_id: str, text: str,

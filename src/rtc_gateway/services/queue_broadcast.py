@@ -14,21 +14,26 @@ estimate is unknown rather than made up.
 
 import asyncio
 import contextlib
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from rtc_gateway.domain.conversation import Conversation
+from rtc_gateway.domain.errors import Unavailable
 from rtc_gateway.domain.forces import Force
-from rtc_gateway.domain.routing import QueueStat, Router
+from rtc_gateway.domain.routing import QueueStat
 from rtc_gateway.domain.wait_estimate import HandlingTimes, QueuePlace, estimate_wait_s
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.conversation_store import ConversationStore
 from rtc_gateway.ports.notifier import AgentOverview, Notifier
+from rtc_gateway.ports.routing_state import RoutingState
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
 class QueueBroadcaster:
-    router: Router
+    state: RoutingState
     store: ConversationStore
     notifier: Notifier
     clock: Clock
@@ -40,21 +45,23 @@ class QueueBroadcaster:
     _last_stats: list[QueueStat] | None = None
     _last_overview: list[AgentOverview] | None = None
     _pending: asyncio.Task[None] | None = None
+    _dirty: bool = False
+    """A change since the running pass read the state: one more pass after it."""
 
     def __post_init__(self) -> None:
         started = self.clock.now()
         self._no_agent_since = {service: started for service in (None, *Force)}
 
-    def place_of(self, conversation: Conversation) -> QueuePlace:
+    async def place_of(self, conversation: Conversation) -> QueuePlace:
         """Position, estimated wait and staffing of one waiting conversation."""
-        position = self.router.position(conversation.id) or 1
-        slots = self._watch_staffing(conversation.service)
+        position = await self.state.position(conversation.id) or 1
+        slots = await self._watch_staffing(conversation.service)
         return QueuePlace(position, estimate_wait_s(position, slots, self.handling_times.mean()),
                           self._no_agent_since.get(conversation.service))
 
-    def _watch_staffing(self, service: Force | None) -> int:
+    async def _watch_staffing(self, service: Force | None) -> int:
         """Serving slots for ``service``; notes when the last available agent left."""
-        slots = self.router.serving_slots(service)
+        slots = await self.state.serving_slots(service)
         if slots:
             self._no_agent_since.pop(service, None)
         else:
@@ -62,6 +69,7 @@ class QueueBroadcaster:
         return slots
 
     def changed(self) -> None:
+        self._dirty = True
         if self._pending is None or self._pending.done():
             self._pending = asyncio.get_running_loop().create_task(self._flush_soon())
 
@@ -74,24 +82,29 @@ class QueueBroadcaster:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._pending
 
-    def pass_interval_s(self) -> float:
+    async def pass_interval_s(self) -> float:
         """Seconds between two passes: ``interval_s``, longer for a long queue."""
-        return max(self.interval_s, self.router.waiting_count() / self.updates_per_s)
+        return max(self.interval_s, await self.state.waiting_count() / self.updates_per_s)
 
     async def _flush_soon(self) -> None:
-        await asyncio.sleep(self.pass_interval_s())
-        await self.flush()
+        try:
+            while self._dirty:
+                await asyncio.sleep(await self.pass_interval_s())
+                self._dirty = False
+                await self.flush()
+        except Unavailable:
+            log.warning("routing state unreachable: waiting citizens not told this time")
 
     async def flush(self) -> None:
         await self._tell_waiting_citizens()
         await self._tell_staff()
 
     async def _tell_waiting_citizens(self) -> None:
-        positions = self.router.positions()
+        positions = await self.state.positions()
         for conversation_id in list(self._told):
             if conversation_id not in positions:
                 del self._told[conversation_id]
-        slots = {service: self._watch_staffing(service) for service in (None, *Force)}
+        slots = {service: await self._watch_staffing(service) for service in (None, *Force)}
         mean_handling_s = self.handling_times.mean()
         for conversation_id, position in positions.items():
             conversation = self.store.get(conversation_id)
@@ -106,7 +119,7 @@ class QueueBroadcaster:
                 await self.notifier.queued(conversation, place)
 
     async def _tell_staff(self) -> None:
-        stats = self.router.queue_stats(self.clock.monotonic())
+        stats = await self.state.queue_stats(self.clock.monotonic())
         rounded = [QueueStat(s.service, s.priority, s.length, round(s.oldest_wait_s))
                    for s in stats]
         if rounded != self._last_stats:
@@ -114,7 +127,7 @@ class QueueBroadcaster:
             await self.notifier.queue_stats(rounded)
         overview = [
             AgentOverview(slot.profile, slot.presence.value, slot.load)
-            for slot in self.router.agents.values()
+            for slot in await self.state.agents()
         ]
         if overview != self._last_overview:
             self._last_overview = overview

@@ -8,16 +8,17 @@ from typing import Any
 
 from rtc_gateway.domain.agent import AgentProfile, Presence
 from rtc_gateway.domain.conversation import Conversation, Status
-from rtc_gateway.domain.errors import BadRequest, Conflict, NotFound
+from rtc_gateway.domain.errors import BadRequest, Conflict, NotFound, Unavailable
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.roles import Actor
-from rtc_gateway.domain.routing import Assignment, Router
+from rtc_gateway.domain.routing import Assignment
 from rtc_gateway.domain.topics import TOPICS_BY_ID
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.conversation_store import ConversationStore
 from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, LoggedRecord, RecordKind
 from rtc_gateway.ports.metrics import ServiceMetrics
 from rtc_gateway.ports.notifier import Notifier
+from rtc_gateway.ports.routing_state import RoutingState
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class RoutingService:
     def __init__(
         self,
         *,
-        router: Router,
+        state: RoutingState,
         store: ConversationStore,
         evidence: EvidenceLog,
         notifier: Notifier,
@@ -52,7 +53,7 @@ class RoutingService:
         metrics: ServiceMetrics,
         grace_s: float,
     ) -> None:
-        self._router = router
+        self._state = state
         self._store = store
         self._evidence = evidence
         self._notifier = notifier
@@ -85,8 +86,8 @@ class RoutingService:
 
     # --- agents -------------------------------------------------------------
 
-    def profile_of(self, agent_id: str | None) -> AgentProfile | None:
-        slot = self._router.agents.get(agent_id) if agent_id is not None else None
+    async def profile_of(self, agent_id: str | None) -> AgentProfile | None:
+        slot = await self._state.agent(agent_id) if agent_id is not None else None
         return slot.profile if slot is not None else None
 
     def queued_for_s(self, conversation_id: str) -> float | None:
@@ -94,49 +95,52 @@ class RoutingService:
         since = self._enqueued_at.get(conversation_id)
         return None if since is None else max(0.0, self._clock.monotonic() - since)
 
-    def serving_slots(self, service: Force | None) -> int:
+    async def serving_slots(self, service: Force | None) -> int:
         """Chat slots of available agents of ``service`` (0: nobody can take it now)."""
-        return self._router.serving_slots(service)
+        return await self._state.serving_slots(service)
 
-    def agent_connected(self, profile: AgentProfile, sid: str) -> None:
+    async def agent_connected(self, profile: AgentProfile, sid: str) -> None:
         """A new connection of an agent; a reconnect within the grace period resumes all."""
         log.info("staff connected", extra={"agent_id": profile.agent_id,
                                            "role": profile.role.value})
         connections = self._connections.get(profile.agent_id)
         if connections is None:
             self._connections[profile.agent_id] = _AgentConnections({sid}, Presence.AWAY)
-            self._router.agent_online(profile, Presence.AWAY, self._clock.monotonic())
+            await self._state.agent_online(profile, Presence.AWAY, self._clock.monotonic())
         else:
             connections.sids.add(sid)
             if connections.grace_timer is not None:
                 connections.grace_timer.cancel()
                 connections.grace_timer = None
-                self._router.agent_online(profile, connections.presence_before_drop,
-                                          self._clock.monotonic())
+                await self._state.agent_online(profile, connections.presence_before_drop,
+                                               self._clock.monotonic())
                 self.schedule_assignment()
         self._broadcaster.changed()
 
     async def set_status(self, agent_id: str, presence: Presence) -> None:
         if presence is Presence.DISCONNECTED:
             raise BadRequest("status must be available or away")
-        self._router.set_presence(agent_id, presence)
+        await self._state.set_presence(agent_id, presence)
         self._broadcaster.changed()
         if presence is Presence.AVAILABLE:
             await self.assign_waiting()
 
-    def agent_disconnected(self, agent_id: str, sid: str) -> None:
+    async def agent_disconnected(self, agent_id: str, sid: str) -> None:
         connections = self._connections.get(agent_id)
         if connections is None:
             return
         connections.sids.discard(sid)
         if connections.sids:
             return
-        slot = self._router.agents.get(agent_id)
+        slot = await self._state.agent(agent_id)
         if slot is None:
             self._connections.pop(agent_id, None)
             return
         connections.presence_before_drop = slot.presence
-        slot.presence = Presence.DISCONNECTED
+        await self._state.set_presence(agent_id, Presence.DISCONNECTED)
+        if connections.sids:  # back while the routing state answered
+            await self._state.set_presence(agent_id, connections.presence_before_drop)
+            return
         log.info("agent connection lost, grace period started",
                  extra={"agent_id": agent_id, "held": slot.load, "grace_s": self._grace_s})
         loop = asyncio.get_running_loop()
@@ -148,8 +152,15 @@ class RoutingService:
         connections = self._connections.get(agent_id)
         if connections is None or connections.sids:
             return
+        try:
+            held = await self._state.remove_agent(agent_id)
+        except Unavailable:
+            log.warning("routing state unreachable: agent removal retried",
+                        extra={"agent_id": agent_id})
+            connections.grace_timer = asyncio.get_running_loop().call_later(
+                self._grace_s, lambda: self._spawn(self._grace_expired(agent_id)))
+            return
         del self._connections[agent_id]
-        held = self._router.remove_agent(agent_id)
         log.info("agent gone after grace period", extra={"agent_id": agent_id,
                                                          "requeued": len(held)})
         for conversation_id in held:
@@ -159,11 +170,34 @@ class RoutingService:
         self._broadcaster.changed()
         await self.assign_waiting()
 
+    def node_gone(self, node_id: str) -> None:
+        """Another node died: its officers leave, what they held waits again (first)."""
+        self._spawn(self._take_over(node_id))
+
+    async def _take_over(self, node_id: str) -> None:
+        try:
+            requeued = await self._state.take_over(node_id, self._clock.monotonic())
+        except Unavailable:
+            log.warning("routing state unreachable: a gone node's officers stay",
+                        extra={"node_id": node_id})
+            return
+        log.info("officers of a gone node taken over",
+                 extra={"node_id": node_id, "requeued": len(requeued)})
+        now = self._clock.monotonic()
+        for conversation_id in requeued:
+            conversation = self._store.get(conversation_id)
+            if conversation is not None:  # opened here, its officer was there
+                previous = conversation.agent_id
+                self._mark_queued(conversation, now)
+                await self._tell_requeued(conversation, previous, "agent_disconnected")
+        self._broadcaster.changed()
+        await self.assign_waiting()
+
     # --- queue and assignment -----------------------------------------------
 
-    def enqueue(self, conversation: Conversation, *, returning: bool = False) -> None:
+    async def enqueue(self, conversation: Conversation, *, returning: bool = False) -> None:
         now = self._clock.monotonic()
-        self._router.enqueue(
+        await self._state.enqueue(
             conversation.id,
             service=conversation.service,
             topic=conversation.topic,
@@ -172,6 +206,9 @@ class RoutingService:
             now=now,
             returning=returning,
         )
+        self._mark_queued(conversation, now)
+
+    def _mark_queued(self, conversation: Conversation, now: float) -> None:
         self._enqueued_at[conversation.id] = now
         conversation.status = Status.QUEUED
         conversation.agent_id = None
@@ -190,12 +227,15 @@ class RoutingService:
     async def _assign_until_idle(self) -> None:
         while self._assign_again:
             self._assign_again = False
-            await self.assign_waiting()
+            try:
+                await self.assign_waiting()
+            except Unavailable:
+                log.warning("routing state unreachable: assignment waits for the next change")
 
     async def assign_waiting(self) -> None:
         """Apply every assignment possible now; their evidence records are written together."""
         written = [await self._apply(assignment)
-                   for assignment in self._router.assign(self._clock.monotonic())]
+                   for assignment in await self._state.assign(self._clock.monotonic())]
         for record in written:
             if record is not None:
                 await _logged_if_failed(record, "assignment")
@@ -203,9 +243,9 @@ class RoutingService:
     async def _apply(self, assignment: Assignment) -> Awaitable[LoggedRecord] | None:
         """Hand the conversation over and tell both sides; returns its pending record."""
         conversation = self._store.get(assignment.conversation_id)
-        slot = self._router.agents.get(assignment.agent_id)
+        slot = await self._state.agent(assignment.agent_id)
         if conversation is None or slot is None:
-            self._router.release(assignment.conversation_id)
+            await self._state.release(assignment.conversation_id)
             return None
         conversation.status = Status.ASSIGNED
         conversation.agent_id = assignment.agent_id
@@ -229,10 +269,10 @@ class RoutingService:
 
     async def release(self, conversation: Conversation) -> None:
         """A conversation ended: free its slot or its place in line, and serve the next."""
-        self._router.dequeue(conversation.id)
+        await self._state.dequeue(conversation.id)
         self._enqueued_at.pop(conversation.id, None)
         self._broadcaster.forget(conversation.id)
-        if self._router.release(conversation.id) is not None:
+        if await self._state.release(conversation.id) is not None:
             self.schedule_assignment()
         self._broadcaster.changed()
 
@@ -241,12 +281,18 @@ class RoutingService:
 
     async def _requeue(self, conversation: Conversation, *, reason: str) -> None:
         previous = conversation.agent_id
-        self._router.release(conversation.id)
-        self.enqueue(conversation, returning=True)
+        await self._state.release(conversation.id)
+        await self._state.dequeue(conversation.id)  # shared state may hold it still
+        await self.enqueue(conversation, returning=True)
+        await self._tell_requeued(conversation, previous, reason)
+
+    async def _tell_requeued(self, conversation: Conversation, previous: str | None,
+                             reason: str) -> None:
         if previous is not None:
             await self._notifier.transferred_away(conversation, previous)
             await self._officer_released(conversation, previous, reason)
-        await self._notifier.queued(conversation, self._broadcaster.place_of(conversation))
+        place = await self._broadcaster.place_of(conversation)
+        await self._notifier.queued(conversation, place)
         await self._evidence.append(self._entry(
             conversation, RecordKind.REQUEUED, Actor.system(),
             {"reason": reason, "previous_agent_id": previous}))
@@ -258,7 +304,7 @@ class RoutingService:
         if conversation.status is not Status.ASSIGNED:
             raise Conflict("only an assigned conversation can be transferred")
         if target.agent_id is not None:
-            self._check_named_target(conversation, target.agent_id)
+            await self._check_named_target(conversation, target.agent_id)
         elif target.topic is not None:
             if target.topic not in TOPICS_BY_ID:
                 raise BadRequest("unknown topic")
@@ -267,10 +313,10 @@ class RoutingService:
             conversation.service = target.service
         previous = conversation.agent_id
         assert previous is not None
-        self._router.release(conversation.id)
-        self.enqueue(conversation, returning=True)
-        named = (self._router.assign_to(conversation.id, target.agent_id,
-                                        self._clock.monotonic())
+        await self._state.release(conversation.id)
+        await self.enqueue(conversation, returning=True)
+        named = (await self._state.assign_to(conversation.id, target.agent_id,
+                                             self._clock.monotonic())
                  if target.agent_id is not None else None)
         written = self._evidence.append(self._entry(
             conversation, RecordKind.TRANSFERRED, actor,
@@ -283,14 +329,15 @@ class RoutingService:
             if handed is not None:
                 await _logged_if_failed(handed, "assignment")
             return
-        await self._notifier.queued(conversation, self._broadcaster.place_of(conversation))
+        place = await self._broadcaster.place_of(conversation)
+        await self._notifier.queued(conversation, place)
         await written
         await self.assign_waiting()
 
-    def _check_named_target(self, conversation: Conversation, agent_id: str) -> None:
+    async def _check_named_target(self, conversation: Conversation, agent_id: str) -> None:
         if agent_id == conversation.agent_id:
             raise Conflict("the conversation is already with that agent")
-        slot = self._router.agents.get(agent_id)
+        slot = await self._state.agent(agent_id)
         if slot is None:
             raise NotFound("no such agent is connected")
         if not slot.takes_new_work:
@@ -313,6 +360,10 @@ class RoutingService:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        task.add_done_callback(_log_failure)
+
+    async def start(self) -> None:
+        await self._state.start()
 
     async def close(self) -> None:
         for connections in self._connections.values():
@@ -322,6 +373,7 @@ class RoutingService:
             task.cancel()
         if self._assigning is not None:
             await asyncio.gather(self._assigning, return_exceptions=True)
+        await self._state.close()
 
 
 async def _logged_if_failed(record: Awaitable[LoggedRecord], what: str) -> None:
@@ -331,6 +383,16 @@ async def _logged_if_failed(record: Awaitable[LoggedRecord], what: str) -> None:
         await record
     except Exception:
         log.exception("evidence write failed", extra={"record": what})
+
+
+def _log_failure(task: "asyncio.Task[None]") -> None:
+    if task.cancelled() or task.exception() is None:
+        return
+    error = task.exception()
+    if isinstance(error, Unavailable):
+        log.warning("routing state unreachable: background routing step not done")
+    else:
+        log.error("background routing step failed", exc_info=error)
 
 
 def _target_data(target: TransferTarget) -> dict[str, str]:

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from rtc_gateway.background import stop_task
 from rtc_gateway.domain.conversation import Conversation
+from rtc_gateway.domain.errors import Unavailable
 from rtc_gateway.domain.priority import Priority
-from rtc_gateway.domain.routing import Router
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.conversation_store import ConversationStore
+from rtc_gateway.ports.routing_state import RoutingState
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +32,10 @@ AlertListener = Callable[[UrgentWait], Awaitable[None]]
 
 
 class UrgentWaitWatch:
-    def __init__(self, router: Router, store: ConversationStore, clock: Clock,
+    def __init__(self, state: RoutingState, store: ConversationStore, clock: Clock,
                  listener: AlertListener, *, threshold_s: float,
                  interval_s: float = 1.0) -> None:
-        self._router = router
+        self._state = state
         self._store = store
         self._clock = clock
         self._listener = listener
@@ -58,12 +59,14 @@ class UrgentWaitWatch:
             await asyncio.sleep(self._interval_s)
             try:
                 await self.check()
+            except Unavailable:
+                log.warning("routing state unreachable: urgent waits not checked")
             except Exception:
                 log.exception("urgent wait check failed")
 
     async def check(self) -> None:
         now = self._clock.monotonic()
-        waiting = {e.conversation_id: e for e in self._router.waiting()
+        waiting = {e.conversation_id: e for e in await self._state.waiting()
                    if e.priority is Priority.URGENT}
         for conversation_id in [c for c in self._alerted if c not in waiting]:
             del self._alerted[conversation_id]
@@ -77,7 +80,7 @@ class UrgentWaitWatch:
                 continue
             self._alerted[entry.conversation_id] = entry.enqueued_at
             self.alerts += 1
-            slots = self._router.serving_slots(entry.service)
+            slots = await self._state.serving_slots(entry.service)
             log.warning("urgent conversation waiting over threshold", extra={
                 "conversation_id": entry.conversation_id, "waited_s": round(waited),
                 "threshold_s": self.threshold_s, "serving_slots": slots})
