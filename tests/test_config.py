@@ -81,3 +81,12 @@ def test_shared_services_come_together() -> None:
         from_environment({}, database_url="postgresql://p/db")
     with pytest.raises(ValueError, match="postgresql"):
         from_environment({}, redis_url="redis://r", database_url="sqlite:///x")
+
+
+def test_standby_is_a_switch() -> None:
+    assert from_environment({}).standby is False
+    assert from_environment({"RTC_GATEWAY_STANDBY": "true"}).standby is True
+    assert from_environment({"RTC_GATEWAY_STANDBY": "0"}).standby is False
+    assert from_environment({}, standby=True).standby is True
+    with pytest.raises(ValueError, match="standby"):
+        from_environment({"RTC_GATEWAY_STANDBY": "maybe"})
