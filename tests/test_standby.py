@@ -1,6 +1,7 @@
 """Two ``serve`` processes on one Redis and one PostgreSQL, the second a hot standby: it
 answers /healthz 503 while the first serves, and takes over by itself within seconds of
-a SIGKILL, behind a real HAProxy health-checking both; the evidence log's periodic
+a SIGKILL, behind a real HAProxy health-checking both (and a real nginx, whose checks
+are passive); the evidence log's periodic
 signing moves with it, and the log only grew across the kill."""
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from rtc_gateway.evidence.checkpoint import open_checkpoint
 from rtc_gateway.evidence.key_rotation import follow_chain
 from rtc_gateway.evidence.merkle import verify_consistency
 from rtc_gateway.ports.clock import SystemClock
-from tests.gateway.test_reverse_proxies import HAPROXY, INSTALLED, running
+from tests.gateway.test_reverse_proxies import HAPROXY, INSTALLED, NGINX, running
 from tests.support.gateway_process import (
     LOOPBACK_MEDIA,
     GatewayProcess,
@@ -135,6 +136,54 @@ backend gateway
     return config
 
 
+def nginx_config(directory: Path, port: int, a: int, b: int) -> Path:
+    """The sample of docs/operations.md: passive checks, a standby's 503 skipped."""
+    config = directory / "nginx.conf"
+    config.write_text(f"""
+daemon off;
+pid {directory}/nginx.pid;
+error_log {directory}/error.log warn;
+worker_processes 1;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {directory}/body;
+    proxy_temp_path {directory}/proxy;
+    fastcgi_temp_path {directory}/fastcgi;
+    uwsgi_temp_path {directory}/uwsgi;
+    scgi_temp_path {directory}/scgi;
+    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    upstream gateway {{
+        ip_hash;
+        server 127.0.0.1:{a} max_fails=1 fail_timeout=5s;
+        server 127.0.0.1:{b} max_fails=1 fail_timeout=5s;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://gateway;
+            proxy_next_upstream error timeout http_502 http_503;
+            proxy_http_version 1.1;
+            proxy_set_header Host $host;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_read_timeout 1h;
+            proxy_send_timeout 1h;
+        }}
+    }}
+}}
+""")
+    return config
+
+
+def proxy_command(kind: str, directory: Path, port: int, a: int, b: int) -> list[str]:
+    if kind == "haproxy":
+        return [HAPROXY, "-db", "-f", str(haproxy_config(directory, port, a, b))]
+    return [NGINX, "-p", str(directory), "-c", str(nginx_config(directory, port, a, b))]
+
+
 async def officer(url: str, token: str) -> RecordingClient:
     client = await RecordingClient(url, "/agent").connect({"token": token})
     await client.ok("agent:status", {"status": "available"})
@@ -147,10 +196,11 @@ async def quietly_disconnect(*clients: RecordingClient) -> None:
             await client.disconnect()
 
 
-async def test_the_standby_takes_over_behind_haproxy_and_the_conversation_goes_on(
-        own_redis: str, fresh_database: str, tmp_path: Path) -> None:
-    if not INSTALLED["haproxy"]:
-        pytest.skip("haproxy is not installed (scripts/test.sh installs it)")
+@pytest.mark.parametrize("kind", ["haproxy", "nginx"])
+async def test_the_standby_takes_over_behind_a_proxy_and_the_conversation_goes_on(
+        own_redis: str, fresh_database: str, tmp_path: Path, kind: str) -> None:
+    if not INSTALLED[kind]:
+        pytest.skip(f"{kind} is not installed (scripts/test.sh installs it)")
     pair = Pair(tmp_path, own_redis, fresh_database)
     clients: list[RecordingClient] = []
     try:
@@ -159,8 +209,7 @@ async def test_the_standby_takes_over_behind_haproxy_and_the_conversation_goes_o
         assert pair.b.process.poll() is None, "the standby waits instead of exiting"
         port = free_port()
         proxied = f"http://127.0.0.1:{port}"
-        config = haproxy_config(tmp_path, port, pair.a.port, pair.b.port)
-        with running([HAPROXY, "-db", "-f", str(config)], port):
+        with running(proxy_command(kind, tmp_path, port, pair.a.port, pair.b.port), port):
             await health_is(proxied, 200)
             staff_token = await asyncio.to_thread(pair.a.mint_agent_token, "P-1")
             agent = await officer(proxied, staff_token)
@@ -211,7 +260,7 @@ async def test_the_standby_takes_over_behind_haproxy_and_the_conversation_goes_o
         pair.stop()
     log = pair.b.log()
     assert '"standby taking over"' in log and "Traceback" not in log
-    print(f"standby ready {took_over:.2f} s after the SIGKILL")
+    print(f"{kind}: standby ready {took_over:.2f} s after the SIGKILL")
 
 
 async def test_the_signing_role_moves_on_a_sigkill_under_load_and_the_log_only_grew(
