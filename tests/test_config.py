@@ -84,9 +84,13 @@ def test_shared_services_come_together() -> None:
 
 
 def test_standby_is_a_switch() -> None:
-    assert from_environment({}).standby is False
-    assert from_environment({"RTC_GATEWAY_STANDBY": "true"}).standby is True
+    shared = {"RTC_GATEWAY_REDIS_URL": "redis://r:6379/0",
+              "RTC_GATEWAY_DATABASE_URL": "postgresql://p/db"}
+    assert from_environment(shared).standby is False
+    assert from_environment({**shared, "RTC_GATEWAY_STANDBY": "true"}).standby is True
     assert from_environment({"RTC_GATEWAY_STANDBY": "0"}).standby is False
-    assert from_environment({}, standby=True).standby is True
-    with pytest.raises(ValueError, match="standby"):
-        from_environment({"RTC_GATEWAY_STANDBY": "maybe"})
+    assert from_environment(shared, standby=True).standby is True
+    with pytest.raises(ValueError, match="true or false"):
+        from_environment({**shared, "RTC_GATEWAY_STANDBY": "maybe"})
+    with pytest.raises(ValueError, match="needs redis_url"):
+        from_environment({"RTC_GATEWAY_STANDBY": "1"})

@@ -278,6 +278,9 @@ def _check_shared_services(settings: Settings) -> None:
                          " both (several nodes) or neither (one node on SQLite)")
     if settings.node_ttl_s < 1:
         raise ValueError("node_ttl_s must be at least 1 second")
+    if settings.standby and settings.redis_url is None:
+        raise ValueError("standby (--standby, RTC_GATEWAY_STANDBY) needs redis_url and"
+                         " database_url: a node alone has no one to stand by for")
     if settings.redis_url is not None and not settings.redis_url.startswith(
             ("redis://", "rediss://", "unix://")):
         raise ValueError("redis_url must be a redis://, rediss:// or unix:// URL")

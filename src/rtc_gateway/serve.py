@@ -37,7 +37,7 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    if settings.standby and settings.multi_node:
+    if settings.standby:
         try:
             if not await stand_by(settings, stop):
                 log.info("standby stopped")
