@@ -81,3 +81,16 @@ def test_shared_services_come_together() -> None:
         from_environment({}, database_url="postgresql://p/db")
     with pytest.raises(ValueError, match="postgresql"):
         from_environment({}, redis_url="redis://r", database_url="sqlite:///x")
+
+
+def test_standby_is_a_switch() -> None:
+    shared = {"RTC_GATEWAY_REDIS_URL": "redis://r:6379/0",
+              "RTC_GATEWAY_DATABASE_URL": "postgresql://p/db"}
+    assert from_environment(shared).standby is False
+    assert from_environment({**shared, "RTC_GATEWAY_STANDBY": "true"}).standby is True
+    assert from_environment({"RTC_GATEWAY_STANDBY": "0"}).standby is False
+    assert from_environment(shared, standby=True).standby is True
+    with pytest.raises(ValueError, match="true or false"):
+        from_environment({**shared, "RTC_GATEWAY_STANDBY": "maybe"})
+    with pytest.raises(ValueError, match="needs redis_url"):
+        from_environment({"RTC_GATEWAY_STANDBY": "1"})

@@ -49,7 +49,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = settings_of(host=args.host, port=args.port, data_dir=args.data_dir,
                            serializer=args.serializer, evidence=args.evidence,
-                           redis_url=args.redis_url, database_url=args.database_url)
+                           redis_url=args.redis_url, database_url=args.database_url,
+                           standby=args.standby or None)
     try:
         configure_logging(settings.log_level)
     except ValueError as error:
@@ -134,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--redis-url", help="redis://... shared by the nodes (with --database-url)")
     serve.add_argument("--database-url",
                        help="postgresql://... holding the evidence log (with --redis-url)")
+    serve.add_argument("--standby", action="store_true", default=None,
+                       help="with another node live, wait as its hot standby instead of"
+                            " exiting (RTC_GATEWAY_STANDBY)")
     serve.set_defaults(handler=cmd_serve)
 
     token = commands.add_parser("token", help="mint and revoke tokens")

@@ -155,6 +155,9 @@ class Settings:
     listening on every address)."""
     node_ttl_s: float = 5.0
     """A node that has not heartbeated in Redis for this long is gone."""
+    standby: bool = False
+    """With shared services: a node that finds another node live waits as a hot standby
+    (``/healthz`` 503) and takes over when that node is gone, instead of exiting 1."""
     keys_dir: Path | None = None
     """The token and log signing keys (default: ``data_dir/keys``); the nodes of one
     service share one (see docs/operations.md)."""
@@ -207,6 +210,8 @@ def _convert(name: str, raw: str) -> Any:
         return Path(raw) if raw else None
     if name in ("redis_url", "database_url", "node_id"):
         return raw or None
+    if name == "standby":
+        return _boolean(name, raw)
     if name in ("port", "anonymous_per_ip", "max_packet_bytes", "max_buffered_bytes",
                 "max_open_per_citizen", "evidence_backlog", "max_sockets_per_identity",
                 "max_open_per_address", "urgent_surge_threshold",
@@ -223,6 +228,13 @@ def _convert(name: str, raw: str) -> Any:
     if name.endswith(("_s", "_burst", "_eur")):
         return float(raw)
     return raw
+
+
+def _boolean(name: str, raw: str) -> bool:
+    word = raw.strip().lower()
+    if word not in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+        raise ValueError(f"{name} must be true or false, not {raw!r}")
+    return word in ("1", "true", "yes", "on")
 
 
 def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -278,6 +290,9 @@ def _check_shared_services(settings: Settings) -> None:
                          " both (several nodes) or neither (one node on SQLite)")
     if settings.node_ttl_s < 1:
         raise ValueError("node_ttl_s must be at least 1 second")
+    if settings.standby and settings.redis_url is None:
+        raise ValueError("standby (--standby, RTC_GATEWAY_STANDBY) needs redis_url and"
+                         " database_url: a node alone has no one to stand by for")
     if settings.redis_url is not None and not settings.redis_url.startswith(
             ("redis://", "rediss://", "unix://")):
         raise ValueError("redis_url must be a redis://, rediss:// or unix:// URL")

@@ -17,6 +17,7 @@ from rtc_gateway.realtime.client_address import AddressSet
 from rtc_gateway.realtime.connection_caps import ConnectionCaps, raise_file_limit
 from rtc_gateway.realtime.front_door import RealtimeSite
 from rtc_gateway.realtime.server import RealtimeServer
+from rtc_gateway.standby import stand_by
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,17 @@ class CannotListen(Exception):
 
 
 async def serve(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    if settings.standby:
+        try:
+            if not await stand_by(settings, stop):
+                log.info("standby stopped")
+                return
+        except OSError as error:
+            raise CannotListen(_listen_failure(settings, error)) from error
     gateway = build_gateway(settings)
     runner = web.AppRunner(gateway.app, handle_signals=False, access_log=None,
                            shutdown_timeout=5.0, keepalive_timeout=settings.head_timeout_s)
@@ -54,10 +66,6 @@ async def serve(settings: Settings) -> None:
     log.info("listening", extra={"host": settings.host, "port": settings.port,
                                  "data_dir": str(settings.data_dir),
                                  "serializer": settings.serializer})
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
     if sys.stderr.isatty():
         print_welcome(settings, sys.stderr)
     await stop.wait()

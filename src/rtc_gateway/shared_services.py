@@ -1,12 +1,13 @@
 """Part of the composition root: the adapters a node uses when it shares Redis and
-PostgreSQL with other nodes (``app.py`` calls in here; nothing else does).
+PostgreSQL with other nodes (``app.py`` calls in here, and ``standby.py`` for the node id).
 
 With both URLs set, the evidence log lives in PostgreSQL, the node heartbeats in the
 Redis node registry, and a Redis bus carries packets between nodes. Routing state
 (queues, presence of officers, assignment) is in Redis as soon as a Redis URL is set,
 atomic across nodes; but conversations themselves are still in each node's memory, so
 a node refuses to start while another live node is registered. One node with a standby
-that starts after it died (its entry expires within a few seconds) is safe today.
+that starts after it died (its entry expires within a few seconds) is safe today; a
+node started with ``standby`` waits for that moment first (``standby.py``).
 """
 
 import asyncio
@@ -128,7 +129,8 @@ class SharedServices:
                 raise StartupRefused(
                     f"another node is live on this service ({', '.join(sorted(others))});"
                     " routing state is not shared between nodes yet, so two nodes must not"
-                    " serve one service at once (see docs/operations.md)")
+                    " serve one service at once; start it with --standby to wait as a hot"
+                    " standby (see docs/operations.md)")
             await asyncio.sleep(0.2)
 
 
