@@ -20,10 +20,12 @@ from tests.support.attachment_files import (
     CAMERA,
     FAKE_JPEG,
     HTML_AS_JPG,
+    PDF_AUTHOR,
     SVG,
     gps_of,
     jpeg_with_gps,
     pdf_receipt,
+    pdf_with_metadata,
 )
 
 PARIS_UNIT = "police-paris-et-petite-couronne"
@@ -119,6 +121,21 @@ async def test_photo_upload_list_and_download(start_gateway: StartGateway) -> No
     assert stat.S_IMODE(root.stat().st_mode) == 0o700
 
 
+async def test_a_pdf_upload_is_stripped_on_request(start_gateway: StartGateway) -> None:
+    gw = await start_gateway()
+    alice = citizen(gw)
+    case = await new_case(alice)
+    original = pdf_with_metadata()
+    status, meta = await alice.upload(case["id"], original, filename="facture.pdf",
+                                      content_type="application/pdf", strip="true")
+    assert status == 201, meta
+    assert meta["content_type"] == "application/pdf" and meta["metadata_stripped"] is True
+    status, _, body = await alice.download(case["id"], meta["sha256"])
+    assert status == 200 and hashlib.sha256(body).hexdigest() == meta["sha256"] != (
+        hashlib.sha256(original).hexdigest())
+    assert PDF_AUTHOR.encode() not in body and body.startswith(b"%PDF-")
+
+
 async def test_only_the_citizen_and_staff_in_charge_reach_the_files(
         start_gateway: StartGateway) -> None:
     gw = await start_gateway()
@@ -152,7 +169,8 @@ async def test_every_refusal_has_its_code(start_gateway: StartGateway) -> None:
     case = await new_case(alice)
     case_id = case["id"]
     for impostor, name in ((HTML_AS_JPG, "photo.jpg"), (SVG, "dessin.svg"),
-                           (FAKE_JPEG, "photo.jpg"), (b"%PDF-1.7\n1 0 obj", "doc.pdf")):
+                           (FAKE_JPEG, "photo.jpg"), (b"%PDF-1.7\n1 0 obj", "doc.pdf"),
+                           (b"%PDF-1.7\nno objects\n%%EOF\n", "doc.pdf")):
         answer = await alice.upload(case_id, impostor, filename=name)
         assert code(answer) == (415, "unsupported_type"), (name, answer)
     assert code(await alice.raw(case_id, b'{"file": "x"}', {"Content-Type": "application/json"})
