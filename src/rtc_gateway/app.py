@@ -80,6 +80,7 @@ from rtc_gateway.security.revocation_sync import RevocationSync
 from rtc_gateway.security.token_keys import TokenKeyWatch, load_token_keys
 from rtc_gateway.security.tokens import TokenAuthority
 from rtc_gateway.services.abuse import AbuseService
+from rtc_gateway.services.cases.attachment_sweep import AttachmentSweep
 from rtc_gateway.services.cases.attachments import AttachmentPolicy, AttachmentService
 from rtc_gateway.services.cases.cases import CaseService
 from rtc_gateway.services.cases.complaints import Complaints
@@ -400,10 +401,12 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     routes = case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips,
                          notifier)
     routes.add_to(app)
-    blobs = FileBlobStore(settings.attachments_dir)
+    blobs = FileBlobStore(settings.attachments_dir, clock)
     attachment_routes(settings, routes.cases, blobs, clock, routes.callers, trips).add_to(app)
     ReceiptRoutes(Receipts(routes.cases, evidence), routes.callers, routes.limits).add_to(app)
-    purge = PreComplaintPurge(cases, evidence, clock, routes.cases.lock, evidence)
+    purge = PreComplaintPurge(cases, evidence, clock, routes.cases.lock, evidence,
+                              AttachmentSweep(cases, blobs, clock,
+                                              settings.attachment_sweep_grace_s))
     app.router.add_get("/api/v1/openapi.json", openapi_handler())
     if shared is not None:
         metrics.registry.register(SharedServicesState(shared))

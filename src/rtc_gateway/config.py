@@ -134,6 +134,9 @@ class Settings:
     case_purge_interval_s: float = 3600.0
     """How often the gateway purges pre-complaints whose appointment was not honoured
     30 days ago (0: never; ``rtc-gateway purge-pre-complaints`` runs it once)."""
+    attachment_sweep_grace_s: float = 86400.0
+    """After each purge, attachment files no case lists are deleted once last committed
+    this long ago (an upload commits its file just before its case lists it)."""
     urgent_wait_alert_s: float = 60.0
     """An urgent conversation queued this long raises ``supervision:alert`` to supervisors."""
     revocation_poll_interval_s: float = 1.0

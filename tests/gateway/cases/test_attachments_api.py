@@ -2,9 +2,11 @@
 
 import asyncio
 import hashlib
+import os
 import stat
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -290,3 +292,33 @@ async def test_uploads_are_rate_limited_per_address(start_gateway: StartGateway)
         case = await new_case(caller)
         statuses.append((await caller.upload(case["id"], jpeg_with_gps()))[0])
     assert statuses == [201, 201, 429]
+
+
+async def test_the_gateway_sweeps_files_no_case_lists(start_gateway: StartGateway) -> None:
+    gw = await start_gateway(case_purge_interval_s=0.05, attachment_sweep_grace_s=60.0)
+    alice = citizen(gw)
+    case = await new_case(alice)
+    status, meta = await alice.upload(case["id"], pdf_receipt(), filename="facture.pdf",
+                                      content_type="application/pdf")
+    assert status == 201, meta
+    root = gw.gateway.settings.attachments_dir
+    listed = root / meta["sha256"][:2] / meta["sha256"]
+    orphan_sha = hashlib.sha256(b"left behind").hexdigest()
+    orphan = root / orphan_sha[:2] / orphan_sha
+    orphan.parent.mkdir(mode=0o700, exist_ok=True)
+    orphan.write_bytes(b"left behind")
+    recent_sha = hashlib.sha256(b"being attached").hexdigest()
+    recent = root / recent_sha[:2] / recent_sha
+    recent.parent.mkdir(mode=0o700, exist_ok=True)
+    recent.write_bytes(b"being attached")
+    hour_ago = time.time() - 3600
+    os.utime(orphan, (hour_ago, hour_ago))
+    os.utime(listed, (hour_ago, hour_ago))
+    for _ in range(200):
+        if not orphan.exists():
+            break
+        await asyncio.sleep(0.02)
+    assert not orphan.exists()
+    assert listed.is_file() and recent.is_file()  # listed by a case; within the grace
+    status, _, body = await alice.download(case["id"], meta["sha256"])
+    assert status == 200 and hashlib.sha256(body).hexdigest() == meta["sha256"]
