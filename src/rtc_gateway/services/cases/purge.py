@@ -7,7 +7,7 @@ the case's records (the facts, the declared identity, the messages) are erased f
 log (their commitments stay, so it still verifies); then the case leaves the store.
 The gateway runs :meth:`PreComplaintPurge.run` every ``case_purge_interval_s``, each
 time followed by the sweep of attachment files no case references any more
-(``attachment_sweep.py``); ``rtc-gateway purge-pre-complaints`` runs the purge once.
+(``attachment_sweep.py``); ``rtc-gateway purge-pre-complaints`` runs both once.
 """
 
 import asyncio
