@@ -97,6 +97,7 @@ from rtc_gateway.security.tokens import TokenAuthority
 from rtc_gateway.services.abuse import AbuseService
 from rtc_gateway.services.advice.catalogue import AdviceCatalogue
 from rtc_gateway.services.advice.subscriptions import AdviceSubscriptions
+from rtc_gateway.services.cases.attachment_sweep import AttachmentSweep
 from rtc_gateway.services.cases.attachments import AttachmentPolicy, AttachmentService
 from rtc_gateway.services.cases.cases import CaseService
 from rtc_gateway.services.cases.complaints import Complaints
@@ -443,10 +444,12 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
                          units, notifier)
     routes = thesee_desk(settings, evidence, cases, clock, app, routes)
     routes.add_to(app)
-    blobs = FileBlobStore(settings.attachments_dir)
+    blobs = FileBlobStore(settings.attachments_dir, clock)
     attachment_routes(settings, routes.cases, blobs, clock, routes.callers, trips).add_to(app)
     ReceiptRoutes(Receipts(routes.cases, evidence), routes.callers, routes.limits).add_to(app)
-    purge = PreComplaintPurge(cases, evidence, clock, routes.cases.lock, evidence)
+    purge = PreComplaintPurge(cases, evidence, clock, routes.cases.lock, evidence,
+                              AttachmentSweep(cases, blobs, clock,
+                                              settings.attachment_sweep_grace_s))
     public_reads = PublicReadLimit(BucketTable(settings.public_reads_per_address_per_s,
                                                settings.public_reads_per_address_burst),
                                    trips, clock.monotonic)

@@ -22,11 +22,12 @@ from rtc_gateway.adapters.postgres.schema import SchemaTooNew, stored_origin
 from rtc_gateway.adapters.sqlite.case_store import SqliteCaseStore
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
 from rtc_gateway.adapters.sqlite.evidence_schema import stored_origin as sqlite_origin
-from rtc_gateway.cli_support import EXIT_FAILED, CommandError
+from rtc_gateway.cli_support import EXIT_FAILED, CommandError, tool_settings
 from rtc_gateway.evidence.commands import DEFAULT_ORIGIN
 from rtc_gateway.ports.clock import Clock, SystemClock
 from rtc_gateway.ports.evidence_archive import EvidenceArchive
 from rtc_gateway.ports.evidence_source import LogPlace, LogUnavailable, NoLog
+from rtc_gateway.services.cases.attachment_sweep import AttachmentSweep
 from rtc_gateway.services.cases.purge import PreComplaintPurge
 
 _T = TypeVar("_T")
@@ -105,16 +106,19 @@ class EvidenceLogs:
 
 async def purge_pre_complaints(place: LogPlace, clock: Clock) -> list[str]:
     """One purge of the place's pre-complaints: ``cases.db`` beside the SQLite log, or
-    the nodes' cases in PostgreSQL."""
+    the nodes' cases in PostgreSQL; then the sweep of the data directory's attachment
+    files no case lists (``RTC_GATEWAY_ATTACHMENT_SWEEP_GRACE_S``)."""
     store: SqliteCaseStore | PostgresCaseStore = (
         PostgresCaseStore(place.database_url) if place.database_url is not None
         else SqliteCaseStore(place.data_dir / "cases.db"))
+    sweep = AttachmentSweep(store, FileBlobStore(place.data_dir / "attachments", clock),
+                            clock, tool_settings(place.data_dir).attachment_sweep_grace_s)
 
     async def purge(log: EvidenceArchive) -> list[str]:
         assert isinstance(log, SqliteEvidenceLog | PostgresEvidenceLog)
         await store.open()
         try:
-            return await PreComplaintPurge(store, log, clock, eraser=log).run()
+            return await PreComplaintPurge(store, log, clock, eraser=log, sweep=sweep).run()
         finally:
             await store.close()
 

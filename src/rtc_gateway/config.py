@@ -141,6 +141,9 @@ class Settings:
     advice_poll_interval_s: float = 30.0
     """How often the advice articles are reloaded (``DATA/advice/``, scheduled
     publications) and new ones pushed to their followers; 0: never after start."""
+    attachment_sweep_grace_s: float = 86400.0
+    """After each purge, attachment files no case lists are deleted once last committed
+    this long ago (an upload commits its file just before its case lists it)."""
     urgent_wait_alert_s: float = 60.0
     """An urgent conversation queued this long raises ``supervision:alert`` to supervisors."""
     revocation_poll_interval_s: float = 1.0

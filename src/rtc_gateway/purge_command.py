@@ -1,5 +1,6 @@
-"""``rtc-gateway purge-pre-complaints``: run the purge of unhonoured pre-complaints once
-(the gateway also runs it every ``case_purge_interval_s``). Safe while servers run on
+"""``rtc-gateway purge-pre-complaints``: run the purge of unhonoured pre-complaints once,
+then the sweep of the data directory's unreferenced attachment files (the gateway also
+runs both every ``case_purge_interval_s``). Safe while servers run on
 the same log and cases, as ``erase-expired`` is; with ``--database-url`` it purges the
 cases the nodes share."""
 

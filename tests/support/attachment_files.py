@@ -55,3 +55,25 @@ SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg">'
        b'<script>alert(1)</script></svg>')
 FAKE_JPEG = b"\xff\xd8\xff\xe0" + b"not really a jpeg" * 20
 """Starts like a JPEG, decodes as nothing."""
+
+
+PDF_AUTHOR = "Alice Victim"
+PDF_PRODUCER = "ScannerOfTheVictim"
+XMP_MARK = "CreatorToolOfTheVictim"
+
+
+def pdf_with_metadata(pages: int = 2) -> bytes:
+    """A PDF of ``pages`` pages whose information dictionary names an author and a
+    producer, with an XMP stream naming a creator tool."""
+    pdf = FPDF()
+    pdf.set_author(PDF_AUTHOR)
+    pdf.set_producer(PDF_PRODUCER)
+    pdf.set_xmp_metadata(
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+        f'xmp:CreatorTool="{XMP_MARK}"/></rdf:RDF>')
+    pdf.set_font("helvetica", size=12)
+    for number in range(pages):
+        pdf.add_page()
+        pdf.cell(text=f"Page {number + 1}")
+    return bytes(pdf.output())

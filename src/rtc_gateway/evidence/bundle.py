@@ -253,12 +253,15 @@ def _check_recordings_present(records: list[StoredRecord], recordings_dir: Path)
 def _attachment_files(records: list[StoredRecord],
                       attachments: BlobFiles | None) -> dict[str, Path]:
     """Bundle member name -> file of each attachment the records name; fails when one
-    is not kept."""
+    is not kept, unless the case was purged (its files are deleted with it)."""
     found: dict[str, Path] = {}
-    for stored in records:
-        record = json.loads(stored.record)
+    parsed = [json.loads(stored.record) for stored in records]
+    purged = layout.files_deleted_with_purge(record["kind"] for record in parsed)
+    for record in parsed:
         for sha256, _ in layout.attachments_of(record["kind"], record["data"]):
             path = attachments.path_of(sha256) if attachments is not None else None
+            if path is None and purged:
+                continue
             if path is None:
                 raise AttachmentMissing(f"attachment {sha256} is not in the attachment store")
             found[layout.ATTACHMENTS_DIR + sha256] = path

@@ -20,6 +20,7 @@ The zip container itself is laid out by ``bundle_zip``.
     README.txt           how to verify, with which verifier
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 FORMAT = "rtc-gateway-evidence-bundle/1"
@@ -81,6 +82,12 @@ def recordings_of(kind: str, data: dict[str, Any]) -> list[tuple[str, str, int |
     if isinstance(data.get("manifest"), str) and isinstance(summary, dict):
         found.append((data["manifest"], str(summary.get("sha256")), None))
     return found
+
+
+def files_deleted_with_purge(kinds: Iterable[str]) -> bool:
+    """Whether the records hold a ``case.purged`` one: the purged case's attachment files
+    are deleted with it, so a bundle of it may lack them (their records stay)."""
+    return "case.purged" in kinds
 
 
 def attachments_of(kind: str, data: dict[str, Any]) -> list[tuple[str, int | None]]:

@@ -53,6 +53,8 @@ class VerifyResult:
     summary: list[str] = field(default_factory=list)
     erased: list[int] = field(default_factory=list)
     """Log indexes of records whose text was erased (reported, not a fault)."""
+    attachments_deleted: int = 0
+    """Attachments of a purged case left out because they were deleted with it."""
 
 
 def verify_bundle(
@@ -320,7 +322,11 @@ class _Verifier:
             if present:
                 raise Fault("attachments: the bundle says media was left out but holds some")
             return
+        purged = layout.files_deleted_with_purge(record.kind for record in records)
         for name, size in sorted(expected.items()):
+            if name not in self.digests and purged:
+                self.result.attachments_deleted += 1
+                continue
             if name not in self.digests:
                 raise Fault(f"attachments: {name} is missing")
             digest, actual_size = self.digests[name]
@@ -388,6 +394,7 @@ class _Verifier:
         messages = [r for r in records if r.kind == "message"]
         recordings = sum(len(layout.recordings_of(r.kind, r.data)) for r in records)
         attachments = sum(len(layout.attachments_of(r.kind, r.data)) for r in records)
+        deleted = self.result.attachments_deleted
         export = records[-1]
         seqs = f" (seq 1..{len(messages)})" if messages else ""
         lines = [
@@ -410,7 +417,9 @@ class _Verifier:
                 [
                     "attachments: "
                     + (
-                        f"{_counted(attachments, 'file')} verified"
+                        f"{_counted(attachments - deleted, 'file')} verified"
+                        + (f", {deleted} deleted with the purge of the case" if deleted
+                           else "")
                         if bundle.get("media_included")
                         else f"not included ({_counted(attachments, 'hash', 'hashes')} in the log)"
                     )

@@ -45,6 +45,21 @@ class VerifiedAwareNotifier(SocketNotifier):
             if session is not None:
                 self._tell_agent(agent.agent_id, conversation, session.identity.display_name)
 
+    async def same_person(self, citizen_id: str) -> Sequence[str]:
+        """Every citizen id the live verified session of ``citizen_id`` vouches for (the
+        one it logged in with, and the chats stepped up with it), so a case's news
+        reaches all the person's sockets; ``citizen_id`` alone without such a session,
+        or while a shared session store does not answer."""
+        if self._session_of is None:
+            return (citizen_id,)
+        try:
+            session = await self._session_of(citizen_id)
+        except Unavailable:
+            return (citizen_id,)
+        if session is None or not session.vouches_for(citizen_id):
+            return (citizen_id,)
+        return sorted(session.citizen_ids | {session.citizen_id})
+
     async def citizen_verified(self, conversation: Conversation, display_name: str) -> None:
         if conversation.agent_id is not None:
             self._tell_agent(conversation.agent_id, conversation, display_name)

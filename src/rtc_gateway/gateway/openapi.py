@@ -68,7 +68,8 @@ UPLOAD_FORM = {"multipart/form-data": {
                                            "content; at most RTC_GATEWAY_MAX_ATTACHMENT_BYTES"},
                    "strip_metadata": {"type": "string", "enum": ["true", "false"],
                                       "description": "re-encode an image without its "
-                                                     "metadata (EXIF, GPS)"}}},
+                                                     "metadata (EXIF, GPS), rewrite a PDF "
+                                                     "without its Info and XMP"}}},
     "encoding": {"file": {"contentType": "image/jpeg, image/png, application/pdf"}}}}
 FILE_TYPES = ("image/jpeg", "image/png", "application/pdf")
 

@@ -1,11 +1,14 @@
 """Where attachment files are kept: by the SHA-256 of their content.
 
 An upload is first *staged* (streamed, hashed and counted, refused past a size), then
-inspected, then committed under its hash or discarded. A committed blob never changes.
+inspected, then committed under its hash or discarded. A committed blob never changes;
+it is deleted only by the sweep of files no case references
+(``services/cases/attachment_sweep.py``).
 """
 
 from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol, TypeVar
 
@@ -20,6 +23,13 @@ class StagedBlob:
     size: int
     head: bytes
     """The first bytes (up to 64), to recognise the type by."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeptBlob:
+    sha256: str
+    committed_at: datetime
+    """When it was last committed (committing the same content again renews it)."""
 
 
 class BlobStore(Protocol):
@@ -42,6 +52,15 @@ class BlobStore(Protocol):
 
     def path_of(self, sha256: str) -> Path | None:
         """The committed file of that hash, or ``None``."""
+        ...
+
+    async def kept(self) -> list[KeptBlob]:
+        """Every committed blob."""
+        ...
+
+    async def delete_unless_since(self, sha256: str, since: datetime) -> bool:
+        """Delete the blob unless it was committed at or after ``since`` (checked in the
+        same step as the deletion, so a commit under way is never undone)."""
         ...
 
 

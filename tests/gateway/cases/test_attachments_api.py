@@ -2,9 +2,11 @@
 
 import asyncio
 import hashlib
+import os
 import stat
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,10 +22,12 @@ from tests.support.attachment_files import (
     CAMERA,
     FAKE_JPEG,
     HTML_AS_JPG,
+    PDF_AUTHOR,
     SVG,
     gps_of,
     jpeg_with_gps,
     pdf_receipt,
+    pdf_with_metadata,
 )
 
 PARIS_UNIT = "police-paris-5e"
@@ -119,6 +123,21 @@ async def test_photo_upload_list_and_download(start_gateway: StartGateway) -> No
     assert stat.S_IMODE(root.stat().st_mode) == 0o700
 
 
+async def test_a_pdf_upload_is_stripped_on_request(start_gateway: StartGateway) -> None:
+    gw = await start_gateway()
+    alice = citizen(gw)
+    case = await new_case(alice)
+    original = pdf_with_metadata()
+    status, meta = await alice.upload(case["id"], original, filename="facture.pdf",
+                                      content_type="application/pdf", strip="true")
+    assert status == 201, meta
+    assert meta["content_type"] == "application/pdf" and meta["metadata_stripped"] is True
+    status, _, body = await alice.download(case["id"], meta["sha256"])
+    assert status == 200 and hashlib.sha256(body).hexdigest() == meta["sha256"] != (
+        hashlib.sha256(original).hexdigest())
+    assert PDF_AUTHOR.encode() not in body and body.startswith(b"%PDF-")
+
+
 async def test_only_the_citizen_and_staff_in_charge_reach_the_files(
         start_gateway: StartGateway) -> None:
     gw = await start_gateway()
@@ -152,7 +171,8 @@ async def test_every_refusal_has_its_code(start_gateway: StartGateway) -> None:
     case = await new_case(alice)
     case_id = case["id"]
     for impostor, name in ((HTML_AS_JPG, "photo.jpg"), (SVG, "dessin.svg"),
-                           (FAKE_JPEG, "photo.jpg"), (b"%PDF-1.7\n1 0 obj", "doc.pdf")):
+                           (FAKE_JPEG, "photo.jpg"), (b"%PDF-1.7\n1 0 obj", "doc.pdf"),
+                           (b"%PDF-1.7\nno objects\n%%EOF\n", "doc.pdf")):
         answer = await alice.upload(case_id, impostor, filename=name)
         assert code(answer) == (415, "unsupported_type"), (name, answer)
     assert code(await alice.raw(case_id, b'{"file": "x"}', {"Content-Type": "application/json"})
@@ -272,3 +292,33 @@ async def test_uploads_are_rate_limited_per_address(start_gateway: StartGateway)
         case = await new_case(caller)
         statuses.append((await caller.upload(case["id"], jpeg_with_gps()))[0])
     assert statuses == [201, 201, 429]
+
+
+async def test_the_gateway_sweeps_files_no_case_lists(start_gateway: StartGateway) -> None:
+    gw = await start_gateway(case_purge_interval_s=0.05, attachment_sweep_grace_s=60.0)
+    alice = citizen(gw)
+    case = await new_case(alice)
+    status, meta = await alice.upload(case["id"], pdf_receipt(), filename="facture.pdf",
+                                      content_type="application/pdf")
+    assert status == 201, meta
+    root = gw.gateway.settings.attachments_dir
+    listed = root / meta["sha256"][:2] / meta["sha256"]
+    orphan_sha = hashlib.sha256(b"left behind").hexdigest()
+    orphan = root / orphan_sha[:2] / orphan_sha
+    orphan.parent.mkdir(mode=0o700, exist_ok=True)
+    orphan.write_bytes(b"left behind")
+    recent_sha = hashlib.sha256(b"being attached").hexdigest()
+    recent = root / recent_sha[:2] / recent_sha
+    recent.parent.mkdir(mode=0o700, exist_ok=True)
+    recent.write_bytes(b"being attached")
+    hour_ago = time.time() - 3600
+    os.utime(orphan, (hour_ago, hour_ago))
+    os.utime(listed, (hour_ago, hour_ago))
+    for _ in range(200):
+        if not orphan.exists():
+            break
+        await asyncio.sleep(0.02)
+    assert not orphan.exists()
+    assert listed.is_file() and recent.is_file()  # listed by a case; within the grace
+    status, _, body = await alice.download(case["id"], meta["sha256"])
+    assert status == 200 and hashlib.sha256(body).hexdigest() == meta["sha256"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 
 from rtc_gateway.adapters.filesystem.blob_store import FileBlobStore
 from rtc_gateway.adapters.memory.case_store import MemoryCaseStore
@@ -29,9 +30,13 @@ from tests.support.attachment_files import (
     CAMERA,
     FAKE_JPEG,
     HTML_AS_JPG,
+    PDF_AUTHOR,
+    PDF_PRODUCER,
+    XMP_MARK,
     gps_of,
     jpeg_with_gps,
     pdf_receipt,
+    pdf_with_metadata,
     png_with_text,
 )
 from tests.support.units import sample_units
@@ -121,6 +126,47 @@ async def test_without_stripping_the_file_is_kept_as_sent(world: World) -> None:
     listed = await world.service.listed(ALICE, case.id)
     assert [m.content_type for m in listed] == ["image/jpeg", "image/png"]
     assert [m.metadata_stripped for m in listed] == [False, True]
+
+
+async def test_a_stripped_pdf_loses_its_information_and_xmp_and_keeps_its_pages(
+        world: World) -> None:
+    case = await world.case()
+    original = pdf_with_metadata(pages=3)
+    before = PdfReader(io.BytesIO(original))
+    assert before.metadata is not None and before.metadata.author == PDF_AUTHOR
+    assert before.xmp_metadata is not None
+    kept = await world.upload(ALICE, case.id, original, strip=True)
+    after = PdfReader(io.BytesIO(kept))
+    assert after.metadata is None and after.xmp_metadata is None
+    assert "/Metadata" not in after.trailer["/Root"]
+    assert len(after.pages) == 3 and "Page 3" in after.pages[2].extract_text()
+    for mark in (PDF_AUTHOR, PDF_PRODUCER, XMP_MARK):
+        assert mark.encode() not in kept
+    records = await world.evidence.conversation_records(case.id)
+    assert records[-1].data["sha256"] == hashlib.sha256(kept).hexdigest()
+    assert records[-1].data["original_sha256"] == hashlib.sha256(original).hexdigest()
+    assert records[-1].data["metadata_stripped"] is True
+    listed = await world.service.listed(ALICE, case.id)
+    assert listed[0].metadata_stripped and listed[0].content_type == "application/pdf"
+    assert staged_files(world) == []
+
+
+async def test_a_pdf_is_kept_as_sent_without_stripping(world: World) -> None:
+    case = await world.case()
+    original = pdf_with_metadata()
+    assert await world.upload(ALICE, case.id, original) == original
+    assert not (await world.service.listed(ALICE, case.id))[0].metadata_stripped
+
+
+NOT_A_PDF = b"%PDF-1.7\nnothing a reader can use\n%%EOF\n"
+
+
+@pytest.mark.parametrize("strip", [False, True])
+async def test_a_pdf_pypdf_cannot_read_is_refused(world: World, strip: bool) -> None:
+    case = await world.case()
+    with pytest.raises(UnsupportedType, match="not a readable PDF"):
+        await world.upload(ALICE, case.id, NOT_A_PDF, strip=strip)
+    assert staged_files(world) == [] and (await world.service.listed(ALICE, case.id)) == ()
 
 
 @pytest.mark.parametrize("content", [HTML_AS_JPG, FAKE_JPEG, b"%PDF-1.7 no trailer", b""])

@@ -4,9 +4,11 @@ SQLite, and as ``rtc-gateway purge-pre-complaints`` on a data directory."""
 import asyncio
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from rtc_gateway.adapters.filesystem.blob_store import FileBlobStore
 from rtc_gateway.adapters.memory.case_store import MemoryCaseStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
 from rtc_gateway.adapters.sqlite.case_store import SqliteCaseStore
@@ -23,10 +25,12 @@ from rtc_gateway.evidence.commands import DEFAULT_ORIGIN
 from rtc_gateway.ports.case_store import CaseStore
 from rtc_gateway.ports.evidence_log import RecordKind
 from rtc_gateway.ports.evidence_source import LogPlace
+from rtc_gateway.services.cases.attachments import AttachmentPolicy, AttachmentService
 from rtc_gateway.services.cases.cases import CaseService
 from rtc_gateway.services.cases.pre_complaints import PreComplaints
 from rtc_gateway.services.cases.purge import PreComplaintPurge
 from tests.evidence.support import ManualClock
+from tests.support.attachment_files import jpeg_with_gps
 from tests.support.units import sample_units
 
 START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -35,6 +39,10 @@ PARIS_PLACE = UnitChoice(location=Location(48.86, 2.35))
 CITIZEN = CitizenCaller("c1", verified=False)
 OFFICER = AgentProfile("o1", "Officier", Force.POLICE)
 IDENTITY = {"given_name": "Camille", "family_name": "Martin", "birthdate": "1990-04-02"}
+
+
+async def once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
 
 
 async def file(cases: CaseService, appointment: datetime | None = APPOINTMENT) -> str:
@@ -125,6 +133,12 @@ async def test_command_purges_a_data_directory(tmp_path: Path) -> None:
     await log.start()
     cases = CaseService(store, log, old, sample_units())
     case_id = await file(cases, datetime(2020, 1, 9, 10, 0, tzinfo=PARIS))
+    blobs = FileBlobStore(tmp_path / "attachments", old)
+    await blobs.open()
+    attachments = AttachmentService(cases, blobs, old, AttachmentPolicy(1 << 20, 5, 10_000))
+    _, photo = await attachments.attach(CITIZEN, case_id, await attachments.receive(
+        once(jpeg_with_gps())), False)
+    assert blobs.path_of(photo.sha256) is not None
     await log.close()
     await store.close()
 
@@ -133,6 +147,7 @@ async def test_command_purges_a_data_directory(tmp_path: Path) -> None:
         str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["purged 1 pre-complaint", "PP-2020-000001"]
+    assert blobs.path_of(photo.sha256) is None  # the purged case's file, swept
     again = await purge_pre_complaints(LogPlace(tmp_path, tmp_path / "keys" / "log-signing.key"),
                                        ManualClock(datetime.now(UTC)))
     assert again == []
@@ -142,7 +157,7 @@ async def test_command_purges_a_data_directory(tmp_path: Path) -> None:
         kinds = [r.kind for r in await log.conversation_records(case_id)]
     finally:
         await log.close()
-    assert kinds == ["case.opened", "case.purged"]
+    assert kinds == ["case.opened", "case.attachment", "case.purged"]
     out = tmp_path / "purged.zip"
     exported = await asyncio.to_thread(subprocess.run, [
         sys.executable, "-m", "rtc_gateway", "export", "--data-dir", str(tmp_path),
@@ -153,6 +168,8 @@ async def test_command_purges_a_data_directory(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "1 erased" in verified.stdout, verified.stdout
+    assert "attachments: 0 files verified, 1 deleted with the purge of the case" in (
+        verified.stdout), verified.stdout
 
     missing = await asyncio.to_thread(subprocess.run, [
         sys.executable, "-m", "rtc_gateway", "purge-pre-complaints", "--data-dir",

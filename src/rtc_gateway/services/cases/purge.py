@@ -5,8 +5,9 @@ its unit has not closed (closing it says the citizen came and signed) is purged:
 evidence record of the case says so, when and why, with no personal data; the texts of
 the case's records (the facts, the declared identity, the messages) are erased from the
 log (their commitments stay, so it still verifies); then the case leaves the store.
-The gateway runs :meth:`PreComplaintPurge.run` every ``case_purge_interval_s``;
-``rtc-gateway purge-pre-complaints`` runs it once.
+The gateway runs :meth:`PreComplaintPurge.run` every ``case_purge_interval_s``, each
+time followed by the sweep of attachment files no case references any more
+(``attachment_sweep.py``); ``rtc-gateway purge-pre-complaints`` runs both once.
 """
 
 import asyncio
@@ -23,6 +24,7 @@ from rtc_gateway.ports.case_store import CaseStore
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, RecordKind
 from rtc_gateway.ports.text_erasure import TextEraser
+from rtc_gateway.services.cases.attachment_sweep import AttachmentSweep
 
 log = logging.getLogger(__name__)
 REASON = "appointment_not_honoured"
@@ -31,13 +33,15 @@ REASON = "appointment_not_honoured"
 class PreComplaintPurge:
     def __init__(self, store: CaseStore, evidence: EvidenceLog, clock: Clock,
                  lock: Callable[[str], asyncio.Lock] | None = None,
-                 eraser: TextEraser | None = None) -> None:
+                 eraser: TextEraser | None = None,
+                 sweep: AttachmentSweep | None = None) -> None:
         self._store = store
         self._evidence = evidence
         self._clock = clock
         self._lock = lock
         """``CaseService.lock``: a purge waits for a change under way to the same case."""
         self._eraser = eraser
+        self._sweep = sweep
         self._task: asyncio.Task[None] | None = None
 
     async def run(self) -> list[str]:
@@ -48,6 +52,8 @@ class PreComplaintPurge:
                 purged.append(candidate.reference)
         if purged:
             log.info("pre-complaints purged", extra={"count": len(purged)})
+        if self._sweep is not None:
+            await self._sweep.run()
         return purged
 
     def start(self, interval_s: float) -> None:
