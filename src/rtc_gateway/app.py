@@ -3,10 +3,15 @@
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from rtc_gateway.adapters.mail.outbox import MemoryMailer, MemorySms
+from rtc_gateway.adapters.mail.sms_http import HttpSmsSender
+from rtc_gateway.adapters.mail.smtp import SmtpMailer
+from rtc_gateway.adapters.memory.appointment_store import MemoryAppointmentStore
 from rtc_gateway.adapters.memory.case_store import MemoryCaseStore
 from rtc_gateway.adapters.memory.conversation_index import MemoryConversationIndex
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
@@ -14,6 +19,7 @@ from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
 from rtc_gateway.adapters.memory.session_store import MemorySessionStore
 from rtc_gateway.adapters.postgres.conversation_index import PostgresConversationIndex
 from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog
+from rtc_gateway.adapters.sqlite.appointment_store import SqliteAppointmentStore
 from rtc_gateway.adapters.sqlite.case_store import SqliteCaseStore
 from rtc_gateway.adapters.sqlite.conversation_index import SqliteConversationIndex
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
@@ -27,6 +33,8 @@ from rtc_gateway.domain.zones import load_default_zones
 from rtc_gateway.gateway.agent_namespace import AgentNamespace
 from rtc_gateway.gateway.anonymous_quota import AnonymousQuota
 from rtc_gateway.gateway.api_errors import api_errors_middleware
+from rtc_gateway.gateway.appointment_events import AppointmentEvents
+from rtc_gateway.gateway.appointment_routes import AppointmentRoutes
 from rtc_gateway.gateway.auth_routes import AuthRoutes, LoginLimit
 from rtc_gateway.gateway.candidate_filter import is_loopback_only
 from rtc_gateway.gateway.case_callers import Callers
@@ -64,11 +72,19 @@ from rtc_gateway.realtime.client_address import AddressSet
 from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.rtc.ice import IceServerConfig
 from rtc_gateway.security.keys import load_or_create_private_key
+from rtc_gateway.security.link_key import load_or_create_secret
 from rtc_gateway.security.private_files import private_dir
 from rtc_gateway.security.revocation_list import RevocationList
 from rtc_gateway.security.revocation_sync import RevocationSync
 from rtc_gateway.security.tokens import TokenAuthority
 from rtc_gateway.services.abuse import AbuseService
+from rtc_gateway.services.appointments.booking import Appointments
+from rtc_gateway.services.appointments.links import JoinLinks
+from rtc_gateway.services.appointments.notices import Notices
+from rtc_gateway.services.appointments.reminders import Reminders
+from rtc_gateway.services.appointments.rooms import AppointmentRooms
+from rtc_gateway.services.appointments.schedules import Schedules, read_schedule_file
+from rtc_gateway.services.appointments.statements import Statements
 from rtc_gateway.services.cases.cases import CaseService
 from rtc_gateway.services.cases.complaints import Complaints
 from rtc_gateway.services.cases.pre_complaints import PreComplaints
@@ -212,6 +228,68 @@ def case_routes(settings: Settings, evidence: EvidenceLog, store: CaseStore, clo
     return CaseRoutes(cases, PreComplaints(cases), Complaints(cases), callers, limits)
 
 
+@dataclass
+class AppointmentParts:
+    """Video appointments: their store, notices, reminders and routes (see
+    services/appointments/)."""
+
+    store: SqliteAppointmentStore | MemoryAppointmentStore
+    appointments: Appointments
+    schedules: Schedules
+    reminders: Reminders
+    sms: HttpSmsSender | MemorySms
+    mailer: SmtpMailer | MemoryMailer
+    schedule_file: Path | None
+
+    async def start(self) -> None:
+        await self.store.open()
+        if self.schedule_file is not None:
+            await self.schedules.load(read_schedule_file(self.schedule_file))
+        self.reminders.start()
+
+    async def close(self) -> None:
+        await self.reminders.close()
+        await self.appointments.notices.drain()
+        if isinstance(self.sms, HttpSmsSender):
+            await self.sms.close()
+        await self.store.close()
+
+
+def appointment_parts(settings: Settings, evidence: EvidenceLog, cases: CaseStore,
+                      clock: Clock, video_service: VideoRoomService, video: VideoEvents,
+                      notifier: VerifiedAwareNotifier, step_up: StepUp, callers: Callers,
+                      trips: LimitLog) -> tuple[AppointmentParts, AppointmentRoutes,
+                                                AppointmentEvents]:
+    store: SqliteAppointmentStore | MemoryAppointmentStore = (
+        MemoryAppointmentStore() if settings.evidence == "memory" and not settings.multi_node
+        else SqliteAppointmentStore(settings.appointments_db))
+    mailer: SmtpMailer | MemoryMailer = (
+        SmtpMailer(settings.smtp_url, settings.mail_from or "")
+        if settings.smtp_url else MemoryMailer())
+    sms: HttpSmsSender | MemorySms = (HttpSmsSender(settings.sms_url, settings.sms_token)
+                                      if settings.sms_url else MemorySms())
+    public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    links = JoinLinks(load_or_create_secret(settings.link_key_path), public_url)
+    mail_from = settings.mail_from or "visioplainte@localhost"
+    notices = Notices(mailer, sms, links, evidence, clock, mail_from)
+    appointments = Appointments(store, cases, evidence, clock, notices, load_default_zones())
+    schedules = Schedules(store, evidence, clock)
+    rooms = AppointmentRooms(appointments, video_service, links, step_up, clock)
+    video.other_rooms = rooms.may_take_part
+    limits = CaseWriteLimits(
+        BucketTable(settings.case_writes_per_identity_per_s,
+                    settings.case_writes_per_identity_burst),
+        BucketTable(settings.case_writes_per_address_per_s,
+                    settings.case_writes_per_address_burst),
+        settings.max_case_body_bytes, trips, clock.monotonic)
+    routes = AppointmentRoutes(appointments, schedules, Statements(appointments, clock), rooms,
+                               links, callers, step_up, limits, clock)
+    parts = AppointmentParts(store, appointments, schedules,
+                             Reminders(appointments, settings.appointment_reminder_interval_s),
+                             sms, mailer, settings.appointment_schedules)
+    return parts, routes, AppointmentEvents(rooms, video_service, notifier)
+
+
 def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     clock = clock or SystemClock()
     private_dir(settings.data_dir)
@@ -326,6 +404,12 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
                shared.readiness if shared is not None else None)
     cases = case_store(settings)
     case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips).add_to(app)
+    appointment_set, appointment_routes, appointment_events = appointment_parts(
+        settings, evidence, cases, clock, video_service, video, notifier, step_up,
+        Callers(tokens, step_up), trips)
+    appointment_routes.add_to(app)
+    appointment_events.register_agent(agent_namespace.dispatcher)
+    appointment_events.register_citizen(citizen_namespace.dispatcher)
     app.router.add_get("/api/v1/openapi.json", openapi_handler())
     if shared is not None:
         metrics.registry.register(SharedServicesState(shared))
@@ -338,6 +422,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
 
     async def on_startup(_: web.Application) -> None:
         await cases.open()
+        await appointment_set.start()
         await gateway.start()
         urgent_watch.start()
 
@@ -345,6 +430,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         await urgent_watch.close()
         await gateway.stop()
         await provider_http.close()
+        await appointment_set.close()
         await cases.close()
         if isinstance(index, SqliteConversationIndex):
             index.close()

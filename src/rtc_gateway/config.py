@@ -121,6 +121,20 @@ class Settings:
     listening on every address)."""
     node_ttl_s: float = 5.0
     """A node that has not heartbeated in Redis for this long is gone."""
+    # -- appointments (Visioplainte) and their notices --
+    smtp_url: str | None = None
+    """``smtp://[user:password@]host:port`` (``smtps://`` for TLS at once): the relay of
+    appointment e-mails; unset, they are kept in memory and not sent."""
+    mail_from: str | None = None
+    """The ``From`` of those e-mails; required with ``smtp_url``."""
+    sms_url: str | None = None
+    """HTTP(S) endpoint of the SMS provider (``POST {to, text}``); unset: no SMS leaves."""
+    sms_token: str | None = None
+    """Bearer token sent to ``sms_url``."""
+    appointment_schedules: Path | None = None
+    """JSON file of units' schedules (``{"schedules": [...]}``) loaded at start."""
+    appointment_reminder_interval_s: float = 300.0
+    """How often appointments starting within 24 h are looked for, to remind them."""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -140,6 +154,14 @@ class Settings:
         return self.data_dir / "keys" / "token-signing.key"
 
     @property
+    def appointments_db(self) -> Path:
+        return self.data_dir / "appointments.db"
+
+    @property
+    def link_key_path(self) -> Path:
+        return self.data_dir / "keys" / "appointment-links.key"
+
+    @property
     def cases_db(self) -> Path:
         return self.data_dir / "cases.db"
 
@@ -157,6 +179,8 @@ def _convert(name: str, raw: str) -> Any:
         return Path(raw)
     if name in ("redis_url", "database_url", "node_id"):
         return raw or None
+    if name == "appointment_schedules":
+        return Path(raw) if raw else None
     if name in ("port", "anonymous_per_ip", "max_packet_bytes", "max_buffered_bytes",
                 "max_open_per_citizen", "evidence_backlog", "max_sockets_per_identity",
                 "max_open_per_address", "urgent_surge_threshold",
@@ -202,7 +226,20 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
     if settings.queue_updates_per_s <= 0:
         raise ValueError("queue_updates_per_s must be positive")
     _check_shared_services(settings)
+    _check_notices(settings)
     return settings
+
+
+def _check_notices(settings: Settings) -> None:
+    if settings.smtp_url is not None and not settings.mail_from:
+        raise ValueError("smtp_url (RTC_GATEWAY_SMTP_URL) needs mail_from "
+                         "(RTC_GATEWAY_MAIL_FROM)")
+    if settings.smtp_url is not None and not settings.smtp_url.startswith(
+            ("smtp://", "smtps://")):
+        raise ValueError("smtp_url must look like smtp://host:port")
+    if settings.sms_url is not None and not settings.sms_url.startswith(
+            ("https://", "http://")):
+        raise ValueError("sms_url must be an http(s) address")
 
 
 def _check_shared_services(settings: Settings) -> None:
