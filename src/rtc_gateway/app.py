@@ -54,6 +54,7 @@ from rtc_gateway.gateway.metrics import GatewayMetrics
 from rtc_gateway.gateway.namespace import NamespaceParts
 from rtc_gateway.gateway.openapi import openapi_handler
 from rtc_gateway.gateway.origins import OriginPolicy
+from rtc_gateway.gateway.outside_walls_routes import OutsideWallsRoutes
 from rtc_gateway.gateway.presence_wire import presence_wire
 from rtc_gateway.gateway.socket_server import create_socket_server
 from rtc_gateway.gateway.supervisor_alerts import urgent_surge_alarm
@@ -87,6 +88,7 @@ from rtc_gateway.services.appointments.schedules import Schedules, read_schedule
 from rtc_gateway.services.appointments.statements import Statements
 from rtc_gateway.services.cases.cases import CaseService
 from rtc_gateway.services.cases.complaints import Complaints
+from rtc_gateway.services.cases.outside_walls import OutsideWalls
 from rtc_gateway.services.cases.pre_complaints import PreComplaints
 from rtc_gateway.services.client_limits import ClientLimits, ClientLimitSettings
 from rtc_gateway.services.conversation_search import ConversationSearch
@@ -226,6 +228,12 @@ def case_routes(settings: Settings, evidence: EvidenceLog, store: CaseStore, clo
                     settings.case_writes_per_address_burst),
         settings.max_case_body_bytes, trips, clock.monotonic)
     return CaseRoutes(cases, PreComplaints(cases), Complaints(cases), callers, limits)
+
+
+def outside_walls_routes(case_api: CaseRoutes) -> OutsideWallsRoutes:
+    """On the same cases service (its per-case locks) and limits as the cases API."""
+    return OutsideWallsRoutes(case_api.cases, OutsideWalls(case_api.cases), case_api.callers,
+                              case_api.limits)
 
 
 @dataclass
@@ -403,7 +411,9 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     add_routes(app, metrics, AddressSet(settings.metrics_allow), trusted_proxies,
                shared.readiness if shared is not None else None)
     cases = case_store(settings)
-    case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips).add_to(app)
+    case_api = case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips)
+    case_api.add_to(app)
+    outside_walls_routes(case_api).add_to(app)
     appointment_set, appointment_routes, appointment_events = appointment_parts(
         settings, evidence, cases, clock, video_service, video, notifier, step_up,
         Callers(tokens, step_up), trips)

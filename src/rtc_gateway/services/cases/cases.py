@@ -107,19 +107,27 @@ class CaseService:
             return changed
 
     async def decide(self, staff: AgentProfile, case_id: str, decision_name: str,
-                     reason: str | None) -> Case:
+                     reason: str | None, *, kind: CaseKind | None = None,
+                     details: Mapping[str, Any] | None = None) -> Case:
+        """``details`` (a planned visit, its outcome) are merged into the case's facts and
+        recorded with the decision; with ``kind``, a case of another kind is a 400."""
         async with self._lock(case_id):
             case = await self.get(staff, case_id)
+            if kind is not None and case.kind is not kind:
+                raise BadRequest(f"this is for {kind.value} cases")
             if not staff_may_decide(staff, case):
                 raise Forbidden(f"a {staff.role.value} cannot decide a {case.kind.value} case")
             decision = rules.parse_decision(case.kind, decision_name)
             if decision is rules.Decision.REJECT and not (reason and reason.strip()):
                 raise BadRequest("a rejection needs a reason")
             changed = rules.decide(case, decision, self._clock.now())
+            if details:
+                changed = msgspec.structs.replace(changed, facts={**changed.facts, **details})
             await self._record(changed, RecordKind.CASE_DECIDED, staff, text=reason,
                                data={"decision": decision.value,
                                      "status": changed.status.value,
-                                     "previous_status": case.status.value})
+                                     "previous_status": case.status.value,
+                                     **({"details": dict(details)} if details else {})})
             await self._store.put(changed)
             return changed
 
