@@ -8,6 +8,7 @@ from aiohttp import web
 
 import rtc_gateway
 from rtc_gateway.domain.cases import CaseKind, CaseStatus
+from rtc_gateway.gateway import appointment_openapi
 from rtc_gateway.gateway import case_schemas as schemas
 
 REF = "#/components/schemas/{name}"
@@ -58,7 +59,8 @@ def _query(name: str, values: list[str] | None = None) -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     _, components = msgspec.json.schema_components(
-        (*schemas.REQUEST_BODIES, *schemas.RESPONSE_BODIES), ref_template=REF)
+        (*schemas.REQUEST_BODIES, *schemas.RESPONSE_BODIES, *appointment_openapi.STRUCTS),
+        ref_template=REF)
     case = schemas.CaseView
     return {
         "openapi": "3.1.0",
@@ -93,6 +95,7 @@ def document() -> dict[str, Any]:
             "/api/v1/staff/cases/{case_id}/decision": {"post": _operation(
                 "A staff decision on a case", "200", case, WRITE, schemas.DecisionRequest,
                 [CASE_ID])},
+            **appointment_openapi.paths(),
         },
         "components": {
             "schemas": components,
