@@ -2,6 +2,10 @@
 provider, and the e-mails received by a real SMTP server on loopback."""
 
 import asyncio
+import stat
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -19,7 +23,7 @@ from tests.gateway.appointments.conftest import (
     staff,
     verified_citizen,
 )
-from tests.gateway.identity.conftest import IdentityWorld
+from tests.gateway.identity.conftest import IdentityWorld, StartWorld
 
 PROVIDER_EMAIL = "marie.dupont@example.fr"
 
@@ -206,3 +210,41 @@ async def test_bad_bookings_are_refused_clearly(mail_world: IdentityWorld) -> No
             headers={"Authorization": f"Bearer {citizen.token}",
                      "Content-Type": "application/json"}) as response:
         assert response.status == 400
+
+
+async def test_an_appointment_exports_verifies_and_survives_a_restart(
+        start_world: StartWorld, smtp: tuple[Inbox, int], tmp_path: Path) -> None:
+    _, port = smtp
+    mail = {"smtp_url": f"smtp://127.0.0.1:{port}", "mail_from": MAIL_FROM}
+    world = await start_world(**mail)
+    await publish(world)
+    slot = (await anonymous_citizen(world).get(
+        f"/api/v1/appointments/slots?unit={LYON_UNIT}"))[1]["slots"][0]
+    citizen, _, _ = await verified_citizen(world)
+    booked = (await citizen.post("/api/v1/appointments", {"slot_id": slot["id"]}))[1]
+    await records_of(world, booked["id"], 2)
+    data_dir = world.gw.gateway.settings.data_dir
+    for private in (data_dir / "appointments.db", data_dir / "keys" / "appointment-links.key"):
+        assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    await world.gw.runner.cleanup()
+    world.gw.clients.clear()
+
+    out = tmp_path / "appointment.zip"
+    exported = await asyncio.to_thread(subprocess.run, [
+        sys.executable, "-m", "rtc_gateway", "export", "--data-dir", str(data_dir),
+        "--conversation", booked["id"], "--out", str(out), "--reason", "rdv"],
+        capture_output=True, text=True, timeout=60)
+    assert exported.returncode == 0, exported.stderr
+    verified = await asyncio.to_thread(subprocess.run, [
+        sys.executable, "-m", "rtc_gateway", "verify", str(out)],
+        capture_output=True, text=True, timeout=60)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+    again = await start_world(data_dir=data_dir, **mail)
+    status, kept = await staff(again, "p1").get(f"/api/v1/staff/appointments/{booked['id']}")
+    assert status == 200 and kept["slot_id"] == slot["id"] and kept["status"] == "booked"
+    free = (await anonymous_citizen(again).get(
+        f"/api/v1/appointments/slots?unit={LYON_UNIT}"))[1]["slots"]
+    assert slot["id"] not in {s["id"] for s in free}
+    other, _, _ = await verified_citizen(again)
+    assert (await other.post("/api/v1/appointments", {"slot_id": slot["id"]}))[0] == 409

@@ -34,6 +34,8 @@ from rtc_gateway.services.appointments.notices import Notices
 BOOKED = "appointment.booked"
 MOVED = "appointment.moved"
 CANCELLED = "appointment.cancelled"
+MAX_UNITS_PER_RESIDENCE = 30
+"""Units whose slots a residence's search computes (a gendarmerie area may have many)."""
 MAX_LIVE_PER_CITIZEN = 3
 """Live bookings one citizen may hold at once."""
 IDENTITY_KEPT = ("given_name", "family_name", "birthdate")
@@ -63,7 +65,8 @@ class Appointments:
         force, unit_id = unit_for_location(residence, self._zones)
         if unit_id is not None:
             return force, [unit_id]
-        return force, [s.unit_id for s in await self._store.schedules(force)]
+        units = [s.unit_id for s in await self._store.schedules(force)]
+        return force, units[:MAX_UNITS_PER_RESIDENCE]
 
     async def free_slots(self, unit_ids: list[str]) -> list[Slot]:
         after, until = rules.bookable_window(self._clock.now())
