@@ -17,6 +17,7 @@ from rtc_gateway.adapters.memory.conversation_index import MemoryConversationInd
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
 from rtc_gateway.adapters.memory.session_store import MemorySessionStore
+from rtc_gateway.adapters.postgres.appointment_store import PostgresAppointmentStore
 from rtc_gateway.adapters.postgres.conversation_index import PostgresConversationIndex
 from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog
 from rtc_gateway.adapters.sqlite.appointment_store import SqliteAppointmentStore
@@ -236,12 +237,16 @@ def outside_walls_routes(case_api: CaseRoutes) -> OutsideWallsRoutes:
                               case_api.limits)
 
 
+AppointmentStores = SqliteAppointmentStore | MemoryAppointmentStore | PostgresAppointmentStore
+"""Appointments: PostgreSQL with several nodes, else beside the evidence."""
+
+
 @dataclass
 class AppointmentParts:
     """Video appointments: their store, notices, reminders and routes (see
     services/appointments/)."""
 
-    store: SqliteAppointmentStore | MemoryAppointmentStore
+    store: AppointmentStores
     appointments: Appointments
     schedules: Schedules
     reminders: Reminders
@@ -268,8 +273,10 @@ def appointment_parts(settings: Settings, evidence: EvidenceLog, cases: CaseStor
                       notifier: VerifiedAwareNotifier, step_up: StepUp, callers: Callers,
                       trips: LimitLog) -> tuple[AppointmentParts, AppointmentRoutes,
                                                 AppointmentEvents]:
-    store: SqliteAppointmentStore | MemoryAppointmentStore = (
-        MemoryAppointmentStore() if settings.evidence == "memory" and not settings.multi_node
+    store: AppointmentStores = (
+        PostgresAppointmentStore(settings.database_url)
+        if settings.multi_node and settings.database_url
+        else MemoryAppointmentStore() if settings.evidence == "memory"
         else SqliteAppointmentStore(settings.appointments_db))
     mailer: SmtpMailer | MemoryMailer = (
         SmtpMailer(settings.smtp_url, settings.mail_from or "")
@@ -432,15 +439,15 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
 
     async def on_startup(_: web.Application) -> None:
         await cases.open()
-        await appointment_set.start()
         await gateway.start()
+        await appointment_set.start()
         urgent_watch.start()
 
     async def on_cleanup(_: web.Application) -> None:
         await urgent_watch.close()
+        await appointment_set.close()
         await gateway.stop()
         await provider_http.close()
-        await appointment_set.close()
         await cases.close()
         if isinstance(index, SqliteConversationIndex):
             index.close()

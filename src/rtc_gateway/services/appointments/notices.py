@@ -88,5 +88,6 @@ class Notices:
                 actor_id="gateway", at=self._clock.now(),
                 data={"notice": kind, "channel": channel, "sent": sent,
                       "sequence": appointment.sequence}))
-        except Unavailable:
+        except (Unavailable, RuntimeError):
+            # the log is unreachable or already closed (shutdown): the notice went anyway
             log.warning("notice not recorded", extra={"appointment_id": appointment.id})
