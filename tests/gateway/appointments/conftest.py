@@ -68,7 +68,8 @@ async def mail_world(start_world: StartWorld,
                      smtp: tuple[Inbox, int]) -> AsyncIterator[IdentityWorld]:
     _, port = smtp
     yield await start_world(smtp_url=f"smtp://127.0.0.1:{port}", mail_from=MAIL_FROM,
-                            appointment_reminder_interval_s=0)
+                            appointment_reminder_interval_s=0,
+                            rtc_host_addresses=("127.0.0.1",))
 
 
 def staff(world: IdentityWorld, agent_id: str, force: str = "police",

@@ -21,6 +21,7 @@ from tests.gateway.appointments.conftest import (
 )
 from tests.gateway.appointments.test_appointments_api import records_of
 from tests.gateway.identity.conftest import IdentityWorld, StartWorld
+from tests.gateway.test_video import join_with_media, until
 from tests.support.oidc_provider import free_port
 from tests.support.sio_client import RecordingClient
 
@@ -74,7 +75,8 @@ async def test_the_booked_officer_opens_the_room_and_the_citizen_joins(
     assert invite["appointment_id"] == booked["id"] and invite["room_id"] == started["room_id"]
     joined = await browser.ok("appointment:join", {"appointment_id": booked["id"], "key": key})
     assert joined["room_id"] == started["room_id"]
-    assert (await browser.ok("video:join", {"room_id": started["room_id"]}))["ok"] is True
+    officer_peer = await join_with_media(officer, started["room_id"])
+    citizen_peer = await join_with_media(browser, started["room_id"])
 
     refused = await other.call("appointment:join", {"appointment_id": booked["id"],
                                                     "key": key})
@@ -85,12 +87,19 @@ async def test_the_booked_officer_opens_the_room_and_the_citizen_joins(
     assert refused["ok"] is False and refused["error"]["code"] == "forbidden"
     assert citizen_id and other_api
 
-    await officer.ok("video:join", {"room_id": started["room_id"]})
-    await officer.ok("video:leave", {"room_id": started["room_id"]})
-    ended = await browser.wait_for("video:ended")
-    assert ended["room_id"] == started["room_id"]
-    kinds = [r.kind for r in await records_of(mail_world, booked["id"], 3)]
-    assert {"appointment.booked", "video.started", "video.ended"} <= set(kinds)
+    try:
+        await until(lambda: citizen_peer.received.video_frames > 10
+                    and officer_peer.received.video_frames > 10)
+    finally:
+        await officer.ok("video:leave", {"room_id": started["room_id"]})
+        await citizen_peer.close()
+        await officer_peer.close()
+    ended = await browser.wait_for("video:ended", timeout=30)
+    assert ended["room_id"] == started["room_id"] and ended["recording"]["bytes"] > 0
+    records = await records_of(mail_world, booked["id"], 3)
+    assert {"appointment.booked", "video.started", "video.ended"} <= {r.kind for r in records}
+    logged = next(r for r in records if r.kind == "video.ended")
+    assert logged.data["recording"]["sha256"] == ended["recording"]["sha256"]
 
 
 async def test_the_statement_pdf_is_for_the_citizen_and_the_unit(
