@@ -110,6 +110,7 @@ from rtc_gateway.services.video_rooms import VideoRoomService
 from rtc_gateway.shared_services import (
     SharedServices,
     SharedServicesState,
+    StartupRefused,
     shared_services,
     single_node_bus,
 )
@@ -257,7 +258,11 @@ class AppointmentParts:
     async def start(self) -> None:
         await self.store.open()
         if self.schedule_file is not None:
-            await self.schedules.load(read_schedule_file(self.schedule_file))
+            try:
+                schedules = read_schedule_file(self.schedule_file)
+            except ValueError as error:
+                raise StartupRefused(str(error)) from None
+            await self.schedules.load(schedules)
         self.reminders.start()
 
     async def close(self) -> None:

@@ -105,13 +105,13 @@ class AppointmentRoutes:
                     refusals(self.set_schedule))
 
     def view(self, appointment: Appointment) -> schemas.AppointmentView:
-        return schemas.AppointmentView(**_fields(appointment),  # type: ignore[arg-type]
-                                       join_url=self.links.url(appointment))
+        return msgspec.convert({**_fields(appointment), "join_url": self.links.url(appointment)},
+                               schemas.AppointmentView)
 
     @staticmethod
     def staff_view(appointment: Appointment) -> schemas.StaffAppointmentView:
-        return schemas.StaffAppointmentView(**_fields(appointment),  # type: ignore[arg-type]
-                                            citizen=dict(appointment.identity))
+        return msgspec.convert({**_fields(appointment), "citizen": dict(appointment.identity)},
+                               schemas.StaffAppointmentView)
 
     async def _body(self, request: web.Request, caller: CitizenCaller | AgentProfile,
                        schema: type[_S]) -> _S:

@@ -54,6 +54,7 @@ class AppointmentRooms:
         rules.may_open_room(appointment, self._clock.now())
         room = await self._video.start(appointment.id,
                                        Participant(staff.role.value, staff.agent_id))
+        self._forget_ended_rooms()
         self._audience.setdefault(appointment.id, set()).update(
             {Actor(staff.role, staff.agent_id), Actor(Role.CITIZEN, appointment.citizen_id)})
         if appointment.officer_id is None:
@@ -84,6 +85,11 @@ class AppointmentRooms:
                                also=(session.citizen_ids | {session.citizen_id}
                                      if session is not None else frozenset()))
         return await self._appointments.own(caller, appointment_id)
+
+    def _forget_ended_rooms(self) -> None:
+        for appointment_id in list(self._audience):
+            if self._video.room_for_conversation(appointment_id) is None:
+                del self._audience[appointment_id]
 
     def may_take_part(self, actor: Actor, room_key: str) -> bool:
         """For the video events: may ``actor`` join the room of appointment ``room_key``."""
