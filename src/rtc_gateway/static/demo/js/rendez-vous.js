@@ -51,6 +51,7 @@ async function main() {
   ui.when.textContent = `Le ${spokenWhen(joined.appointment.start)}, avec ${joined.appointment.unit_id}.`;
   if (joined.appointment.status !== "booked") return say("Ce rendez-vous n'est plus prévu.", true);
   const socket = connect("/citizen", () => ({}));
+  ui.badge.hidden = false;
   bindStatus(socket, ui.badge);
   socket.on("video:invite", (data) => {
     if (data?.appointment_id !== link.id) return;
