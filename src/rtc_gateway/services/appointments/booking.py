@@ -7,6 +7,8 @@ holds, whichever node booked it, and a refused booking leaves no record.
 """
 
 import uuid
+import weakref
+from asyncio import Lock
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -56,6 +58,15 @@ class Appointments:
         self._clock = clock
         self.notices = notices
         self._zones = zones
+        self._locks: weakref.WeakValueDictionary[str, Lock] = weakref.WeakValueDictionary()
+
+    def lock(self, appointment_id: str) -> Lock:
+        """Serialises the changes of one appointment in this process (read, change,
+        store): a reminder pass never stores an appointment cancelled meanwhile."""
+        lock = self._locks.get(appointment_id)
+        if lock is None:
+            lock = self._locks[appointment_id] = Lock()
+        return lock
 
     # -- slots -------------------------------------------------------------------
 
@@ -116,22 +127,24 @@ class Appointments:
 
     async def move(self, citizen: CitizenCaller, appointment_id: str,
                    slot_id: str) -> Appointment:
-        appointment = await self.own(citizen, appointment_id)
-        slot = await self._slot(slot_id)
-        moved = rules.move(appointment, slot, self._clock.now())
-        await self._store.replace(moved)
-        await self._record(moved, MOVED, "citizen", citizen.citizen_id,
-                           {"slot_id": slot.id, "previous_slot_id": appointment.slot_id,
-                            "start": format_utc(slot.start), "end": format_utc(slot.end)})
+        async with self.lock(appointment_id):
+            appointment = await self.own(citizen, appointment_id)
+            slot = await self._slot(slot_id)
+            moved = rules.move(appointment, slot, self._clock.now())
+            await self._store.replace(moved)
+            await self._record(moved, MOVED, "citizen", citizen.citizen_id,
+                               {"slot_id": slot.id, "previous_slot_id": appointment.slot_id,
+                                "start": format_utc(slot.start), "end": format_utc(slot.end)})
         self.notices.send("moved", moved)
         return moved
 
     async def cancel(self, citizen: CitizenCaller, appointment_id: str) -> Appointment:
-        appointment = await self.own(citizen, appointment_id)
-        cancelled = rules.cancel(appointment, self._clock.now())
-        await self._store.replace(cancelled)
-        await self._record(cancelled, CANCELLED, "citizen", citizen.citizen_id,
-                           {"slot_id": cancelled.slot_id})
+        async with self.lock(appointment_id):
+            appointment = await self.own(citizen, appointment_id)
+            cancelled = rules.cancel(appointment, self._clock.now())
+            await self._store.replace(cancelled)
+            await self._record(cancelled, CANCELLED, "citizen", citizen.citizen_id,
+                               {"slot_id": cancelled.slot_id})
         self.notices.send("cancelled", cancelled)
         return cancelled
 
@@ -168,7 +181,8 @@ class Appointments:
     async def staff_update(self, staff: AgentProfile, appointment: Appointment,
                            changed: Appointment, kind: str, data: Mapping[str, Any],
                            text: str | None = None) -> None:
-        """Store a change made by staff (the room opened, the statement written)."""
+        """Store a change made by staff (the room opened, the statement written); the
+        caller holds :meth:`lock` from reading ``appointment`` to here."""
         await self._store.replace(changed)
         await self._record(changed, kind, staff.role.value, staff.agent_id,
                            {"previous_status": appointment.status.value, **data}, text)
@@ -178,11 +192,15 @@ class Appointments:
     async def send_due_reminders(self) -> int:
         now = self._clock.now()
         sent = 0
-        for appointment in await self._store.live_until(now + rules.REMINDER_BEFORE):
-            if not rules.reminder_due(appointment, now):
+        for due in await self._store.live_until(now + rules.REMINDER_BEFORE):
+            if not rules.reminder_due(due, now):
                 continue
-            reminded = msgspec.structs.replace(appointment, reminded=True)
-            await self._store.replace(reminded)
+            async with self.lock(due.id):
+                appointment = await self._store.get(due.id)
+                if appointment is None or not rules.reminder_due(appointment, now):
+                    continue
+                reminded = msgspec.structs.replace(appointment, reminded=True)
+                await self._store.replace(reminded)
             self.notices.send("reminder", reminded)
             sent += 1
         return sent

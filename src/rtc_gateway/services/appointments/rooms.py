@@ -45,6 +45,10 @@ class AppointmentRooms:
         """Appointment id -> who may take part in its room."""
 
     async def start(self, staff: AgentProfile, appointment_id: str) -> OpenedRoom:
+        async with self._appointments.lock(appointment_id):
+            return await self._start(staff, appointment_id)
+
+    async def _start(self, staff: AgentProfile, appointment_id: str) -> OpenedRoom:
         appointment = await self._appointments.for_staff(staff, appointment_id)
         if staff.role not in (Role.AGENT, Role.SUPERVISOR):
             raise Forbidden("only the unit's officers open an appointment's room")

@@ -33,6 +33,11 @@ class Statements:
     async def write(self, staff: AgentProfile, appointment_id: str,
                     text: str) -> tuple[Appointment, str]:
         """The appointment with its statement, and the PDF's SHA-256."""
+        async with self._appointments.lock(appointment_id):
+            return await self._write(staff, appointment_id, text)
+
+    async def _write(self, staff: AgentProfile, appointment_id: str,
+                     text: str) -> tuple[Appointment, str]:
         appointment = await self._appointments.for_staff(staff, appointment_id)
         if staff.role not in (Role.AGENT, Role.SUPERVISOR):
             raise Forbidden("only the unit's officers write a statement")
