@@ -11,9 +11,9 @@ import pytest
 from rtc_gateway.adapters.memory.appointment_store import MemoryAppointmentStore
 from rtc_gateway.adapters.postgres.appointment_store import PostgresAppointmentStore
 from rtc_gateway.adapters.sqlite.appointment_store import SqliteAppointmentStore
-from rtc_gateway.domain import appointments as rules
-from rtc_gateway.domain.appointments import Slot
+from rtc_gateway.domain import video_appointments as rules
 from rtc_gateway.domain.errors import Conflict
+from rtc_gateway.domain.video_appointments import Slot
 from tests.adapters.test_postgres_evidence_log import fresh_database
 
 __all__ = ["fresh_database"]

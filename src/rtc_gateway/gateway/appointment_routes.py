@@ -9,7 +9,6 @@ import msgspec
 from aiohttp import web
 
 from rtc_gateway.domain.agent import AgentProfile
-from rtc_gateway.domain.appointments import Appointment, Slot, UnitSchedule
 from rtc_gateway.domain.case_access import CitizenCaller
 from rtc_gateway.domain.conversation import Location
 from rtc_gateway.domain.errors import BadRequest
@@ -17,6 +16,7 @@ from rtc_gateway.domain.identity import CitizenIdentity
 from rtc_gateway.domain.roles import Actor, Role
 from rtc_gateway.domain.timestamps import format_utc, parse_utc
 from rtc_gateway.domain.units import force_of_unit
+from rtc_gateway.domain.video_appointments import Appointment, Slot, UnitSchedule
 from rtc_gateway.gateway import appointment_schemas as schemas
 from rtc_gateway.gateway.case_callers import Callers
 from rtc_gateway.gateway.case_limits import CaseWriteLimits

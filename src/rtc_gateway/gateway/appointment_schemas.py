@@ -6,7 +6,7 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
-from rtc_gateway.domain.appointments import (
+from rtc_gateway.domain.video_appointments import (
     MAX_SLOT_ID_CHARS,
     MAX_STATEMENT_CHARS,
     DayException,

@@ -3,8 +3,8 @@
 from datetime import datetime
 from typing import Protocol
 
-from rtc_gateway.domain.appointments import Appointment, UnitSchedule
 from rtc_gateway.domain.forces import Force
+from rtc_gateway.domain.video_appointments import Appointment, UnitSchedule
 
 
 class AppointmentStore(Protocol):

@@ -9,11 +9,11 @@ from rtc_gateway.adapters.mail.outbox import MemoryMailer, MemorySms
 from rtc_gateway.adapters.memory.appointment_store import MemoryAppointmentStore
 from rtc_gateway.adapters.memory.case_store import MemoryCaseStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
-from rtc_gateway.domain.appointments import UnitSchedule, WeeklyOpening
 from rtc_gateway.domain.case_access import CitizenCaller
 from rtc_gateway.domain.conversation import Location
 from rtc_gateway.domain.errors import BadRequest, Conflict, Forbidden
 from rtc_gateway.domain.identity import CitizenIdentity
+from rtc_gateway.domain.video_appointments import UnitSchedule, WeeklyOpening
 from rtc_gateway.domain.zones import load_default_zones
 from rtc_gateway.services.appointments.booking import Appointments
 from rtc_gateway.services.appointments.links import JoinLinks

@@ -3,9 +3,9 @@
 from collections.abc import Iterable
 from datetime import datetime
 
-from rtc_gateway.domain.appointments import Appointment, UnitSchedule
 from rtc_gateway.domain.errors import Conflict
 from rtc_gateway.domain.forces import Force
+from rtc_gateway.domain.video_appointments import Appointment, UnitSchedule
 
 
 class MemoryAppointmentStore:

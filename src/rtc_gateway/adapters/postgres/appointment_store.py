@@ -1,7 +1,8 @@
 """Schedules and appointments in PostgreSQL (several nodes): the same rows as
 ``adapters/sqlite/appointment_store.py``, and the same partial unique index on live
 bookings' slots, so a slot booked on one node at the instant another books it is held
-by one booking only (the other gets ``Conflict``). Tables from migration 2."""
+by one booking only (the other gets ``Conflict``). Its tables come with the schema
+migration of video appointments (``adapters/postgres/schema.py``)."""
 
 from datetime import datetime
 from typing import Any
@@ -10,9 +11,9 @@ import asyncpg
 import msgspec
 
 from rtc_gateway.adapters.postgres.schema import migrate
-from rtc_gateway.domain.appointments import Appointment, AppointmentStatus, UnitSchedule
 from rtc_gateway.domain.errors import Conflict, Unavailable
 from rtc_gateway.domain.forces import Force
+from rtc_gateway.domain.video_appointments import Appointment, AppointmentStatus, UnitSchedule
 
 _encode = msgspec.json.Encoder().encode
 _schedule = msgspec.json.Decoder(UnitSchedule).decode

@@ -15,9 +15,9 @@ from typing import Any
 import msgspec
 
 from rtc_gateway.adapters.sqlite.private_database import PrivateDatabase
-from rtc_gateway.domain.appointments import Appointment, AppointmentStatus, UnitSchedule
 from rtc_gateway.domain.errors import Conflict
 from rtc_gateway.domain.forces import Force
+from rtc_gateway.domain.video_appointments import Appointment, AppointmentStatus, UnitSchedule
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS schedules (

@@ -15,9 +15,8 @@ from typing import Any
 
 import msgspec
 
-from rtc_gateway.domain import appointments as rules
+from rtc_gateway.domain import video_appointments as rules
 from rtc_gateway.domain.agent import AgentProfile
-from rtc_gateway.domain.appointments import Appointment, Slot
 from rtc_gateway.domain.case_access import CitizenCaller
 from rtc_gateway.domain.conversation import Location
 from rtc_gateway.domain.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -26,6 +25,7 @@ from rtc_gateway.domain.identity import CitizenIdentity
 from rtc_gateway.domain.roles import Role
 from rtc_gateway.domain.timestamps import format_utc
 from rtc_gateway.domain.units import force_of_unit, unit_for_location
+from rtc_gateway.domain.video_appointments import Appointment, Slot
 from rtc_gateway.domain.zones import PoliceZone
 from rtc_gateway.ports.appointment_store import AppointmentStore
 from rtc_gateway.ports.case_store import CaseStore

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from rtc_gateway.domain.appointments import Appointment
+from rtc_gateway.domain.video_appointments import Appointment
 from rtc_gateway.services.appointments import wording
 
 

@@ -6,8 +6,8 @@ import base64
 import hashlib
 import hmac
 
-from rtc_gateway.domain.appointments import Appointment
 from rtc_gateway.domain.errors import Forbidden
+from rtc_gateway.domain.video_appointments import Appointment
 
 JOIN_PAGE = "/demo/rendez-vous.html"
 

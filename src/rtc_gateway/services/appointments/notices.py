@@ -10,8 +10,8 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from rtc_gateway.domain.appointments import Appointment
 from rtc_gateway.domain.errors import Unavailable
+from rtc_gateway.domain.video_appointments import Appointment
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog
 from rtc_gateway.ports.mailer import MailAttachment, Mailer, OutgoingMail

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import msgspec
 
-from rtc_gateway.domain import appointments as rules
+from rtc_gateway.domain import video_appointments as rules
 from rtc_gateway.domain.agent import AgentProfile
-from rtc_gateway.domain.appointments import Appointment
 from rtc_gateway.domain.case_access import CitizenCaller
 from rtc_gateway.domain.errors import Forbidden
 from rtc_gateway.domain.roles import Actor, Role
+from rtc_gateway.domain.video_appointments import Appointment
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.services.appointments.booking import Appointments
 from rtc_gateway.services.appointments.links import JoinLinks

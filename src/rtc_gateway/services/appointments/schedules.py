@@ -7,9 +7,9 @@ from pathlib import Path
 import msgspec
 
 from rtc_gateway.domain.agent import AgentProfile
-from rtc_gateway.domain.appointments import UnitSchedule
 from rtc_gateway.domain.errors import Forbidden, NotFound
 from rtc_gateway.domain.roles import Role
+from rtc_gateway.domain.video_appointments import UnitSchedule
 from rtc_gateway.ports.appointment_store import AppointmentStore
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog

@@ -5,7 +5,7 @@ so the same statement always gives the same bytes (its SHA-256 is in the evidenc
 
 from datetime import datetime
 
-from rtc_gateway.domain.appointments import Appointment
+from rtc_gateway.domain.video_appointments import Appointment
 from rtc_gateway.evidence.transcript import _fit, _font
 from rtc_gateway.evidence.transcript_wording import local_and_utc
 

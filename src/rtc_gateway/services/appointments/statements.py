@@ -4,12 +4,12 @@ record holding its text and the PDF's SHA-256."""
 
 import hashlib
 
-from rtc_gateway.domain import appointments as rules
+from rtc_gateway.domain import video_appointments as rules
 from rtc_gateway.domain.agent import AgentProfile
-from rtc_gateway.domain.appointments import Appointment
 from rtc_gateway.domain.case_access import CitizenCaller
 from rtc_gateway.domain.errors import Forbidden, NotFound
 from rtc_gateway.domain.roles import Role
+from rtc_gateway.domain.video_appointments import Appointment
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.services.appointments.booking import Appointments
 from rtc_gateway.services.appointments.statement import render_statement

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from rtc_gateway.domain.appointments import PARIS, Appointment
+from rtc_gateway.domain.video_appointments import PARIS, Appointment
 
 VIDEO_LOCATION = "Visioplainte (appel vidéo)"
 _DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")

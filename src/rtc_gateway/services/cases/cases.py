@@ -107,27 +107,19 @@ class CaseService:
             return changed
 
     async def decide(self, staff: AgentProfile, case_id: str, decision_name: str,
-                     reason: str | None, *, kind: CaseKind | None = None,
-                     details: Mapping[str, Any] | None = None) -> Case:
-        """``details`` (a planned visit, its outcome) are merged into the case's facts and
-        recorded with the decision; with ``kind``, a case of another kind is a 400."""
+                     reason: str | None) -> Case:
         async with self._lock(case_id):
             case = await self.get(staff, case_id)
-            if kind is not None and case.kind is not kind:
-                raise BadRequest(f"this is for {kind.value} cases")
             if not staff_may_decide(staff, case):
                 raise Forbidden(f"a {staff.role.value} cannot decide a {case.kind.value} case")
             decision = rules.parse_decision(case.kind, decision_name)
             if decision is rules.Decision.REJECT and not (reason and reason.strip()):
                 raise BadRequest("a rejection needs a reason")
             changed = rules.decide(case, decision, self._clock.now())
-            if details:
-                changed = msgspec.structs.replace(changed, facts={**changed.facts, **details})
             await self._record(changed, RecordKind.CASE_DECIDED, staff, text=reason,
                                data={"decision": decision.value,
                                      "status": changed.status.value,
-                                     "previous_status": case.status.value,
-                                     **({"details": dict(details)} if details else {})})
+                                     "previous_status": case.status.value})
             await self._store.put(changed)
             return changed
 
@@ -148,3 +140,27 @@ class CaseService:
         await self._evidence.append(EvidenceEntry(
             conversation_id=case.id, kind=kind, actor_role=role, actor_id=actor_id,
             at=case.updated_at, seq=seq, text=text, data=dict(data)))
+
+    # -- decisions with details (outside-the-walls visits) -------------------------
+
+    async def decide_with_details(self, staff: AgentProfile, case_id: str, kind: CaseKind,
+                                  decision_name: str, note: str | None,
+                                  details: Mapping[str, Any]) -> Case:
+        """A decision on a case of ``kind`` (400 for another kind) whose ``details`` (a
+        planned visit, its outcome) join the case's facts and the decision's record."""
+        async with self._lock(case_id):
+            case = await self.get(staff, case_id)
+            if case.kind is not kind:
+                raise BadRequest(f"this is for {kind.value} cases")
+            if not staff_may_decide(staff, case):
+                raise Forbidden(f"a {staff.role.value} cannot decide a {case.kind.value} case")
+            decision = rules.parse_decision(case.kind, decision_name)
+            decided = rules.decide(case, decision, self._clock.now())
+            changed = msgspec.structs.replace(decided, facts={**decided.facts, **details})
+            await self._record(changed, RecordKind.CASE_DECIDED, staff, text=note,
+                               data={"decision": decision.value,
+                                     "status": changed.status.value,
+                                     "previous_status": case.status.value,
+                                     "details": dict(details)})
+            await self._store.put(changed)
+            return changed

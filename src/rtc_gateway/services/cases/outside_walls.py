@@ -38,14 +38,14 @@ class OutsideWalls:
         visit = {"officers": officers, "at": format_utc(at),
                  "place": dict(place) if place else case.facts.get("place"),
                  "planned_by": staff.agent_id}
-        return await self._cases.decide(staff, case_id, "reschedule", note, kind=KIND,
-                                        details={"visit": visit})
+        return await self._cases.decide_with_details(staff, case_id, KIND, "reschedule", note,
+                                                     {"visit": visit})
 
     async def record_outcome(self, staff: AgentProfile, case_id: str, outcome: str,
                              note: str | None) -> Case:
         case = await self._cases.get(staff, case_id)
         if case.kind is KIND and case.status is not CaseStatus.PLANNED:
             raise Conflict("no visit is planned")
-        return await self._cases.decide(
-            staff, case_id, "close", note, kind=KIND,
-            details={"visit_outcome": {"outcome": outcome, "recorded_by": staff.agent_id}})
+        return await self._cases.decide_with_details(
+            staff, case_id, KIND, "close", note,
+            {"visit_outcome": {"outcome": outcome, "recorded_by": staff.agent_id}})

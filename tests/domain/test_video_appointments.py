@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from rtc_gateway.domain import appointments as rules
-from rtc_gateway.domain.appointments import DayException, Opening, UnitSchedule, WeeklyOpening
+from rtc_gateway.domain import video_appointments as rules
 from rtc_gateway.domain.errors import BadRequest, Conflict
+from rtc_gateway.domain.video_appointments import DayException, Opening, UnitSchedule, WeeklyOpening
 
 SCHEDULE = UnitSchedule("police-lyon", (
     WeeklyOpening(weekday=0, start="09:00", end="10:00", officer_id="p-1"),
