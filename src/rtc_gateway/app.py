@@ -5,6 +5,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -13,13 +14,18 @@ from rtc_gateway.adapters.advice.fts_index import SqliteAdviceIndex
 from rtc_gateway.adapters.advice.markdown_files import MarkdownAdviceSource, shipped_root
 from rtc_gateway.adapters.directory.files import FileUnitDirectory
 from rtc_gateway.adapters.filesystem.blob_store import FileBlobStore
+from rtc_gateway.adapters.mail.outbox import MemoryMailer, MemorySms
+from rtc_gateway.adapters.mail.sms_http import HttpSmsSender
+from rtc_gateway.adapters.mail.smtp import SmtpMailer
 from rtc_gateway.adapters.memory.advice_subscriptions import MemorySubscriptionStore
+from rtc_gateway.adapters.memory.appointment_store import MemoryAppointmentStore
 from rtc_gateway.adapters.memory.case_store import MemoryCaseStore
 from rtc_gateway.adapters.memory.conversation_index import MemoryConversationIndex
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
 from rtc_gateway.adapters.memory.session_store import MemorySessionStore
 from rtc_gateway.adapters.memory.thesee_store import MemoryTheseeStore
+from rtc_gateway.adapters.postgres.appointment_store import PostgresAppointmentStore
 from rtc_gateway.adapters.postgres.case_store import PostgresCaseStore
 from rtc_gateway.adapters.postgres.conversation_index import PostgresConversationIndex
 from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog
@@ -27,6 +33,7 @@ from rtc_gateway.adapters.postgres.revocation_store import PostgresRevocationSto
 from rtc_gateway.adapters.postgres.session_store import PostgresSessionStore
 from rtc_gateway.adapters.postgres.thesee_store import PostgresTheseeStore
 from rtc_gateway.adapters.sqlite.advice_subscriptions import SqliteSubscriptionStore
+from rtc_gateway.adapters.sqlite.appointment_store import SqliteAppointmentStore
 from rtc_gateway.adapters.sqlite.case_store import SqliteCaseStore
 from rtc_gateway.adapters.sqlite.conversation_index import SqliteConversationIndex
 from rtc_gateway.adapters.sqlite.evidence_log import SqliteEvidenceLog
@@ -44,6 +51,8 @@ from rtc_gateway.gateway.advice_schemas import summary_wire
 from rtc_gateway.gateway.agent_namespace import AgentNamespace
 from rtc_gateway.gateway.anonymous_quota import AnonymousQuota
 from rtc_gateway.gateway.api_errors import api_errors_middleware
+from rtc_gateway.gateway.appointment_events import AppointmentEvents
+from rtc_gateway.gateway.appointment_routes import AppointmentRoutes
 from rtc_gateway.gateway.attachment_limits import UploadLimits
 from rtc_gateway.gateway.attachment_routes import AttachmentRoutes
 from rtc_gateway.gateway.auth_routes import AuthRoutes, LoginLimit
@@ -65,6 +74,7 @@ from rtc_gateway.gateway.metrics import GatewayMetrics
 from rtc_gateway.gateway.namespace import NamespaceParts
 from rtc_gateway.gateway.openapi import openapi_handler
 from rtc_gateway.gateway.origins import OriginPolicy
+from rtc_gateway.gateway.outside_walls_routes import OutsideWallsRoutes
 from rtc_gateway.gateway.presence_wire import presence_wire
 from rtc_gateway.gateway.public_reads import PublicReadLimit
 from rtc_gateway.gateway.receipt_routes import ReceiptRoutes
@@ -89,6 +99,7 @@ from rtc_gateway.ports.session_store import SessionStore
 from rtc_gateway.realtime.client_address import AddressSet
 from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.rtc.ice import IceServerConfig
+from rtc_gateway.security.link_key import load_or_create_secret
 from rtc_gateway.security.private_files import private_dir
 from rtc_gateway.security.revocation_list import RevocationList
 from rtc_gateway.security.revocation_sync import RevocationSync
@@ -97,10 +108,18 @@ from rtc_gateway.security.tokens import TokenAuthority
 from rtc_gateway.services.abuse import AbuseService
 from rtc_gateway.services.advice.catalogue import AdviceCatalogue
 from rtc_gateway.services.advice.subscriptions import AdviceSubscriptions
+from rtc_gateway.services.appointments.booking import Appointments
+from rtc_gateway.services.appointments.links import JoinLinks
+from rtc_gateway.services.appointments.notices import Notices
+from rtc_gateway.services.appointments.reminders import Reminders
+from rtc_gateway.services.appointments.rooms import AppointmentRooms
+from rtc_gateway.services.appointments.schedules import Schedules, read_schedule_file
+from rtc_gateway.services.appointments.statements import Statements
 from rtc_gateway.services.cases.attachment_sweep import AttachmentSweep
 from rtc_gateway.services.cases.attachments import AttachmentPolicy, AttachmentService
 from rtc_gateway.services.cases.cases import CaseService
 from rtc_gateway.services.cases.complaints import Complaints
+from rtc_gateway.services.cases.outside_walls import OutsideWalls
 from rtc_gateway.services.cases.pre_complaints import PreComplaints
 from rtc_gateway.services.cases.purge import PreComplaintPurge
 from rtc_gateway.services.cases.receipts import Receipts
@@ -130,6 +149,7 @@ from rtc_gateway.services.video_rooms import VideoRoomService
 from rtc_gateway.shared_services import (
     SharedServices,
     SharedServicesState,
+    StartupRefused,
     routing_state,
     shared_services,
     single_node_bus,
@@ -318,6 +338,84 @@ def advice_subscriptions(settings: Settings, clock: Clock, server: RealtimeServe
                                clock, summary_wire)
 
 
+def outside_walls_routes(case_api: CaseRoutes) -> OutsideWallsRoutes:
+    """On the same cases service (its per-case locks) and limits as the cases API."""
+    return OutsideWallsRoutes(case_api.cases, OutsideWalls(case_api.cases), case_api.callers,
+                              case_api.limits)
+
+
+AppointmentStores = SqliteAppointmentStore | MemoryAppointmentStore | PostgresAppointmentStore
+"""Appointments: PostgreSQL with several nodes, else beside the evidence."""
+
+
+@dataclass
+class AppointmentParts:
+    """Video appointments: their store, notices, reminders and routes (see
+    services/appointments/)."""
+
+    store: AppointmentStores
+    appointments: Appointments
+    schedules: Schedules
+    reminders: Reminders
+    sms: HttpSmsSender | MemorySms
+    mailer: SmtpMailer | MemoryMailer
+    schedule_file: Path | None
+
+    async def start(self) -> None:
+        await self.store.open()
+        if self.schedule_file is not None:
+            try:
+                schedules = read_schedule_file(self.schedule_file)
+            except ValueError as error:
+                raise StartupRefused(str(error)) from None
+            await self.schedules.load(schedules)
+        self.reminders.start()
+
+    async def close(self) -> None:
+        await self.reminders.close()
+        await self.appointments.notices.drain()
+        if isinstance(self.sms, HttpSmsSender):
+            await self.sms.close()
+        await self.store.close()
+
+
+def appointment_parts(settings: Settings, evidence: EvidenceLog, cases: CaseStore,
+                      clock: Clock, video_service: VideoRoomService, video: VideoEvents,
+                      notifier: VerifiedAwareNotifier, step_up: StepUp, callers: Callers,
+                      trips: LimitLog, units: UnitFinder) -> tuple[
+                          AppointmentParts, AppointmentRoutes, AppointmentEvents]:
+    store: AppointmentStores = (
+        PostgresAppointmentStore(settings.database_url)
+        if settings.multi_node and settings.database_url
+        else MemoryAppointmentStore() if settings.evidence == "memory"
+        else SqliteAppointmentStore(settings.appointments_db))
+    mailer: SmtpMailer | MemoryMailer = (
+        SmtpMailer(settings.smtp_url, settings.mail_from or "")
+        if settings.smtp_url else MemoryMailer())
+    sms: HttpSmsSender | MemorySms = (HttpSmsSender(settings.sms_url, settings.sms_token)
+                                      if settings.sms_url else MemorySms())
+    public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    links = JoinLinks(load_or_create_secret(settings.link_key_path), public_url)
+    mail_from = settings.mail_from or "visioplainte@localhost"
+    notices = Notices(mailer, sms, links, evidence, clock, mail_from)
+    appointments = Appointments(store, cases, evidence, clock, notices, units)
+    schedules = Schedules(store, evidence, clock)
+    rooms = AppointmentRooms(appointments, video_service, links, step_up, clock)
+    video.other_rooms = rooms.may_take_part
+    limits = CaseWriteLimits(
+        BucketTable(settings.case_writes_per_identity_per_s,
+                    settings.case_writes_per_identity_burst),
+        BucketTable(settings.case_writes_per_address_per_s,
+                    settings.case_writes_per_address_burst),
+        settings.max_case_body_bytes, trips, clock.monotonic)
+    routes = AppointmentRoutes(appointments, schedules, Statements(appointments, clock), rooms,
+                               links, callers, step_up, limits, clock)
+    parts = AppointmentParts(store, appointments, schedules,
+                             Reminders(appointments, settings.appointment_reminder_interval_s),
+                             sms, mailer, settings.appointment_schedules)
+    return parts, routes, AppointmentEvents(rooms, video_service, notifier)
+
+
 def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     clock = clock or SystemClock()
     private_dir(settings.data_dir)
@@ -455,6 +553,13 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
                                    trips, clock.monotonic)
     UnitRoutes(units, public_reads).add_to(app)
     AdviceRoutes(advice.catalogue, public_reads).add_to(app)
+    outside_walls_routes(routes).add_to(app)
+    appointment_set, appointment_routes, appointment_events = appointment_parts(
+        settings, evidence, cases, clock, video_service, video, notifier, step_up,
+        routes.callers, trips, units)
+    appointment_routes.add_to(app)
+    appointment_events.register_agent(agent_namespace.dispatcher)
+    appointment_events.register_citizen(citizen_namespace.dispatcher)
     app.router.add_get("/api/v1/openapi.json", openapi_handler())
     if shared is not None:
         metrics.registry.register(SharedServicesState(shared))
@@ -478,10 +583,12 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
             [sessions] if isinstance(sessions, PostgresSessionStore) else []))
         purge.start(settings.case_purge_interval_s)
         advice.start(settings.advice_poll_interval_s)
+        await appointment_set.start()
         urgent_watch.start()
 
     async def on_cleanup(_: web.Application) -> None:
         await urgent_watch.close()
+        await appointment_set.close()
         await key_watch.close()
         await gateway.stop()
         await provider_http.close()

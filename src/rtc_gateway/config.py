@@ -171,6 +171,20 @@ class Settings:
     reviewer's; negative: never."""
     thesee_claim_ttl_s: float = 1800.0
     """How long a reviewer's claim on a THESEE case lasts without a decision."""
+    # -- appointments (Visioplainte) and their notices --
+    smtp_url: str | None = None
+    """``smtp://[user:password@]host:port`` (``smtps://`` for TLS at once): the relay of
+    appointment e-mails; unset, they are kept in memory and not sent."""
+    mail_from: str | None = None
+    """The ``From`` of those e-mails; required with ``smtp_url``."""
+    sms_url: str | None = None
+    """HTTP(S) endpoint of the SMS provider (``POST {to, text}``); unset: no SMS leaves."""
+    sms_token: str | None = None
+    """Bearer token sent to ``sms_url``."""
+    appointment_schedules: Path | None = None
+    """JSON file of units' schedules (``{"schedules": [...]}``) loaded at start."""
+    appointment_reminder_interval_s: float = 300.0
+    """How often appointments starting within 24 h are looked for, to remind them."""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -188,6 +202,14 @@ class Settings:
     @property
     def token_key_path(self) -> Path:
         return (self.keys_dir or self.data_dir / "keys") / "token-signing.key"
+
+    @property
+    def appointments_db(self) -> Path:
+        return self.data_dir / "appointments.db"
+
+    @property
+    def link_key_path(self) -> Path:
+        return self.data_dir / "keys" / "appointment-links.key"
 
     @property
     def cases_db(self) -> Path:
@@ -215,6 +237,8 @@ def _convert(name: str, raw: str) -> Any:
         return raw or None
     if name == "standby":
         return _boolean(name, raw)
+    if name == "appointment_schedules":
+        return Path(raw) if raw else None
     if name in ("port", "anonymous_per_ip", "max_packet_bytes", "max_buffered_bytes",
                 "max_open_per_citizen", "evidence_backlog", "max_sockets_per_identity",
                 "max_open_per_address", "urgent_surge_threshold",
@@ -270,6 +294,7 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
     if settings.queue_updates_per_s <= 0:
         raise ValueError("queue_updates_per_s must be positive")
     _check_shared_services(settings)
+    _check_notices(settings)
     return settings
 
 
@@ -284,6 +309,16 @@ def _check_staff_oidc(settings: Settings) -> None:
         raise ValueError("staff_oidc_issuer must not be the citizens' oidc_issuer")
     if settings.staff_oidc_token_ttl_s <= 0:
         raise ValueError("staff_oidc_token_ttl_s must be positive")
+def _check_notices(settings: Settings) -> None:
+    if settings.smtp_url is not None and not settings.mail_from:
+        raise ValueError("smtp_url (RTC_GATEWAY_SMTP_URL) needs mail_from "
+                         "(RTC_GATEWAY_MAIL_FROM)")
+    if settings.smtp_url is not None and not settings.smtp_url.startswith(
+            ("smtp://", "smtps://")):
+        raise ValueError("smtp_url must look like smtp://host:port")
+    if settings.sms_url is not None and not settings.sms_url.startswith(
+            ("https://", "http://")):
+        raise ValueError("sms_url must be an http(s) address")
 
 
 def _check_shared_services(settings: Settings) -> None:

@@ -41,6 +41,14 @@ _TITLES = {
     "case.withdrawn": "Dossier retiré par l'usager",
     "case.attachment": "Pièce jointe au dossier",
     "case.purged": "Dossier purgé (fin de la durée de conservation)",
+    # video appointments (Visioplainte)
+    "appointment.booked": "Rendez-vous vidéo réservé",
+    "appointment.moved": "Rendez-vous vidéo déplacé",
+    "appointment.cancelled": "Rendez-vous vidéo annulé par l'usager",
+    "appointment.notice": "Avis envoyé à l'usager",
+    "appointment.room_opened": "Salle d'appel ouverte par l'agent",
+    "appointment.statement": "Procès-verbal rédigé",
+    "appointment.schedule": "Créneaux de rendez-vous de l'unité",
 }
 _CASE_KINDS = {"pre_complaint": "pré-plainte en ligne", "complaint": "plainte en ligne",
                "thesee": "signalement ou plainte THESEE",

@@ -9,8 +9,8 @@ from aiohttp import web
 import rtc_gateway
 from rtc_gateway.domain.cases import CaseKind, CaseStatus
 from rtc_gateway.domain.thesee.scam_types import ScamType
+from rtc_gateway.gateway import appointment_openapi, citizen_openapi, thesee_schemas
 from rtc_gateway.gateway import case_schemas as schemas
-from rtc_gateway.gateway import citizen_openapi, thesee_schemas
 
 REF = "#/components/schemas/{name}"
 ERRORS = {"400": "bad_request", "401": "unauthorized", "403": "forbidden",
@@ -104,7 +104,7 @@ def _receipt_operation() -> dict[str, Any]:
 def document() -> dict[str, Any]:
     _, components = msgspec.json.schema_components(
         (*schemas.REQUEST_BODIES, *schemas.RESPONSE_BODIES, *thesee_schemas.REQUEST_BODIES,
-         *thesee_schemas.RESPONSE_BODIES), ref_template=REF)
+         *thesee_schemas.RESPONSE_BODIES, *appointment_openapi.STRUCTS), ref_template=REF)
     case = schemas.CaseView
     return {
         "openapi": "3.1.0",
@@ -143,6 +143,7 @@ def document() -> dict[str, Any]:
                 [CASE_ID])},
             **_attachment_paths(),
             **citizen_openapi.paths(),
+            **appointment_openapi.paths(),
         },
         "components": {
             "schemas": components | citizen_openapi.components(),

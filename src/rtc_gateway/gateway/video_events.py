@@ -6,7 +6,7 @@ its agent, a supervisor) may take part in its video room; only staff may start o
 
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rtc_gateway.domain.conversation import Conversation
@@ -62,6 +62,9 @@ class VideoEvents:
         self._conversations = conversations
         self._notifier = notifier
         self._media_sid: dict[Participant, str] = {}
+        self.other_rooms: Callable[[Actor, str], bool] | None = None
+        """Who may take part in a room that is not a conversation's (an appointment's):
+        asked with the actor and the room's key."""
         self._audience: dict[str, tuple[str, str | None]] = {}
         """Room id -> (citizen id, id of the staff member who started it, unless that
         one was taken out of the room since)."""
@@ -198,5 +201,10 @@ class VideoEvents:
         room = self._video.room(room_id)
         if room is None:
             raise NotFound("no such video room")
+        if self.other_rooms is not None and self._conversations.find(
+                room.conversation_id) is None:
+            if not self.other_rooms(connection.actor, room.conversation_id):
+                raise Forbidden("not your video room")
+            return participant_of(connection.actor)
         self._conversations.get_for(connection.actor, room.conversation_id)
         return participant_of(connection.actor)

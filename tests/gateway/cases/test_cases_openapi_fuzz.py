@@ -49,5 +49,10 @@ def test_no_server_error(case: schemathesis.Case, who: str, gateway: GatewayProc
                          tokens: dict[str, str], tmp_path: Path) -> None:
     response = case.call(base_url=gateway.url, timeout=10,
                          headers={"Authorization": f"Bearer {tokens[who]}"})
-    check(response.status_code, response.json() if response.status_code >= 400 else None)
+    try:
+        body = response.json() if response.status_code >= 400 else None
+    except ValueError:
+        raise AssertionError(f"{case.method} {case.formatted_path} {case.query!r} -> "
+                             f"{response.status_code} {response.text[:300]!r}") from None
+    check(response.status_code, body)
     assert "Traceback" not in gateway.log()

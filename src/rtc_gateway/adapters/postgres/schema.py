@@ -125,6 +125,27 @@ MIGRATIONS: Sequence[str] = (
         PRIMARY KEY (kind, year)
     );
     """,
+    # 5: video appointments: units' schedules, bookings (no two live on one slot)
+    """
+    CREATE TABLE appointment_schedules (
+        unit_id TEXT PRIMARY KEY,
+        force TEXT NOT NULL,
+        body BYTEA NOT NULL
+    );
+    CREATE TABLE appointments (
+        id TEXT PRIMARY KEY,
+        slot_id TEXT NOT NULL,
+        unit_id TEXT NOT NULL,
+        citizen_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        start TIMESTAMPTZ NOT NULL,
+        body BYTEA NOT NULL
+    );
+    CREATE UNIQUE INDEX appointments_live_slot ON appointments (slot_id)
+        WHERE status = 'booked';
+    CREATE INDEX appointments_by_citizen ON appointments (citizen_id, start);
+    CREATE INDEX appointments_by_unit ON appointments (unit_id, start);
+    """,
 )
 
 

@@ -243,3 +243,27 @@ class CaseService:
                 StaffScope(force, kind=CaseKind.THESEE, status=status), STAFF_LIST_LIMIT)
         found.sort(key=lambda c: (c.created_at, c.id), reverse=True)
         return found[:STAFF_LIST_LIMIT]
+
+    # -- decisions with details (outside-the-walls visits) -------------------------
+
+    async def decide_with_details(self, staff: AgentProfile, case_id: str, kind: CaseKind,
+                                  decision_name: str, note: str | None,
+                                  details: Mapping[str, Any]) -> Case:
+        """A decision on a case of ``kind`` (400 for another kind) whose ``details`` (a
+        planned visit, its outcome) join the case's facts and the decision's record."""
+        async with self._lock(case_id):
+            case = await self.get(staff, case_id)
+            if case.kind is not kind:
+                raise BadRequest(f"this is for {kind.value} cases")
+            if not staff_may_decide(staff, case):
+                raise Forbidden(f"a {staff.role.value} cannot decide a {case.kind.value} case")
+            decision = rules.parse_decision(case.kind, decision_name)
+            decided = rules.decide(case, decision, self._clock.now())
+            changed = msgspec.structs.replace(decided, facts={**decided.facts, **details})
+            await self._record(changed, RecordKind.CASE_DECIDED, staff, text=note,
+                               data={"decision": decision.value,
+                                     "status": changed.status.value,
+                                     "previous_status": case.status.value,
+                                     "details": dict(details)})
+            await self._store.put(changed)
+            return changed

@@ -1,0 +1,1 @@
+"""Outgoing messages: e-mail over SMTP, SMS over an HTTP provider, and in-memory outboxes."""

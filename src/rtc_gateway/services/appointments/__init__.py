@@ -1,0 +1,1 @@
+"""Video-complaint appointments: schedules, bookings, notices, join links, statements."""
