@@ -38,6 +38,7 @@ _TITLES = {
     "case.validation_pending": "Validation en attente d'un second relecteur",
     "case.completed": "Dossier complété par l'usager",
     "case.decided": "Décision sur le dossier",
+    "case.review_started": "Examen du dossier commencé",
     "case.withdrawn": "Dossier retiré par l'usager",
     "case.attachment": "Pièce jointe au dossier",
     "case.purged": "Dossier purgé (fin de la durée de conservation)",

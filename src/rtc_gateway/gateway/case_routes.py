@@ -164,7 +164,7 @@ class CaseRoutes:
 
     async def staff_case(self, request: web.Request) -> web.Response:
         staff = await self.callers.staff(request)
-        case = await self.cases.get(staff, request.match_info["case_id"])
+        case = await self.cases.open_for_staff(staff, request.match_info["case_id"])
         return json_response((await self._staff_views(staff, [case]))[0])
 
     async def _staff_views(self, staff: AgentProfile,

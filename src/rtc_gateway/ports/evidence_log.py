@@ -36,6 +36,7 @@ class RecordKind:
     CASE_OPENED = "case.opened"
     CASE_MESSAGE = "case.message"
     CASE_DECIDED = "case.decided"
+    CASE_REVIEW_STARTED = "case.review_started"
     CASE_WITHDRAWN = "case.withdrawn"
     CASE_ATTACHMENT = "case.attachment"
     CASE_PURGED = "case.purged"

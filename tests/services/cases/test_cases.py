@@ -59,9 +59,12 @@ async def test_complaint_lifecycle_is_in_the_evidence_log(
     registered = await cases.decide(officer(), case.id, "validate", None)
     assert registered.status is CaseStatus.REGISTERED
     records = await evidence.conversation_records(case.id)
-    assert [r.kind for r in records] == [RecordKind.CASE_OPENED, RecordKind.CASE_DECIDED,
-                                         RecordKind.CASE_MESSAGE, RecordKind.CASE_DECIDED]
-    assert records[2].text == "la facture" and records[2].data["status"] == "in_review"
+    assert [r.kind for r in records] == [
+        RecordKind.CASE_OPENED, RecordKind.CASE_DECIDED, RecordKind.CASE_MESSAGE,
+        RecordKind.CASE_MESSAGE, RecordKind.CASE_DECIDED, RecordKind.CASE_MESSAGE]
+    assert records[2].actor_role == "agent" and records[2].data["notice"] is True
+    assert records[3].text == "la facture" and records[3].data["status"] == "in_review"
+    assert records[5].text is not None and "récépissé" in records[5].text
     assert records[0].data["reference"] == case.reference
 
 

@@ -22,6 +22,7 @@ from rtc_gateway.domain.attachments import add_attachment
 from rtc_gateway.domain.case_access import CitizenCaller, staff_may_decide, staff_sees
 from rtc_gateway.domain.case_reading import noticed, seen
 from rtc_gateway.domain.cases import AttachmentMeta, Case, CaseKind, CaseStatus
+from rtc_gateway.domain.complaint_notices import begin_review, complaint_notice
 from rtc_gateway.domain.errors import BadRequest, Forbidden, NotFound
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.roles import Role
@@ -164,14 +165,41 @@ class CaseService:
                                      "status": changed.status.value,
                                      "previous_status": case.status.value,
                                      **_appointment_data(changed)})
-            if notice is not None:
-                changed = noticed(rules.system_message(changed, notice.text, now),
-                                  staff.role.value)
-                await self._record(changed, RecordKind.CASE_MESSAGE, staff, text=notice.text,
-                                   seq=changed.messages[-1].seq,
-                                   data={"status": changed.status.value, "notice": True})
+            told = notice.text if notice is not None else complaint_notice(changed, reason)
+            if told is not None:
+                changed = await self._tell_citizen(changed, staff, told, now)
             await self._store.put(changed)
         await self._notify(changed, "decision")
+        return changed
+
+    async def open_for_staff(self, staff: AgentProfile, case_id: str) -> Case:
+        """The case, as :meth:`get`; an officer of the unit in charge opening a received
+        complaint starts its review (a record, and the citizen is told)."""
+        case = await self.get(staff, case_id)
+        if not staff_may_decide(staff, case) or begin_review(case, case.updated_at) is None:
+            return case
+        async with self._lock(case_id):
+            case = await self.get(staff, case_id)
+            now = self._clock.now()
+            changed = begin_review(case, now)
+            if changed is None:
+                return case
+            await self._record(changed, RecordKind.CASE_REVIEW_STARTED, staff, data={
+                "status": changed.status.value, "previous_status": case.status.value})
+            told = complaint_notice(changed, None)
+            if told is not None:
+                changed = await self._tell_citizen(changed, staff, told, now)
+            await self._store.put(changed)
+        await self._notify(changed, "decision")
+        return changed
+
+    async def _tell_citizen(self, case: Case, staff: AgentProfile, text: str,
+                            now: datetime) -> Case:
+        """A ``system`` message to the citizen on ``case``, recorded (not yet stored)."""
+        changed = noticed(rules.system_message(case, text, now), staff.role.value)
+        await self._record(changed, RecordKind.CASE_MESSAGE, staff, text=text,
+                           seq=changed.messages[-1].seq,
+                           data={"status": changed.status.value, "notice": True})
         return changed
 
     async def attach(self, caller: Caller, case_id: str, meta: AttachmentMeta,
