@@ -58,6 +58,7 @@ const ui = {
   firstMessage: byId("first-message"),
   discreet: byId("discreet"),
   conversation: byId("conversation"),
+  services: byId("services"),
   status: byId("chat-status"),
   messages: byId("messages"),
   typing: byId("typing"),
@@ -296,6 +297,8 @@ function showConversation(conversation) {
   state.keptOpen = false;
   ui.start.hidden = true;
   ui.conversation.hidden = false;
+  // The other services name the police: a discreet conversation shows none of them.
+  ui.services.hidden = Boolean(conversation.discreet);
   renderConversation();
   ui.input.focus();
 }
@@ -518,6 +521,7 @@ ui.newConversation.addEventListener("click", () => {
   log.clear();
   ui.conversation.hidden = true;
   ui.start.hidden = false;
+  ui.services.hidden = false;
   ui.topic.focus();
 });
 
