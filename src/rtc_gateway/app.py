@@ -96,6 +96,7 @@ from rtc_gateway.ports.clock import Clock, SystemClock
 from rtc_gateway.ports.evidence_log import EvidenceLog
 from rtc_gateway.ports.notifier import CaseNotifier
 from rtc_gateway.ports.session_store import SessionStore
+from rtc_gateway.ports.text_erasure import TextEraser
 from rtc_gateway.realtime.client_address import AddressSet
 from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.rtc.ice import IceServerConfig
@@ -540,7 +541,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     cases = case_store(settings)
     routes = case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips,
                          units, notifier)
-    routes = thesee_desk(settings, evidence, cases, clock, app, routes)
+    routes = thesee_desk(settings, evidence, cases, clock, app, routes, eraser=evidence)
     routes.add_to(app)
     blobs = FileBlobStore(settings.attachments_dir, clock)
     attachment_routes(settings, routes.cases, blobs, clock, routes.callers, trips).add_to(app)
@@ -612,7 +613,8 @@ def _presence_or_none(presence: PresenceService, citizen_id: str) -> dict[str, A
 
 
 def thesee_desk(settings: Settings, evidence: EvidenceLog, store: ObservedCaseStore,
-                clock: Clock, app: web.Application, routes: CaseRoutes) -> CaseRoutes:
+                clock: Clock, app: web.Application, routes: CaseRoutes,
+                eraser: TextEraser | None = None) -> CaseRoutes:
     """THESEE on the cases framework: its own store beside the cases (``thesee.db``, or
     memory beside a memory case store), the review desk deciding THESEE cases, its routes
     and retention job on ``app``; the cases' routes returned with the link index behind
@@ -631,7 +633,8 @@ def thesee_desk(settings: Settings, evidence: EvidenceLog, store: ObservedCaseSt
     filings = TheseeFilings(routes.cases, thesee, clock, parse_draft)
     TheseeRoutes(routes.cases, filings, desk, DeskFigures(thesee, clock), routes.callers,
                  routes.limits).add_to(app)
-    retention = app[RETENTION] = Retention(routes.cases, store, thesee, evidence, clock)
+    retention = app[RETENTION] = Retention(routes.cases, store, thesee, evidence, clock,
+                                           eraser=eraser)
 
     async def start(_: web.Application) -> None:
         await thesee.open()

@@ -5,19 +5,34 @@ writes the statement; an outside-the-walls request goes from the page to the con
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import Pages
+from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, Pages
 from tests.browser.test_identity import ProviderThread
 from tests.gateway.appointments.conftest import Inbox
 from tests.support.gateway_process import GatewayProcess, free_port, start_gateway
 from tests.support.oidc_provider import TestProvider
 
 MAIL_FROM = "visioplainte@police.example"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def keep(part: Locator | Page, name: str) -> None:
+    """A screenshot of one section (or a whole page) for the tests' folder, and a copy
+    for the documentation."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    DOCS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    if isinstance(part, Page):
+        part.screenshot(path=str(path), full_page=True)
+    else:
+        part.screenshot(path=str(path))
+    shutil.copyfile(path, DOCS / f"{name}.png")
 
 
 @pytest.fixture
@@ -73,6 +88,9 @@ def test_a_citizen_books_and_the_unit_prepares_the_statement(
     expect(citizen.locator("#rdv-mine li")).to_have_count(1)
     join_url = citizen.locator("#rdv-mine li a").get_attribute("href")
     assert join_url and join_url.startswith(f"{pages.gateway.url}/demo/rendez-vous.html#")
+    keep(citizen.locator("#rdv"), "citizen-appointments-desktop")
+    citizen.set_viewport_size(PHONE)
+    keep(citizen.locator("#rdv"), "citizen-appointments-phone")
 
     received, _ = inbox
     for _ in range(100):
@@ -87,6 +105,8 @@ def test_a_citizen_books_and_the_unit_prepares_the_statement(
     expect(citizen.locator("#rdv-state")).to_have_text(
         "L'enquêteur n'a pas encore ouvert l'appel. Restez sur cette page.")
     expect(citizen.locator("#rdv-when")).to_contain_text("police-lyon")
+    keep(citizen, "citizen-join-phone")
+    citizen.set_viewport_size(DESKTOP)
     stranger = pages.context().new_page()
     stranger.goto(join_url)
     expect(stranger.locator("#rdv-login")).to_be_visible()
@@ -101,6 +121,7 @@ def test_a_citizen_books_and_the_unit_prepares_the_statement(
     item.locator("button", has_text="Enregistrer le procès-verbal").click()
     expect(officer.locator("#appointments-state")).to_have_text("Procès-verbal enregistré.")
     expect(item.locator("button", has_text="Télécharger le PDF")).to_be_visible()
+    keep(officer.locator("#appointments"), "console-appointments-desktop")
 
 
 def test_an_outside_walls_request_reaches_the_competent_force(pages: Pages) -> None:
@@ -125,5 +146,8 @@ def test_an_outside_walls_request_reaches_the_competent_force(pages: Pages) -> N
     expect(request).to_contain_text("Ne jamais appeler ni se rendre au domicile.")
     request.locator("button", has_text="Accepter").click()
     expect(request).to_contain_text("acceptée")
+    keep(officer.locator("#outside-walls"), "console-outside-walls-desktop")
     citizen.locator("#hm-follow button", has_text="Actualiser").click()
     expect(citizen.locator("#hm-follow")).to_contain_text("Votre demande est prise en charge.")
+    citizen.set_viewport_size(PHONE)
+    keep(citizen.locator("#hm"), "citizen-outside-walls-phone")

@@ -3,14 +3,16 @@ and a request for information answered by the citizen, against a real gateway.""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PHONE, Pages
+from tests.browser.conftest import PHONE, SCREENSHOTS, Pages
 
 Shot = Callable[[Page, str], Path]
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def reviewer_desk(pages: Pages, agent_id: str = "rev-dumas") -> Page:
@@ -79,7 +81,7 @@ def test_report_reviewed_and_completed(pages: Pages, screenshot: Shot) -> None:
     desk.locator("#desk-queue li", has_text=reference).locator("[data-action=series]").click()
     expect(desk.locator("#desk-queue li", has_text=reference)).to_contain_text(
         "Série de 1 dossier")
-    screenshot(desk, "thesee-review-desk")
+    shutil.copyfile(screenshot(desk, "thesee-review-desk"), DOCS / "thesee-review-desk.png")
 
     citizen.reload()
     item = citizen.locator("#thesee-cases li", has_text=reference)
@@ -125,3 +127,22 @@ def test_supervisors_see_the_desk_figures(pages: Pages) -> None:
     figures = supervisor.locator("#thesee-figures-root [data-figures]")
     expect(figures).to_contain_text("Dossiers : 1")
     expect(figures).to_contain_text("En attente : 1")
+    week = figures.locator("[data-chart=per-week] svg rect")
+    expect(week).to_have_count(1)
+    expect(week).to_have_attribute("data-value", "1")
+    kinds = figures.locator("[data-chart=per-type] svg")
+    expect(kinds.locator("rect")).to_have_count(1)
+    expect(kinds.locator("text")).to_have_text(["Rançongiciel", "1"])
+    sizes = figures.locator("[data-chart=series] svg rect")
+    expect(sizes).to_have_count(5)
+    assert [sizes.nth(i).get_attribute("data-value") for i in range(5)] == [
+        "1", "0", "0", "0", "0"]
+    assert float(sizes.nth(0).get_attribute("width") or 0) > 0
+    assert float(sizes.nth(1).get_attribute("width") or 1) == 0
+    table = figures.locator("[data-chart=series] table")
+    expect(table.locator("tbody tr")).to_have_count(5)
+    expect(table.locator("tbody tr").first).to_have_text("1 dossier(s)1")
+    expect(figures.locator("[data-chart] svg[role=img]")).to_have_count(3)
+    shot = SCREENSHOTS / "supervisor-thesee-figures-desktop.png"
+    supervisor.locator("#supervision").screenshot(path=str(shot))
+    shutil.copyfile(shot, DOCS / shot.name)

@@ -323,6 +323,36 @@ async def test_retention_purges_after_six_years(world: IdentityWorld) -> None:
     assert last.data["reference"] == old["reference"]
 
 
+async def test_retention_erases_the_texts_and_the_export_still_verifies(
+        world: IdentityWorld, tmp_path: Path) -> None:
+    citizen = anonymous(world)
+    _, old = await citizen.post(THESEE, filing())
+    await staff(world, "r1").post(decision(old["id"]), {
+        "decision": "request_info", "reason": "Quel est le nom du site ?"})
+    shift_now(world, timedelta(days=3 * 365))
+    _, recent = await citizen.post(THESEE, filing())
+    shift_now(world, timedelta(days=3 * 365 + 10))
+    assert await world.gw.gateway.app[RETENTION].purge_expired() == [old["id"]]
+    purged = await records(world, old["id"])
+    assert [r.kind for r in purged][-1] == "case.purged" and len(purged) >= 3
+    assert [r.text for r in purged] == [None] * len(purged)
+    assert "escroquer" in str([r.text for r in await records(world, recent["id"])])
+    data_dir = world.gw.gateway.settings.data_dir
+    await world.gw.runner.cleanup()
+    world.gw.clients.clear()
+
+    out = tmp_path / "purged.zip"
+    exported = await asyncio.to_thread(subprocess.run, [
+        sys.executable, "-m", "rtc_gateway", "export", "--data-dir", str(data_dir),
+        "--case", old["id"], "--out", str(out)], capture_output=True, text=True, timeout=60)
+    assert exported.returncode == 0, exported.stderr
+    verified = await asyncio.to_thread(subprocess.run, [
+        sys.executable, "-m", "rtc_gateway", "verify", str(out)],
+        capture_output=True, text=True, timeout=60)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "erased" in verified.stdout, verified.stdout
+
+
 async def test_completing_a_case_adds_identifiers_and_links(world: IdentityWorld) -> None:
     citizen, other = anonymous(world), anonymous(world)
     reviewer = staff(world, "r1")

@@ -1,5 +1,7 @@
-"""The end of a THESEE case's retention: six years after its last change the case,
-its summary and its link keys are deleted, after a ``case.purged`` evidence record."""
+"""The end of a THESEE case's retention: six years after its last change a ``case.purged``
+evidence record says so, the texts of the case's records (the filing, the reviewers'
+messages) are erased from the log (their commitments stay, so it still verifies), then
+the case, its summary and its link keys are deleted."""
 
 import asyncio
 import contextlib
@@ -11,6 +13,7 @@ from rtc_gateway.domain.thesee.retention import RETENTION, purge_before
 from rtc_gateway.ports.case_store import CaseStore
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog
+from rtc_gateway.ports.text_erasure import TextEraser
 from rtc_gateway.ports.thesee_store import TheseeStore
 from rtc_gateway.services.cases.cases import CaseService
 from rtc_gateway.services.thesee.desk import TheseeRecord
@@ -23,13 +26,15 @@ FIRST_PURGE_AFTER_S = 60.0
 
 class Retention:
     def __init__(self, cases: CaseService, case_store: CaseStore, store: TheseeStore,
-                 evidence: EvidenceLog, clock: Clock, retention: timedelta = RETENTION) -> None:
+                 evidence: EvidenceLog, clock: Clock, retention: timedelta = RETENTION,
+                 eraser: TextEraser | None = None) -> None:
         self._cases = cases
         self._case_store = case_store
         self._evidence = evidence
         self._store = store
         self._clock = clock
         self._retention = retention
+        self._eraser = eraser
         self._task: asyncio.Task[None] | None = None
 
     async def purge_expired(self) -> list[str]:
@@ -46,6 +51,8 @@ class Retention:
                         at=self._clock.now(), data={
                             "reference": case.reference, "status": case.status.value,
                             "retention_days": self._retention.days}))
+                    if self._eraser is not None:
+                        await self._eraser.erase_text_of(case.id)
                     await self._case_store.delete(case_id)
                 await self._store.remove(case_id)
                 purged.append(case_id)

@@ -5,6 +5,7 @@
 // there with the same token, over the HTTP API. Text only through textContent (el()).
 
 import { byId, el, formatDuration } from "./dom.js";
+import { barChart, weekLabel } from "./figures-chart.js";
 
 const TOKEN_KEY = "rtc-gateway.agent.token";
 const TYPES = {
@@ -106,17 +107,30 @@ async function act(action, caseId, reason, result) {
   await refresh();
 }
 
+function charts(f) {
+  const weeks = Object.keys(f.per_week).sort().map((week) => [weekLabel(week), f.per_week[week]]);
+  const types = Object.entries(f.per_type).sort(([, a], [, b]) => b - a)
+    .map(([type, n]) => [TYPES[type] ?? type, n]);
+  const sizes = Object.entries(f.series_by_size).map(([size, n]) => [`${size} dossier(s)`, n]);
+  return el("div", { className: "desk__charts" },
+    barChart("per-week", "Cas par semaine", "Semaine", weeks),
+    barChart("per-type", "Cas par type", "Type", types),
+    barChart("series", "Séries par taille", "Taille", sizes));
+}
+
 async function figures() {
   try {
     const f = await api("GET", "/api/v1/thesee/figures");
     const median = f.median_time_to_decision_s === null ? "—" : formatDuration(f.median_time_to_decision_s);
     const oldest = f.backlog.oldest_age_s === null ? "—" : formatDuration(f.backlog.oldest_age_s);
     const series = Object.entries(f.series_by_size).map(([size, n]) => `${size} : ${n}`).join(", ");
-    return el("div", { className: "desk__figures", dataset: { figures: "thesee" } },
-      el("p", { text: `Dossiers : ${f.cases}` }),
-      el("p", { text: `En attente : ${f.backlog.count} (le plus ancien : ${oldest})` }),
-      el("p", { text: `Délai médian de décision : ${median}` }),
-      el("p", { text: `Séries par taille : ${series}` }));
+    return el("div", { className: "desk__stats", dataset: { figures: "thesee" } },
+      el("div", { className: "desk__figures" },
+        el("p", { text: `Dossiers : ${f.cases}` }),
+        el("p", { text: `En attente : ${f.backlog.count} (le plus ancien : ${oldest})` }),
+        el("p", { text: `Délai médian de décision : ${median}` }),
+        el("p", { text: `Séries par taille : ${series}` })),
+      charts(f));
   } catch {
     return null;
   }
