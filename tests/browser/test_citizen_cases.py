@@ -87,6 +87,9 @@ def test_a_pre_complaint_confirmed_by_the_unit(pages: Pages, screenshot: Shot) -
     expect(item).to_have_count(1)
     expect(item).to_contain_text("reçue")
     expect(citizen.locator("#cases-detail")).to_contain_text("Rendez-vous pour signer")
+    citizen.reload()  # the case is no longer open: what the unit does comes as unread
+    citizen.wait_for_selector("#connection[data-state='online']")
+    expect(item).to_have_count(1)
 
     officer = pages.agent("p-21", "Brigadier Morel")
     listed = officer.locator("#unit-cases-list li")
@@ -102,8 +105,11 @@ def test_a_pre_complaint_confirmed_by_the_unit(pages: Pages, screenshot: Shot) -
     officer.locator("#unit-case-decide").click()
     expect(detail).to_contain_text("rendez-vous confirmé")
 
-    # No reload: case:updated on /citizen brings the unit's notice.
+    # No reload: case:updated on /citizen brings the new status and the unread mark.
     expect(item).to_contain_text("rendez-vous confirmé")
+    expect(item.locator(".cases__unread")).to_have_text("nouveau")
+    item.locator("button").click()
+    expect(item.locator(".cases__unread")).to_have_count(0)
     expect(citizen.locator("#cases-detail .cases__message--system")).to_have_count(1)
     expect(citizen.locator("#cases-detail")).to_contain_text("rendez-vous confirmé")
 
@@ -149,7 +155,8 @@ def test_a_complaint_completed_then_registered_with_its_receipt(
         files=[{"name": "porte.png", "mimeType": "image/png", "buffer": png()}])
     expect(citizen.locator("#case-strip")).to_be_checked()
     case.locator("button", has_text="Joindre le fichier").click()
-    expect(case.locator(".cases__files li")).to_have_text(["image/png · 1 Ko · métadonnées retirées"])
+    expect(case.locator(".cases__files li")).to_have_text(
+        ["image/png · 1 Ko · métadonnées retirées"])
     keep(screenshot, citizen, "citizen-cases-desktop")
 
     officer.locator("#unit-cases-refresh").click()
@@ -162,6 +169,7 @@ def test_a_complaint_completed_then_registered_with_its_receipt(
     officer.locator("#unit-case-decision").select_option("validate")
     officer.locator("#unit-case-decide").click()
     expect(detail).to_contain_text("enregistrée")
+    expect(officer.locator("#unit-case-decision option")).to_have_text(["Clore"])
     keep(screenshot, officer, "console-cases-desktop")
 
     expect(item).to_contain_text("enregistrée")

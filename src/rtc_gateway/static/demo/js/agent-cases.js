@@ -126,7 +126,8 @@ function attachmentItem(found, attachment, note) {
 }
 
 function decisionForm(found, note) {
-  const choices = DECISIONS[found.kind] ?? [];
+  // A registered complaint can only be closed (any other decision is a 409).
+  const choices = (DECISIONS[found.kind] ?? []).filter(([value]) => found.status !== "registered" || value === "close");
   const decision = el("select", { attrs: { id: "unit-case-decision", "aria-label": "Décision" } },
     ...choices.map(([value, text]) => el("option", { text, attrs: { value } })));
   const reason = el("textarea", { attrs: { id: "unit-case-reason", rows: "2", maxlength: "1000", "aria-label": "Motif" } });
@@ -156,7 +157,8 @@ function decisionForm(found, note) {
 
 function messageForm(found, note) {
   const text = el("textarea", { attrs: { id: "unit-case-message", rows: "2", maxlength: "4000", "aria-label": "Message au plaignant" } });
-  const form = el("form", { className: "agent__case-reply" }, text,
+  const form = el("form", { className: "agent__case-reply" },
+    el("label", { text: "Message au plaignant", attrs: { for: "unit-case-message" } }), text,
     el("button", { className: "btn btn--quiet", text: "Envoyer le message", attrs: { type: "submit" } }));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
