@@ -112,6 +112,15 @@ def test_a_pre_complaint_confirmed_by_the_unit(pages: Pages, screenshot: Shot) -
     expect(item.locator(".cases__unread")).to_have_count(0)
     expect(citizen.locator("#cases-detail .cases__message--system")).to_have_count(1)
     expect(citizen.locator("#cases-detail")).to_contain_text("rendez-vous confirmé")
+    screenshot(citizen, "citizen-pre-complaint-desktop")
+
+    citizen.locator("#case-withdraw").click()
+    expect(item).to_contain_text("retirée")
+    expect(citizen.locator("#case-withdraw")).to_have_count(0)
+    expect(citizen.locator("#case-reply")).to_have_count(0)
+    officer.locator("#unit-cases-refresh").click()
+    expect(detail).to_contain_text("retirée")
+    expect(officer.locator("#unit-case-decide")).to_have_count(0)
 
 
 def test_a_complaint_completed_then_registered_with_its_receipt(
