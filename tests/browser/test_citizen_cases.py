@@ -175,6 +175,7 @@ def test_a_complaint_completed_then_registered_with_its_receipt(
     with officer.expect_download() as got:
         attachment.click()
     assert Path(got.value.path()).read_bytes().startswith(b"\x89PNG")
+    citizen.locator("#case-reply").fill("Merci, je reste joignable.")  # typed, not sent
     officer.locator("#unit-case-decision").select_option("validate")
     officer.locator("#unit-case-decide").click()
     expect(detail).to_contain_text("enregistrée")
@@ -182,6 +183,8 @@ def test_a_complaint_completed_then_registered_with_its_receipt(
     keep(screenshot, officer, "console-cases-desktop")
 
     expect(item).to_contain_text("enregistrée")
+    expect(case).to_contain_text("Votre plainte est enregistrée.")
+    expect(citizen.locator("#case-reply")).to_have_value("Merci, je reste joignable.")
     receipt = citizen.locator("#case-receipt")
     expect(receipt).to_be_visible()
     with citizen.expect_download() as got:

@@ -185,7 +185,12 @@ function showCase(found) {
     parts.push(" ", withdraw);
   }
   parts.push(note);
+  // A live refresh must not lose a reply being typed (a sent one is cleared first).
+  const typing = ui.detail.dataset.case === found.id ? document.getElementById("case-reply")?.value ?? "" : "";
+  ui.detail.dataset.case = found.id;
   ui.detail.replaceChildren(...parts);
+  const reply = document.getElementById("case-reply");
+  if (reply && typing) reply.value = typing;
   ui.detail.hidden = false;
 }
 
@@ -208,7 +213,11 @@ function replyForm(found, note) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (!text.value.trim()) return;
-    act(note, () => call("POST", `${casePath(found.id)}/messages`, { text: text.value.trim() }), "Message envoyé.");
+    act(note, async () => {
+      const changed = await call("POST", `${casePath(found.id)}/messages`, { text: text.value.trim() });
+      text.value = "";  // sent: the refresh below must not put it back
+      return changed;
+    }, "Message envoyé.");
   });
   return form;
 }
