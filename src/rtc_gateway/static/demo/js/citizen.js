@@ -7,6 +7,7 @@ import { errorText } from "./errors.js";
 import { ChatLog } from "./chat-log.js";
 import { bindIdentity } from "./identity.js";
 import { bindCitizenServices } from "./citizen-services.js";
+import { bindCitizenCases } from "./citizen-cases.js";
 import {
   acknowledgeRead,
   bindComposer,
@@ -94,6 +95,7 @@ const socket = connect("/citizen", () => {
 bindStatus(socket, byId("connection"));
 bindIdentity(socket);
 bindCitizenServices(socket);
+bindCitizenCases(socket);
 loadConfig();
 
 async function loadConfig() {
