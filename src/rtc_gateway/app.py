@@ -541,7 +541,8 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     cases = case_store(settings)
     routes = case_routes(settings, evidence, cases, clock, Callers(tokens, step_up), trips,
                          units, notifier)
-    routes = thesee_desk(settings, evidence, cases, clock, app, routes, eraser=evidence)
+    routes, thesee = thesee_desk(settings, evidence, cases, clock, app, routes,
+                                 eraser=evidence)
     routes.add_to(app)
     blobs = FileBlobStore(settings.attachments_dir, clock)
     attachment_routes(settings, routes.cases, blobs, clock, routes.callers, trips).add_to(app)
@@ -582,6 +583,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         key_watch.start()
         await open_stores(cases, *(
             [sessions] if isinstance(sessions, PostgresSessionStore) else []))
+        await thesee.start()
         purge.start(settings.case_purge_interval_s)
         advice.start(settings.advice_poll_interval_s)
         await appointment_set.start()
@@ -594,6 +596,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         await gateway.stop()
         await provider_http.close()
         await purge.close()
+        await thesee.close()
         await cases.close()
         await advice.close()
         await advice.store.close()
@@ -614,11 +617,12 @@ def _presence_or_none(presence: PresenceService, citizen_id: str) -> dict[str, A
 
 def thesee_desk(settings: Settings, evidence: EvidenceLog, store: ObservedCaseStore,
                 clock: Clock, app: web.Application, routes: CaseRoutes,
-                eraser: TextEraser | None = None) -> CaseRoutes:
+                eraser: TextEraser | None = None) -> tuple[CaseRoutes, "TheseeParts"]:
     """THESEE on the cases framework: its own store beside the cases (``thesee.db``, or
     memory beside a memory case store), the review desk deciding THESEE cases, its routes
-    and retention job on ``app``; the cases' routes returned with the link index behind
-    reviewers' ``linked``."""
+    on ``app``; the cases' routes returned with the link index behind reviewers'
+    ``linked``, and the store and retention job to start once the gateway has started
+    (its database checked and migrated)."""
     thesee: SqliteTheseeStore | MemoryTheseeStore | PostgresTheseeStore
     if isinstance(store.inner, PostgresCaseStore):
         thesee = PostgresTheseeStore(store.inner.dsn)
@@ -635,15 +639,18 @@ def thesee_desk(settings: Settings, evidence: EvidenceLog, store: ObservedCaseSt
                  routes.limits).add_to(app)
     retention = app[RETENTION] = Retention(routes.cases, store, thesee, evidence, clock,
                                            eraser=eraser)
+    return dataclasses.replace(routes, linker=desk.linked), TheseeParts(thesee, retention)
 
-    async def start(_: web.Application) -> None:
-        await thesee.open()
-        retention.start()
 
-    async def stop(_: web.Application) -> None:
-        await retention.close()
-        await thesee.close()
+@dataclass
+class TheseeParts:
+    store: SqliteTheseeStore | MemoryTheseeStore | PostgresTheseeStore
+    retention: Retention
 
-    app.on_startup.append(start)
-    app.on_cleanup.append(stop)
-    return dataclasses.replace(routes, linker=desk.linked)
+    async def start(self) -> None:
+        await self.store.open()
+        self.retention.start()
+
+    async def close(self) -> None:
+        await self.retention.close()
+        await self.store.close()
