@@ -18,7 +18,6 @@ import urllib.error
 import urllib.request
 import uuid
 import zipfile
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -45,16 +44,6 @@ TTL = "1.5"
 ORIGIN = "rtc-gateway.local/evidence"
 
 
-@pytest.fixture
-async def fresh_database(database_url: str) -> AsyncIterator[str]:
-    name = f"standby_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield database_url.rsplit("/", 1)[0] + f"/{name}"
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 @pytest.fixture

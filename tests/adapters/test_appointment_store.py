@@ -14,9 +14,6 @@ from rtc_gateway.adapters.sqlite.appointment_store import SqliteAppointmentStore
 from rtc_gateway.domain import video_appointments as rules
 from rtc_gateway.domain.errors import Conflict
 from rtc_gateway.domain.video_appointments import Slot
-from tests.adapters.test_postgres_evidence_log import fresh_database
-
-__all__ = ["fresh_database"]
 
 START = datetime(2030, 1, 7, 8, 0, tzinfo=UTC)
 SLOT = Slot(rules.slot_id("police-lyon", START, None), "police-lyon", START,

@@ -15,10 +15,7 @@ from rtc_gateway.adapters.sqlite.case_store import SqliteCaseStore
 from rtc_gateway.domain.cases import Case, CaseKind, CaseStatus, add_message, format_reference
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.ports.case_store import CaseStore, StaffScope
-from tests.adapters.test_postgres_evidence_log import fresh_database
 from tests.support.databases import throwaway_database
-
-__all__ = ["fresh_database"]
 
 T0 = datetime(2026, 12, 1, tzinfo=UTC)
 

@@ -7,10 +7,8 @@ from rtc_gateway.adapters.postgres.conversation_index import PostgresConversatio
 from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog
 from rtc_gateway.ports.conversation_index import IndexQuery
 from rtc_gateway.ports.evidence_log import EvidenceEntry, RecordKind
-from tests.adapters.test_postgres_evidence_log import fresh_database, make_pg_log
+from tests.adapters.test_postgres_evidence_log import make_pg_log
 from tests.evidence.support import ManualClock
-
-__all__ = ["fresh_database"]
 
 
 async def opened(log: PostgresEvidenceLog, clock: ManualClock, cid: str, topic: str) -> None:

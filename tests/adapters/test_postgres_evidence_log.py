@@ -4,7 +4,6 @@ checkpoints and proofs as on SQLite, and one log for several nodes."""
 import asyncio
 import hashlib
 import itertools
-import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -28,19 +27,6 @@ from rtc_gateway.ports.evidence_log import EvidenceEntry, LoggedRecord, RecordKi
 from tests.adapters.test_sqlite_evidence_log import message
 from tests.evidence.support import ORIGIN, ManualClock
 from tests.support.services import postgres_cluster
-
-
-@pytest.fixture
-async def fresh_database(database_url: str) -> AsyncIterator[str]:
-    """A database of its own for each test, dropped afterwards."""
-    name = f"evidence_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield database_url.rsplit("/", 1)[0] + f"/{name}"
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 def make_pg_log(dsn: str, key_dir: Path, clock: ManualClock | None = None,

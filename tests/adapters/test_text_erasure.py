@@ -1,11 +1,8 @@
 """Erasing one conversation's (a purged case's) texts, on every evidence log: its texts
 and salts go, the other conversations' stay, and the records and proofs remain."""
 
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
@@ -49,16 +46,6 @@ async def test_memory() -> None:
     assert [r.text for r in await log.conversation_records("kept")] == ["à garder"] * 3
 
 
-@pytest.fixture
-async def fresh_database(database_url: str) -> AsyncIterator[str]:
-    name = f"erasure_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield database_url.rsplit("/", 1)[0] + f"/{name}"
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def test_postgres(fresh_database: str, tmp_path: Path) -> None:

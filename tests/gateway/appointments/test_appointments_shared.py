@@ -6,7 +6,6 @@ import shutil
 import uuid
 from pathlib import Path
 
-from tests.adapters.test_postgres_evidence_log import fresh_database
 from tests.gateway.appointments.conftest import (
     LYON_UNIT,
     anonymous_citizen,
@@ -15,8 +14,6 @@ from tests.gateway.appointments.conftest import (
     verified_citizen,
 )
 from tests.gateway.identity.conftest import StartWorld
-
-__all__ = ["fresh_database"]
 
 
 async def test_a_standby_finds_the_bookings_in_postgresql(
