@@ -1,14 +1,19 @@
-"""Documents during a video appointment booked with a case: the case's attachments."""
+"""Documents during a video appointment booked with a case: the case's attachments,
+exchanged over HTTP while the officer has the room open (Socket.IO)."""
+
+from datetime import timedelta
 
 import aiohttp
 
+from rtc_gateway.domain.timestamps import parse_utc
 from tests.gateway.appointments.conftest import (
     anonymous_citizen,
     publish,
+    shift_wall_clock,
     staff,
     verified_citizen,
 )
-from tests.gateway.appointments.test_appointment_calls import ONE_OFFICER
+from tests.gateway.appointments.test_appointment_calls import ONE_OFFICER, agent
 from tests.gateway.cases.conftest import LYON, complaint
 from tests.gateway.identity.conftest import IdentityWorld
 from tests.support.attachment_files import pdf_receipt
@@ -45,13 +50,18 @@ async def test_the_citizen_uploads_and_the_booked_officer_downloads(
     status, booked = await citizen.post("/api/v1/appointments",
                                         {"slot_id": slot["id"], "case_id": case["id"]})
     assert status == 201 and booked["case_id"] == case["id"], booked
+    caller = await agent(mail_world, "p-17", unit=CASE_UNIT)
+    # Tokens are checked against the real time too: all are minted before the shift.
+    officer = staff(mail_world, "p-17", unit=CASE_UNIT)
+    stranger = staff(mail_world, "p-paris", unit="police-paris")
+    shift_wall_clock(mail_world, parse_utc(slot["start"]) + timedelta(minutes=1))
+    await caller.ok("appointment:start", {"appointment_id": booked["id"]})
 
     pdf = pdf_receipt()
     status, sent = await upload(mail_world.gw.url, citizen.token or "", case["id"], pdf)
     assert status == 201, sent
     assert isinstance(sent, dict)
 
-    officer = staff(mail_world, "p-17", unit=CASE_UNIT)
     status, listing = await officer.get(f"/api/v1/cases/{case['id']}/attachments")
     assert status == 200, listing
     assert [a["sha256"] for a in listing["attachments"]] == [sent["sha256"]]
@@ -59,9 +69,17 @@ async def test_the_citizen_uploads_and_the_booked_officer_downloads(
                                   sent["sha256"])
     assert status == 200 and body.startswith(b"%PDF")
 
-    stranger = staff(mail_world, "p-paris", unit="police-paris")
     status, refused = await stranger.get(f"/api/v1/cases/{case['id']}/attachments")
     assert status == 404 and refused["error"]["code"] == "not_found", refused
     status, _ = await download(mail_world.gw.url, stranger.token or "", case["id"],
                                sent["sha256"])
     assert status == 404
+    status, _ = await upload(mail_world.gw.url, stranger.token or "", case["id"], pdf)
+    assert status == 404
+
+    status, answer = await upload(mail_world.gw.url, officer.token or "", case["id"],
+                                  pdf + b"\n% the officer's copy\n")
+    assert status == 201, answer
+    status, listing = await citizen.get(f"/api/v1/cases/{case['id']}/attachments")
+    assert status == 200
+    assert [a["author_role"] for a in listing["attachments"]] == ["citizen", "agent"]
