@@ -110,5 +110,5 @@ export function caseDocuments(caseId, { bearer } = {}) {
 }
 
 /** What the join page says when the appointment has no case to exchange documents on. */
-export const NO_CASE_TEXT = "Aucun dossier n'est lié à ce rendez-vous : pour échanger des documents, "
-  + "déposez une plainte en ligne puis prenez rendez-vous depuis ce dossier.";
+export const NO_CASE_TEXT = "Aucun dossier n'est lié à ce rendez-vous : des documents ne peuvent être "
+  + "échangés pendant l'appel que pour un rendez-vous pris avec un dossier (plainte en ligne).";
