@@ -15,6 +15,8 @@ from playwright.sync_api import Locator, Page, expect
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, Pages
 from tests.browser.test_identity import ProviderThread
 from tests.gateway.appointments.conftest import Inbox
+from tests.gateway.cases.conftest import LYON, complaint
+from tests.support.attachment_files import pdf_receipt
 from tests.support.gateway_process import GatewayProcess, free_port, start_gateway
 from tests.support.oidc_provider import TestProvider
 
@@ -105,6 +107,8 @@ def test_a_citizen_books_and_the_unit_prepares_the_statement(
     expect(citizen.locator("#rdv-state")).to_have_text(
         "L'enquêteur n'a pas encore ouvert l'appel. Restez sur cette page.")
     expect(citizen.locator("#rdv-when")).to_contain_text("police-lyon")
+    expect(citizen.locator("[data-documents=none]")).to_contain_text(
+        "Aucun dossier n'est lié à ce rendez-vous")
     keep(citizen, "citizen-join-phone")
     citizen.set_viewport_size(DESKTOP)
     stranger = pages.context().new_page()
@@ -151,3 +155,35 @@ def test_an_outside_walls_request_reaches_the_competent_force(pages: Pages) -> N
     expect(citizen.locator("#hm-follow")).to_contain_text("Votre demande est prise en charge.")
     citizen.set_viewport_size(PHONE)
     keep(citizen.locator("#hm"), "citizen-outside-walls-phone")
+
+
+def test_the_join_page_exchanges_the_cases_documents(pages: Pages, tmp_path: Path) -> None:
+    citizen = pages.citizen()
+    citizen.locator("#identity-login").click()
+    expect(citizen.locator("#identity-verified")).to_have_text("Identité vérifiée")
+    origin = {"Origin": pages.gateway.url}
+    filed = citizen.request.post(f"{pages.gateway.url}/api/v1/complaints",
+                                 data=complaint(LYON), headers=origin)
+    assert filed.status == 201, filed.text()
+    case_id = filed.json()["id"]
+    slots = citizen.request.get(f"{pages.gateway.url}/api/v1/appointments/slots?unit=police-lyon")
+    booked = citizen.request.post(f"{pages.gateway.url}/api/v1/appointments", headers=origin,
+                                  data={"slot_id": slots.json()["slots"][0]["id"],
+                                        "case_id": case_id})
+    assert booked.status == 201, booked.text()
+
+    citizen.goto(booked.json()["join_url"])
+    documents = citizen.locator(f"section.documents[data-case='{case_id}']")
+    expect(documents).to_contain_text("Aucun document pour l'instant.")
+    pdf = tmp_path / "facture.pdf"
+    pdf.write_bytes(pdf_receipt())
+    documents.locator("input[type=file]").set_input_files(str(pdf))
+    documents.locator("button", has_text="Joindre au dossier").click()
+    expect(documents.locator("[role=status]")).to_have_text("Document joint au dossier.")
+    item = documents.locator("li[data-sha256]")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text(".pdf")
+    expect(item).to_contain_text("envoyé par la personne")
+    with citizen.expect_download() as download:
+        item.locator("button", has_text="Télécharger").click()
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")

@@ -6,6 +6,7 @@ import { byId, el } from "./dom.js";
 import { connect, request } from "./connection.js";
 import { api, spokenWhen } from "./services-api.js";
 import { VideoCall } from "./video-call.js";
+import { caseDocuments } from "./case-documents.js";
 
 const TOKEN_KEY = "rtc-gateway.agent.token";
 const OUTCOMES = {
@@ -24,6 +25,7 @@ const ui = {
 };
 let socket = null;
 let call = null;
+let documents = null;
 
 const token = () => sessionStorage.getItem(TOKEN_KEY) ?? "";
 const staff = (method, path, body) => api(method, path, body, { bearer: token() });
@@ -99,6 +101,7 @@ async function openCall(appointment) {
   try {
     const started = await request(socket, "appointment:start", { appointment_id: appointment.id });
     ui.video.hidden = false;
+    showDocuments(appointment);
     call = new VideoCall(socket, started.room_id, ui.local, ui.remote);
     say(ui.state, "Appel ouvert : la personne est invitée à le rejoindre.");
     await call.start(started.ice_servers);
@@ -107,9 +110,30 @@ async function openCall(appointment) {
   }
 }
 
+/** The case's documents under the call view (staff token), polled while the call is
+ * open; without a case, a plain sentence: documents need a case. */
+function showDocuments(appointment) {
+  hideDocuments();
+  if (appointment.case_id) {
+    documents = caseDocuments(appointment.case_id, { bearer: token() });
+    ui.video.after(documents.node);
+    documents.start();
+  } else {
+    documents = { node: el("p", { className: "notice", text: "Rendez-vous pris sans dossier : aucun document ne peut être échangé pendant cet appel.", dataset: { documents: "none" } }), stop() {} };
+    ui.video.after(documents.node);
+  }
+}
+
+function hideDocuments() {
+  documents?.stop();
+  documents?.node.remove();
+  documents = null;
+}
+
 async function endCall(text) {
   await call?.stop(false);
   call = null;
+  hideDocuments();
   ui.video.hidden = true;
   say(ui.state, text);
 }
@@ -184,6 +208,7 @@ ui.hangup.addEventListener("click", async () => {
   await call?.stop();
   call = null;
   ui.video.hidden = true;
+  hideDocuments();
   if (room) say(ui.state, "Vous avez quitté l'appel.");
 });
 new MutationObserver(() => {

@@ -2,10 +2,11 @@
 // key; the citizen signs in (FranceConnect) if needed, then joins when the officer opens
 // the room. The key is kept in sessionStorage across the login, never sent in a URL.
 
-import { byId } from "./dom.js";
+import { byId, el } from "./dom.js";
 import { bindStatus, connect, request } from "./connection.js";
 import { api, spokenWhen } from "./services-api.js";
 import { VideoCall } from "./video-call.js";
+import { NO_CASE_TEXT, caseDocuments } from "./case-documents.js";
 
 const LINK_KEY = "rtc-gateway.appointment.link";
 const POLL_MS = 5000;
@@ -16,6 +17,7 @@ const ui = {
 };
 let call = null;
 let invite = null;
+let documents = null;
 
 function linkFromFragment() {
   const params = new URLSearchParams(location.hash.slice(1));
@@ -50,6 +52,7 @@ async function main() {
   }
   ui.when.textContent = `Le ${spokenWhen(joined.appointment.start)}, avec ${joined.appointment.unit_id}.`;
   if (joined.appointment.status !== "booked") return say("Ce rendez-vous n'est plus prévu.", true);
+  showDocuments(joined.appointment.case_id);
   const socket = connect("/citizen", () => ({}));
   ui.badge.hidden = false;
   bindStatus(socket, ui.badge);
@@ -62,6 +65,7 @@ async function main() {
     call?.stop(false);
     call = null;
     ui.video.hidden = true;
+    documents?.stop();
     say("L'appel est terminé. Merci.");
   });
   // The invitation goes to the identity that booked; this page may speak for another one
@@ -97,8 +101,22 @@ async function main() {
     await call?.stop();
     call = null;
     ui.video.hidden = true;
+    documents?.stop();
     say("Vous avez quitté l'appel.");
   });
+}
+
+/** The case's documents (with the session cookie the page joined with), from admission
+ * until the call ends, or a plain sentence when the appointment was booked without a case. */
+function showDocuments(caseId) {
+  const card = ui.state.closest("section");
+  if (!caseId) {
+    card.append(el("p", { className: "notice", text: NO_CASE_TEXT, dataset: { documents: "none" } }));
+    return;
+  }
+  documents = caseDocuments(caseId);
+  card.append(documents.node);
+  documents.start();
 }
 
 function offer() {
