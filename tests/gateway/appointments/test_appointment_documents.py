@@ -83,3 +83,17 @@ async def test_the_citizen_uploads_and_the_booked_officer_downloads(
     status, listing = await citizen.get(f"/api/v1/cases/{case['id']}/attachments")
     assert status == 200
     assert [a["author_role"] for a in listing["attachments"]] == ["citizen", "agent"]
+
+
+async def test_a_case_books_only_a_slot_of_its_own_unit(mail_world: IdentityWorld) -> None:
+    """Else the booked officer could not see the case's documents (scope is by unit)."""
+    citizen, _, _ = await verified_citizen(mail_world)
+    _, case = await citizen.post("/api/v1/complaints", complaint(LYON))
+    await publish(mail_world, "police-lyon", ONE_OFFICER)
+    slot = (await anonymous_citizen(mail_world).get(
+        "/api/v1/appointments/slots?unit=police-lyon"))[1]["slots"][0]
+    status, refused = await citizen.post("/api/v1/appointments",
+                                         {"slot_id": slot["id"], "case_id": case["id"]})
+    assert status == 400 and CASE_UNIT in refused["error"]["message"], refused
+    status, booked = await citizen.post("/api/v1/appointments", {"slot_id": slot["id"]})
+    assert status == 201, booked

@@ -106,7 +106,7 @@ class Appointments:
                 raise BadRequest(f"your residence is the {force.value}'s: "
                                  "book a slot of one of its units")
         if case_id is not None:
-            await self._own_case(citizen, case_id)
+            await self._own_case(citizen, case_id, slot.unit_id)
         live = [a for a in await self._store.of_citizen(citizen.citizen_id) if a.is_live]
         if len(live) >= MAX_LIVE_PER_CITIZEN:
             raise Conflict(f"at most {MAX_LIVE_PER_CITIZEN} appointments at once: "
@@ -215,10 +215,17 @@ class Appointments:
             raise BadRequest("this unit takes no video appointments")
         return rules.find_slot(schedule, slot_id, self._clock.now())
 
-    async def _own_case(self, citizen: CitizenCaller, case_id: str) -> None:
+    async def _own_case(self, citizen: CitizenCaller, case_id: str, unit_id: str) -> None:
+        """The citizen's case, handled by the slot's unit (or, for a case with no unit yet,
+        by its force): the booked officer must be able to see the case's documents."""
         case = await self._cases.get(case_id)
         if case is None or not citizen.owns(case):
             raise NotFound("no such case")
+        if case.unit_id is not None and case.unit_id != unit_id:
+            raise BadRequest(f"this case is handled by {case.unit_id}: book one of its slots")
+        if force_of_unit(unit_id) is not case.force:
+            raise BadRequest(f"this case is handled by the {case.force.value}: book one of "
+                             "its units' slots")
 
     async def _record(self, appointment: Appointment, kind: str, role: str, actor_id: str,
                       data: Mapping[str, Any], text: str | None = None) -> None:
