@@ -162,8 +162,10 @@ def test_the_join_page_exchanges_the_cases_documents(pages: Pages, tmp_path: Pat
     citizen.locator("#identity-login").click()
     expect(citizen.locator("#identity-verified")).to_have_text("Identité vérifiée")
     origin = {"Origin": pages.gateway.url}
+    body = {key: value for key, value in complaint(LYON).items() if key != "place"}
+    body["unit_id"] = "police-lyon"  # the unit whose slots the schedule file publishes
     filed = citizen.request.post(f"{pages.gateway.url}/api/v1/complaints",
-                                 data=complaint(LYON), headers=origin)
+                                 data=body, headers=origin)
     assert filed.status == 201, filed.text()
     case_id = filed.json()["id"]
     slots = citizen.request.get(f"{pages.gateway.url}/api/v1/appointments/slots?unit=police-lyon")
