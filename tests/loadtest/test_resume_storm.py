@@ -5,25 +5,15 @@ and that its log check would see a lost or duplicated message.
 """
 
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from loadtest.resume_storm import ResumeStormConfig, check_logs, run_resume_storm
 from loadtest.resume_storm_plot import plot_resume_storm
-from loadtest.targets import Server, start_server
+from loadtest.targets import Server
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[Server]:
-    running = start_server("gateway", "json", data_dir=tmp_path / "gateway")
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def small(gateway: Server, mode: str, **changes: object) -> ResumeStormConfig:

@@ -1,24 +1,14 @@
 """The size sweep, small, against a real gateway: each step holds what it says it holds."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from loadtest.sweep import SweepConfig, run_sweep
 from loadtest.sweep_plot import plot_sweep
-from loadtest.targets import Server, start_server
+from loadtest.targets import Server
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[Server]:
-    running = start_server("gateway", "json", data_dir=tmp_path / "gateway")
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def test_each_step_opens_more_conversations_and_measures_the_same_load(
