@@ -233,6 +233,9 @@ class ResumeStormWorker:
             self.stopping = True
             await talking
             await asyncio.sleep(2.0)
+            # Officers of another worker may still be talking to this worker's citizens:
+            # every worker has stopped and drained before any reads its logs.
+            await wait_barrier(barrier)
             for watcher in watchers:
                 watcher.cancel()
             logs = await gather_limited([functools.partial(self.read_log, side)
@@ -562,6 +565,8 @@ def run_resume_storm(config: ResumeStormConfig, drop_server: DropServer | None,
     except threading.BrokenBarrierError:
         pass
     server_cpu = meter.share() if meter is not None else None
+    with contextlib.suppress(threading.BrokenBarrierError):
+        parent_wait(pool.barrier, pool.processes)
     limit = config.before_s + config.limit_s + config.after_s + 120
     reports = collect_reports(pool.results, pool.processes, limit)
     merged = merge_resume_storm(config, reports)

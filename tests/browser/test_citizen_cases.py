@@ -164,8 +164,9 @@ def test_a_complaint_completed_then_registered_with_its_receipt(
         files=[{"name": "porte.png", "mimeType": "image/png", "buffer": png()}])
     expect(citizen.locator("#case-strip")).to_be_checked()
     case.locator("button", has_text="Joindre le fichier").click()
+    # The upload is decoded and re-encoded (no metadata) first: slow on a loaded machine.
     expect(case.locator(".cases__files li")).to_have_text(
-        ["image/png · 1 Ko · métadonnées retirées"])
+        ["image/png · 1 Ko · métadonnées retirées"], timeout=20_000)
     keep(screenshot, citizen, "citizen-cases-desktop")
 
     officer.locator("#unit-cases-refresh").click()
