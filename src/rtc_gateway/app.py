@@ -67,6 +67,7 @@ from rtc_gateway.gateway.conversation_events import ConversationEvents
 from rtc_gateway.gateway.csrf import csrf_middleware
 from rtc_gateway.gateway.export_route import export_handler
 from rtc_gateway.gateway.forwarded import client_address_middleware
+from rtc_gateway.gateway.forwarding import EventForwarding
 from rtc_gateway.gateway.history import HistoryPager
 from rtc_gateway.gateway.http_routes import add_routes
 from rtc_gateway.gateway.identity_events import IdentityEvents, VerifiedAwareNotifier
@@ -98,6 +99,7 @@ from rtc_gateway.ports.notifier import CaseNotifier
 from rtc_gateway.ports.session_store import SessionStore
 from rtc_gateway.ports.text_erasure import TextEraser
 from rtc_gateway.realtime.client_address import AddressSet
+from rtc_gateway.realtime.node_sids import sid_prefix
 from rtc_gateway.realtime.server import RealtimeServer
 from rtc_gateway.rtc.ice import IceServerConfig
 from rtc_gateway.security.link_key import load_or_create_secret
@@ -125,6 +127,7 @@ from rtc_gateway.services.cases.pre_complaints import PreComplaints
 from rtc_gateway.services.cases.purge import PreComplaintPurge
 from rtc_gateway.services.cases.receipts import Receipts
 from rtc_gateway.services.client_limits import ClientLimits, ClientLimitSettings
+from rtc_gateway.services.conversation_homes import ConversationHomesService
 from rtc_gateway.services.conversation_search import ConversationSearch
 from rtc_gateway.services.conversations import ConversationService
 from rtc_gateway.services.identity.http_client import ProviderHttp
@@ -136,7 +139,7 @@ from rtc_gateway.services.limit_log import LimitLog
 from rtc_gateway.services.open_limits import OpenLimits
 from rtc_gateway.services.presence import PresenceService
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
-from rtc_gateway.services.recovery import recover_open_conversations
+from rtc_gateway.services.recovery import adopt_conversation, recover_open_conversations
 from rtc_gateway.services.routing import RoutingService
 from rtc_gateway.services.thesee.desk import ReviewDesk
 from rtc_gateway.services.thesee.figures import DeskFigures
@@ -176,16 +179,21 @@ class Gateway:
     bus: Bus
     """What the realtime layer publishes cross-node packets on (see docs/architecture.md)."""
     shared: SharedServices | None = None
+    homes: ConversationHomesService | None = None
+    """With several nodes: which node holds each conversation, and calls to it."""
 
     async def start(self) -> None:
         if self.shared is not None:
             await self.shared.start()
         else:
             await self.evidence.start()
+        if self.homes is not None:
+            await self.homes.start()
         await self.revocation_sync.start()
         await self.routing.start()
         recovered = await recover_open_conversations(
-            self.evidence, self.conversations, self.routing)
+            self.evidence, self.conversations, self.routing,
+            self.homes.claim_recovered if self.homes is not None else None)
         log.info("gateway started", extra={
             "recovered_conversations": recovered,
             "evidence": "postgresql" if self.shared is not None else self.settings.evidence})
@@ -204,6 +212,8 @@ class Gateway:
         try:
             await self.evidence.close()
         finally:
+            if self.homes is not None:
+                await self.homes.close()
             if self.shared is not None:
                 await self.shared.close()
         log.info("gateway stopped")
@@ -417,6 +427,19 @@ def appointment_parts(settings: Settings, evidence: EvidenceLog, cases: CaseStor
     return parts, routes, AppointmentEvents(rooms, video_service, notifier)
 
 
+def conversation_homes(shared: SharedServices | None, store: MemoryConversationStore,
+                       settings: Settings) -> ConversationHomesService | None:
+    """With several nodes: forwarding to, and taking over from, the node of a
+    conversation (``services/conversation_homes.py``); alone, nothing to forward."""
+    if shared is None:
+        return None
+    return ConversationHomesService(
+        homes=shared.homes, calls=shared.calls, live_nodes=shared.registry.live_nodes,
+        store=store, reachable=lambda: shared.registry.reachable,
+        call_timeout_s=settings.node_call_timeout_s,
+        gone_within_s=settings.node_ttl_s * 1.5 + 1.0)
+
+
 def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     clock = clock or SystemClock()
     private_dir(settings.data_dir)
@@ -452,13 +475,15 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     broadcaster = QueueBroadcaster(queues, store, notifier, clock, handling_times,
                                    settings.queue_update_interval_s,
                                    settings.queue_updates_per_s)
+    homes = conversation_homes(shared, store, settings)
     routing = RoutingService(state=queues, store=store, evidence=evidence,
                              notifier=notifier, broadcaster=broadcaster, clock=clock,
-                             metrics=metrics, grace_s=settings.agent_grace_s)
+                             metrics=metrics, grace_s=settings.agent_grace_s, homes=homes)
     conversations = ConversationService(
         store=store, evidence=evidence, routing=routing, broadcaster=broadcaster,
         notifier=notifier, clock=clock, metrics=metrics, handling_times=handling_times,
-        force_at=units.force_at, max_open_per_citizen=settings.max_open_per_citizen)
+        force_at=units.force_at, max_open_per_citizen=settings.max_open_per_citizen,
+        homes=homes)
     notices = StaffNotices(server)
     presence = PresenceService(store, clock, notices.citizen_presence)
     notifier.citizen_presence = lambda citizen_id: _presence_or_none(presence, citizen_id)
@@ -473,7 +498,8 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
         clock=clock, on_room_ended=lambda ended: video.room_ended(ended),
         turn_secret=settings.turn_secret,
         host_addresses=list(settings.rtc_host_addresses) or None,
-        empty_room_timeout_s=settings.video_empty_room_timeout_s)
+        empty_room_timeout_s=settings.video_empty_room_timeout_s,
+        room_prefix=sid_prefix(shared.node_id) if shared is not None else "")
     video = VideoEvents(video_service, conversations, notifier,
                         loopback_only=is_loopback_only(settings.rtc_host_addresses))
     conversations.on_closed(video.conversation_closed)
@@ -504,7 +530,14 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     abuse.on_identity_blocked = citizen_namespace.end_sessions_of
     agent_namespace = AgentNamespace(parts, routing, abuse, TransferNotice(server, routing))
     agent_namespace.register()
-    SupervisorEvents(ConversationSearch(index, store)).register(agent_namespace.dispatcher)
+    SupervisorEvents(ConversationSearch(index, store, queues)).register(agent_namespace.dispatcher)
+    if homes is not None:
+        homes.adopt_with(lambda conversation_id: adopt_conversation(
+            evidence, conversations, routing, conversation_id))
+        forwarding = EventForwarding(homes)
+        forwarding.attach(citizen_namespace.dispatcher)
+        forwarding.attach(agent_namespace.dispatcher)
+        events.list_elsewhere_with(forwarding.lists_elsewhere)
     metrics.registry.register(UrgentAlertMetrics(urgent_watch))
     metrics.watch_abuse(abuse.blocked_counts, surge.in_window, limits.sizes)
     revocation_sync.on_staff_revoked = agent_namespace.end_revoked_sessions
@@ -571,7 +604,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
                             export_handler(evidence, settings.recordings_dir, tokens, blobs))
     gateway = Gateway(settings, app, server, evidence, conversations, routing, broadcaster,
                       tokens, metrics, video_service, revocation_sync,
-                      shared.bus if shared is not None else single_node_bus(), shared)
+                      shared.bus if shared is not None else single_node_bus(), shared, homes)
     if shared is not None:  # alone, the server does not join the bus: nothing to publish
         gateway.on_bus_packet(server.join_bus(gateway.bus))
 

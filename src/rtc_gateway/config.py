@@ -158,6 +158,9 @@ class Settings:
     listening on every address)."""
     node_ttl_s: float = 5.0
     """A node that has not heartbeated in Redis for this long is gone."""
+    node_call_timeout_s: float = 5.0
+    """How long a node waits for the node holding a conversation to answer a forwarded
+    request before telling its client ``unavailable``."""
     standby: bool = False
     """With shared services: a node that finds another node live waits as a hot standby
     (``/healthz`` 503) and takes over when that node is gone, instead of exiting 1."""

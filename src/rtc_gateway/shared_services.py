@@ -2,15 +2,13 @@
 PostgreSQL with other nodes (``app.py`` calls in here, and ``standby.py`` for the node id).
 
 With both URLs set, the evidence log lives in PostgreSQL, the node heartbeats in the
-Redis node registry, and a Redis bus carries packets between nodes. Routing state
-(queues, presence of officers, assignment) is in Redis as soon as a Redis URL is set,
-atomic across nodes; but conversations themselves are still in each node's memory, so
-a node refuses to start while another live node is registered. One node with a standby
-that starts after it died (its entry expires within a few seconds) is safe today; a
-node started with ``standby`` waits for that moment first (``standby.py``).
+Redis node registry, a Redis bus carries packets between nodes, node calls carry
+requests to the node that holds a conversation, and the conversations' homes are in
+Redis. Routing state (queues, presence of officers, assignment) is in Redis as soon as
+a Redis URL is set, atomic across nodes. Any number of nodes serve at once; a node
+started with ``standby`` waits until no node is live first (``standby.py``).
 """
 
-import asyncio
 import logging
 import socket
 from collections.abc import Iterator
@@ -25,12 +23,16 @@ from rtc_gateway.adapters.memory.routing_state import MemoryRoutingState
 from rtc_gateway.adapters.postgres.evidence_log import PostgresEvidenceLog, SigningKeyMismatch
 from rtc_gateway.adapters.postgres.schema import SchemaTooNew
 from rtc_gateway.adapters.redis.bus import RedisBus
+from rtc_gateway.adapters.redis.conversation_homes import RedisConversationHomes
+from rtc_gateway.adapters.redis.node_calls import RedisNodeCalls
 from rtc_gateway.adapters.redis.node_registry import RedisNodeRegistry
 from rtc_gateway.adapters.redis.routing_state import RedisRoutingState
 from rtc_gateway.config import Settings
 from rtc_gateway.gateway.readiness import Readiness
 from rtc_gateway.ports.bus import Bus, BusPacket, Receiver
 from rtc_gateway.ports.clock import Clock
+from rtc_gateway.ports.conversation_homes import ConversationHomes
+from rtc_gateway.ports.node_calls import NodeCalls
 from rtc_gateway.ports.node_registry import NodeIdInUse, NodeRegistry, RegistryUnavailable
 from rtc_gateway.ports.routing_state import RoutingState
 
@@ -68,18 +70,16 @@ class SharedServices:
     registry: NodeRegistry
     readiness: Readiness
     fan_out: BusFanOut
-    takeover_wait_s: float
-    """How long a starting node waits for a dead node's registry entry to expire."""
-    _watch: "asyncio.Task[None] | None" = None
+    homes: ConversationHomes
+    calls: NodeCalls
 
     async def start(self) -> None:
-        """Register (refusing to share the service, see the module), open the log, and
-        join the bus; every failure is a :class:`StartupRefused` with its reason."""
+        """Register, open the log, and join the bus; every failure is a
+        :class:`StartupRefused` with its reason."""
         try:
             await self.registry.start()
         except (NodeIdInUse, RegistryUnavailable) as error:
             raise StartupRefused(f"node registry (Redis): {error}") from error
-        await self._refuse_a_shared_service()
         try:
             await self.evidence.start()
         except (SchemaTooNew, SigningKeyMismatch) as error:
@@ -91,47 +91,11 @@ class SharedServices:
             raise StartupRefused(f"the evidence database is unreachable"
                                  f" ({type(error).__name__})") from error
         await self.bus.start(self.fan_out)
-        self._watch = asyncio.create_task(self._watch_for_company(), name="node-company")
         logger.info("node joined", extra={"node_id": self.node_id})
 
     async def close(self) -> None:
-        if self._watch is not None:
-            self._watch.cancel()
-            await asyncio.gather(self._watch, return_exceptions=True)
         await self.bus.close()
         await self.registry.close()
-
-    async def _watch_for_company(self) -> None:
-        """A node that started while this one could not reach Redis (a partition longer
-        than the TTL) serves alongside it: say so loudly, once per newcomer. A node only
-        starting is registered while it waits to be refused: not reported meanwhile."""
-        loop = asyncio.get_running_loop()
-        first_seen: dict[str, float] = {}
-        told: set[str] = set()
-        while True:
-            others = self.registry.live_nodes() - {self.node_id}
-            first_seen = {node: first_seen.get(node, loop.time()) for node in others}
-            told &= others
-            for node in sorted(others - told):
-                if loop.time() - first_seen[node] > self.takeover_wait_s + 1.0:
-                    told.add(node)
-                    logger.error("another node serves this service alongside this one;"
-                                 " routing state is per node: stop one of them",
-                                 extra={"node_id": node})
-            await asyncio.sleep(1.0)
-
-    async def _refuse_a_shared_service(self) -> None:
-        """Wait for the entry of a node that just died to expire, then refuse."""
-        deadline = asyncio.get_running_loop().time() + self.takeover_wait_s
-        while others := self.registry.live_nodes() - {self.node_id}:
-            if asyncio.get_running_loop().time() > deadline:
-                await self.registry.close()
-                raise StartupRefused(
-                    f"another node is live on this service ({', '.join(sorted(others))});"
-                    " routing state is not shared between nodes yet, so two nodes must not"
-                    " serve one service at once; start it with --standby to wait as a hot"
-                    " standby (see docs/operations.md)")
-            await asyncio.sleep(0.2)
 
 
 def shared_services(settings: Settings, clock: Clock) -> SharedServices:
@@ -149,7 +113,9 @@ def shared_services(settings: Settings, clock: Clock) -> SharedServices:
     readiness = Readiness({"redis": redis_answers, "database": evidence.reachable},
                           clock.monotonic)
     return SharedServices(node_id, evidence, bus, registry, readiness, BusFanOut(),
-                          takeover_wait_s=settings.node_ttl_s * 1.5 + 1.0)
+                          RedisConversationHomes(settings.redis_url, node_id),
+                          RedisNodeCalls(settings.redis_url, node_id,
+                                         timeout_s=settings.node_call_timeout_s))
 
 
 def routing_state(settings: Settings) -> RoutingState:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis.asyncio
 from aiohttp import web
 
 from rtc_gateway.app import Gateway, build_gateway
@@ -19,6 +20,7 @@ from rtc_gateway.domain.roles import Role
 from rtc_gateway.realtime.client_address import AddressSet
 from rtc_gateway.realtime.connection_caps import ConnectionCaps
 from rtc_gateway.realtime.front_door import RealtimeSite
+from tests.support.databases import throwaway_database
 from tests.support.sio_client import RecordingClient
 
 
@@ -104,6 +106,56 @@ async def start_gateway(tmp_path: Path) -> AsyncIterator[StartGateway]:
         await running.runner.cleanup()
 
 
-@pytest.fixture
-async def gw(start_gateway: StartGateway) -> RunningGateway:
-    return await start_gateway()
+class TwoNodes(RunningGateway):
+    """Two nodes of one service (Redis + PostgreSQL): citizens connect to the first,
+    officers to the second, so every exchange crosses nodes; ``gateway`` is the first."""
+
+    def __init__(self, first: RunningGateway, second: RunningGateway) -> None:
+        super().__init__(first.gateway, first.runner, first.port)
+        self.second = second
+        self.clients = first.clients
+
+    async def agent(self, agent_id: str, *, available: bool = True,
+                    **token_options: Any) -> RecordingClient:
+        client = RecordingClient(self.second.url, "/agent")
+        await client.connect({"token": self.agent_token(agent_id, **token_options)})
+        self.clients.append(client)
+        if available:
+            await client.ok("agent:status", {"status": "available"})
+        return client
+
+
+async def start_two_nodes(start: StartGateway, tmp_path: Path, redis_url: str,
+                          database_url: str) -> TwoNodes:
+    client = redis.asyncio.Redis.from_url(redis_url)
+    await client.flushdb()  # the run's Redis: no officer or home of an earlier test
+    await client.aclose()
+    shared = {"redis_url": redis_url, "database_url": database_url,
+              "keys_dir": tmp_path / "keys", "node_ttl_s": 2.0}
+    first = await start(tmp_path / "node-a", node_id="node-a", **shared)
+    second = await start(tmp_path / "node-b", node_id="node-b", **shared)
+    return TwoNodes(first, second)
+
+
+@pytest.fixture(params=[1, 2], ids=["one-node", "two-nodes"])
+async def gw(request: pytest.FixtureRequest, start_gateway: StartGateway,
+             tmp_path: Path) -> AsyncIterator[RunningGateway]:
+    """The contract suite runs on one node, then with citizen and officer on two."""
+    if request.param == 1:
+        yield await start_gateway()
+        return
+    redis_url = request.getfixturevalue("redis_url")
+    async with throwaway_database(request.getfixturevalue("database_url")) as database:
+        nodes = await start_two_nodes(start_gateway, tmp_path, redis_url, database)
+        yield nodes
+        for client in nodes.clients:
+            await client.disconnect()
+        await nodes.second.runner.cleanup()
+        await nodes.runner.cleanup()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test marked ``single_node`` is about one node's own files or memory."""
+    items[:] = [item for item in items
+                if not (item.get_closest_marker("single_node")
+                        and "[two-nodes" in item.nodeid)]

@@ -13,6 +13,7 @@ from tests.gateway.test_restart import *  # noqa: F403
 from tests.gateway.test_routing import *  # noqa: F403
 from tests.gateway.test_waiting_citizen import *  # noqa: F403
 
+pytestmark = pytest.mark.single_node  # one node with Redis routing; two nodes run elsewhere
 _databases = itertools.cycle(range(1, 16))
 
 

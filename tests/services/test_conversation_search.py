@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from rtc_gateway.adapters.memory.conversation_index import MemoryConversationIndex
 from rtc_gateway.adapters.memory.conversation_store import MemoryConversationStore
 from rtc_gateway.adapters.memory.evidence_log import MemoryEvidenceLog
+from rtc_gateway.adapters.memory.routing_state import MemoryRoutingState
 from rtc_gateway.domain.reference import as_reference, conversation_reference
 from rtc_gateway.ports.evidence_log import EvidenceEntry, RecordKind
 from rtc_gateway.services.conversation_search import ConversationSearch, SearchRequest
@@ -19,7 +20,8 @@ async def searcher() -> ConversationSearch:
         await log.append(EvidenceEntry(cid, RecordKind.CONVERSATION_OPENED, "citizen", "c1",
                                        datetime(2026, 12, 1, 9, tzinfo=UTC),
                                        data={"topic": "general"}))
-    return ConversationSearch(MemoryConversationIndex(log), MemoryConversationStore())
+    return ConversationSearch(MemoryConversationIndex(log), MemoryConversationStore(),
+                              MemoryRoutingState())
 
 
 async def found(search: ConversationSearch, text: str) -> list[str]:

@@ -21,6 +21,9 @@ class Connection:
     """The client's address, as the transport saw it at connect."""
     token: TokenStamp | None = None
     """The staff token it connected with, re-checked when revocations arrive."""
+    forwarded: bool = False
+    """A client of another node, whose event about a conversation held here that node
+    forwarded (``gateway/forwarding.py``); not in this node's registry."""
 
 
 class ConnectionRegistry:

@@ -1,10 +1,12 @@
 """Events citizens and agents share: send, read, typing, resume, list, close."""
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rtc_gateway.domain.conversation import Conversation
 from rtc_gateway.domain.message import Sender
+from rtc_gateway.domain.priority import Priority
 from rtc_gateway.domain.roles import Role
 from rtc_gateway.gateway import schemas
 from rtc_gateway.gateway.acks import Ack, ok
@@ -18,6 +20,7 @@ from rtc_gateway.services.presence import PresenceService
 from rtc_gateway.services.routing import RoutingService
 
 FIRST_WORDS = 80
+Elsewhere = Callable[[Connection], Awaitable[list[dict[str, Any]]]]
 
 
 class ConversationEvents:
@@ -27,6 +30,7 @@ class ConversationEvents:
         self._routing = routing
         self._pages = pages
         self._presence = presence
+        self._elsewhere: Elsewhere | None = None
 
     def register(self, dispatcher: EventDispatcher) -> None:
         dispatcher.route("message:send", schemas.SendMessage, self.send)
@@ -90,9 +94,17 @@ class ConversationEvents:
         page = self._pages.before(messages, payload.before_seq, payload.limit)
         return ok(messages=page.messages, has_more=page.has_more)
 
+    def list_elsewhere_with(self, elsewhere: Elsewhere) -> None:
+        """With several nodes: how the conversations other nodes hold join the list."""
+        self._elsewhere = elsewhere
+
     async def list(self, connection: Connection, payload: schemas.Empty) -> Ack:
         conversations = self._conversations.list_for(connection.actor)
-        return ok(conversations=[await self.view(c, connection.actor.role) for c in conversations])
+        views = [await self.view(c, connection.actor.role) for c in conversations]
+        if self._elsewhere is not None:
+            views.extend(await self._elsewhere(connection))
+            views.sort(key=_listed_order)
+        return ok(conversations=views)
 
     async def close(self, connection: Connection, payload: schemas.ConversationRef) -> Ack:
         conversation, _reason = await self._conversations.close(
@@ -107,3 +119,8 @@ def first_words(conversation: Conversation) -> str | None:
             text = " ".join(message.text.split())
             return text if len(text) <= FIRST_WORDS else text[:FIRST_WORDS].rsplit(" ", 1)[0] + "…"
     return None
+
+
+def _listed_order(view: dict[str, Any]) -> tuple[int, str]:
+    """The order of ``list_for``: most urgent first, then oldest (UTC text sorts)."""
+    return Priority(view["priority"]).rank, str(view["opened_at"])

@@ -30,6 +30,9 @@ from rtc_gateway.gateway.metrics import GatewayMetrics
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Connection, Any], Awaitable[Ack]]
+Forward = Callable[[Connection, str, Any, Any], Awaitable[Ack | None]]
+"""``(connection, event, raw payload, parsed payload)`` → the answer of the node that
+holds what the event is about, or ``None`` to serve the event here."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,7 @@ class EventDispatcher:
         self._monotonic = monotonic
         self._budget_spent = budget_spent
         self._routes: dict[str, Route] = {}
+        self._forward: Forward | None = None
 
     def route(self, event: str, schema: type[Any], handler: Handler, *,
               cost: float = 1.0, own_task: bool = False) -> None:
@@ -65,6 +69,10 @@ class EventDispatcher:
             self._metrics.rejected(ack["error"]["code"])
         return ack
 
+    def forward_with(self, forward: "Forward") -> None:
+        """Let ``forward`` serve events about a conversation another node holds."""
+        self._forward = forward
+
     async def _dispatch(self, event: object, sid: str, args: tuple[Any, ...]) -> Ack:
         connection = self._connections.get(sid)
         if connection is None:
@@ -78,13 +86,32 @@ class EventDispatcher:
         if len(args) > 1:
             return failure("bad_request", "expected a single payload object")
         payload = args[0] if args else {}
-        try:
-            parsed = msgspec.convert(payload, route.schema)
-        except msgspec.ValidationError as exc:
-            return failure("bad_request", str(exc))
-        refused = _oversized_text(parsed)
-        if refused is not None:
-            return refused
+        parsed = _parsed(route, payload)
+        if isinstance(parsed, _Refused):
+            return parsed.ack
+        if self._forward is not None:
+            assert isinstance(event, str)
+            answer = await self._forward(connection, event, payload, parsed)
+            if answer is not None:
+                return answer
+        return await self._call(route, connection, event, parsed)
+
+    async def run_forwarded(self, connection: Connection, event: str, payload: Any) -> Ack:
+        """Serve an event another node's client sent about a conversation held here; that
+        node checked its rate and its identity, this one parses and serves it."""
+        route = self._routes.get(event)
+        if route is None:
+            return failure("bad_request", "unknown event")
+        parsed = _parsed(route, payload)
+        if isinstance(parsed, _Refused):
+            return parsed.ack
+        ack = await self._call(route, connection, event, parsed)
+        if not ack["ok"]:
+            self._metrics.rejected(ack["error"]["code"])
+        return ack
+
+    async def _call(self, route: Route, connection: Connection, event: object,
+                    parsed: Any) -> Ack:
         try:
             if route.own_task:
                 return await asyncio.ensure_future(route.handler(connection, parsed))
@@ -95,6 +122,21 @@ class EventDispatcher:
             log.exception("event handler failed", extra={"event": event,
                                                          "namespace": self.namespace})
             return failure("internal", "internal error")
+
+
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    ack: Ack
+
+
+def _parsed(route: Route, payload: Any) -> Any:
+    """The payload as the route's schema, or why it is refused."""
+    try:
+        parsed = msgspec.convert(payload, route.schema)
+    except msgspec.ValidationError as exc:
+        return _Refused(failure("bad_request", str(exc)))
+    refused = _oversized_text(parsed)
+    return parsed if refused is None else _Refused(refused)
 
 
 def _oversized_text(parsed: object) -> Ack | None:

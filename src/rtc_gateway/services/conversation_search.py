@@ -10,6 +10,7 @@ from rtc_gateway.domain.reference import as_reference, conversation_reference
 from rtc_gateway.domain.topics import TOPICS_BY_ID
 from rtc_gateway.ports.conversation_index import ConversationIndex, IndexedConversation, IndexQuery
 from rtc_gateway.ports.conversation_store import ConversationStore
+from rtc_gateway.ports.routing_state import RoutingState
 
 LOCAL_DAYS = ZoneInfo("Europe/Paris")
 """Dates typed by staff are days in French time."""
@@ -42,9 +43,13 @@ class FoundConversation:
 
 
 class ConversationSearch:
-    def __init__(self, index: ConversationIndex, store: ConversationStore) -> None:
+    def __init__(self, index: ConversationIndex, store: ConversationStore,
+                 routing: RoutingState) -> None:
+        """``routing``: the state of conversations other nodes hold (waiting or with
+        whom), the local ``store`` having only this node's."""
         self._index = index
         self._store = store
+        self._routing = routing
 
     async def search(self, request: SearchRequest) -> list[FoundConversation]:
         if request.status is not None and request.status not in STATUSES:
@@ -66,23 +71,34 @@ class ConversationSearch:
             indexed = [item for item in indexed
                        if conversation_reference(item.conversation_id) == reference
                        or item.conversation_id.startswith(prefix)][:request.limit * 4]
-        found = [self._with_live_state(item) for item in indexed]
+        found = [await self._with_live_state(item) for item in indexed]
         if live_only:
             found = [f for f in found if f.status == request.status]
         return found[:request.limit]
 
-    def _with_live_state(self, item: IndexedConversation) -> FoundConversation:
+    async def _with_live_state(self, item: IndexedConversation) -> FoundConversation:
         live = self._store.get(item.conversation_id)
+        agent_id = live.agent_id if live is not None else None
         if item.closed or (live is not None and live.status is Status.CLOSED):
             status = "closed"
-        elif live is None:
-            status = "open"
-        else:
+        elif live is not None:
             status = live.status.value
+        else:
+            status, agent_id = await self._held_elsewhere(item.conversation_id)
         first = item.first_text
         if first is not None and len(first) > FIRST_WORDS:
             first = first[:FIRST_WORDS].rsplit(" ", 1)[0] + "…"
-        return FoundConversation(item, status, live.agent_id if live else None, first)
+        return FoundConversation(item, status, agent_id, first)
+
+    async def _held_elsewhere(self, conversation_id: str) -> tuple[str, str | None]:
+        """What the shared routing state says of an open conversation held by another
+        node: with an officer, waiting, or neither (``open``: moving between nodes)."""
+        agent_id = await self._routing.agent_of(conversation_id)
+        if agent_id is not None:
+            return "assigned", agent_id
+        if await self._routing.position(conversation_id) is not None:
+            return "queued", None
+        return "open", None
 
 
 def _start_of(day: date | None) -> datetime | None:

@@ -26,6 +26,7 @@ from rtc_gateway.ports.conversation_store import ConversationStore
 from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, LoggedRecord, RecordKind
 from rtc_gateway.ports.metrics import ServiceMetrics
 from rtc_gateway.ports.notifier import Notifier
+from rtc_gateway.services.conversation_homes import ConversationHomesService
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
 from rtc_gateway.services.routing import RoutingService
 
@@ -59,6 +60,7 @@ class ConversationService:
         handling_times: HandlingTimes,
         force_at: Callable[[Location], Force] | None = None,
         max_open_per_citizen: int = 5,
+        homes: ConversationHomesService | None = None,
     ) -> None:
         self._store = store
         self._evidence = evidence
@@ -72,6 +74,8 @@ class ConversationService:
         """A chat's ``service: auto`` with a location (the units' lookup); ``None``: the
         first free force."""
         self._max_open_per_citizen = max_open_per_citizen
+        self._homes = homes
+        """With several nodes: this node becomes the home of what it opens."""
         self._in_flight: dict[tuple[str, str],
                               tuple[Message, asyncio.Future[LoggedRecord]]] = {}
         """Messages queued but not yet durable, by conversation and idempotency key: a
@@ -128,6 +132,8 @@ class ConversationService:
             if len(self._store.of_citizen(citizen.id)) >= self._max_open_per_citizen:
                 raise Conflict("too many open conversations: close one first")
             conversation = self._new_conversation(citizen, request)
+            if self._homes is not None:
+                await self._homes.opened(conversation.id)
             await self._record_opening(conversation, citizen, request, origin)
             return conversation
         finally:
@@ -325,6 +331,8 @@ class ConversationService:
             self._handling_times.add(self._clock.monotonic() - conversation.assigned_at_s)
         conversation.status = Status.CLOSED
         self._store.remove(conversation.id)
+        if self._homes is not None:
+            await self._homes.closed(conversation.id)
         await self._routing.release(conversation)
         closed = self._evidence.append(EvidenceEntry(
             conversation_id=conversation.id, kind=RecordKind.CLOSED,

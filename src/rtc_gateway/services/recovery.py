@@ -5,7 +5,7 @@ the conversation, its history and its next seq come back, and it returns to the 
 the queue since its officer's connection did not survive the restart.
 """
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from rtc_gateway.domain.conversation import Conversation, Location, Status, idempotency_key
 from rtc_gateway.domain.forces import Force
@@ -60,10 +60,15 @@ def _service_now(records: Sequence[LoggedRecord], opened_service: object) -> For
     return service
 
 
-async def recover_open_conversations(evidence: EvidenceLog, conversations: ConversationService,
-                                     routing: RoutingService) -> int:
+async def recover_open_conversations(
+        evidence: EvidenceLog, conversations: ConversationService, routing: RoutingService,
+        claim: Callable[[str], Awaitable[bool]] | None = None) -> int:
+    """``claim``: with several nodes, whether this node takes an open conversation of the
+    shared log (no live node holds it); alone, every open one is this node's."""
     recovered = 0
     for conversation_id in await evidence.open_conversation_ids():
+        if claim is not None and not await claim(conversation_id):
+            continue
         conversation = rebuild(await evidence.conversation_records(conversation_id))
         if conversation is None:
             continue
@@ -71,3 +76,16 @@ async def recover_open_conversations(evidence: EvidenceLog, conversations: Conve
         await routing.requeue_recovered(conversation)
         recovered += 1
     return recovered
+
+
+async def adopt_conversation(evidence: EvidenceLog, conversations: ConversationService,
+                             routing: RoutingService, conversation_id: str
+                             ) -> Conversation | None:
+    """Rebuild one conversation whose node died, here, where routing finds it as the
+    shared state left it; ``None`` when the log holds no open conversation of that id."""
+    conversation = rebuild(await evidence.conversation_records(conversation_id))
+    if conversation is None:
+        return None
+    conversations.restore(conversation)
+    await routing.adopted(conversation)
+    return conversation

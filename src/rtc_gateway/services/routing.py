@@ -19,6 +19,7 @@ from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, LoggedRec
 from rtc_gateway.ports.metrics import ServiceMetrics
 from rtc_gateway.ports.notifier import Notifier
 from rtc_gateway.ports.routing_state import RoutingState
+from rtc_gateway.services.conversation_homes import ConversationHomesService
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class RoutingService:
         clock: Clock,
         metrics: ServiceMetrics,
         grace_s: float,
+        homes: ConversationHomesService | None = None,
     ) -> None:
         self._state = state
         self._store = store
@@ -61,6 +63,12 @@ class RoutingService:
         self._clock = clock
         self._metrics = metrics
         self._grace_s = grace_s
+        self._homes = homes
+        """With several nodes: where conversations not held here live."""
+        if homes is not None:
+            homes.serve("routing.apply", self._serve_apply)
+            homes.serve("routing.requeue", self._serve_requeue)
+            homes.serve("routing.requeued", self._serve_requeued)
         self._connections: dict[str, _AgentConnections] = {}
         self._enqueued_at: dict[str, float] = {}
         self._assigning: asyncio.Task[None] | None = None
@@ -153,6 +161,9 @@ class RoutingService:
         if connections is None or connections.sids:
             return
         try:
+            if await self._back_elsewhere(agent_id):
+                del self._connections[agent_id]
+                return
             held = await self._state.remove_agent(agent_id)
         except Unavailable:
             log.warning("routing state unreachable: agent removal retried",
@@ -167,8 +178,17 @@ class RoutingService:
             conversation = self._store.get(conversation_id)
             if conversation is not None:
                 await self._requeue(conversation, reason="agent_disconnected")
+            else:
+                await self._tell_home(conversation_id, "routing.requeue")
         self._broadcaster.changed()
         await self.assign_waiting()
+
+    async def _back_elsewhere(self, agent_id: str) -> bool:
+        """Whether an officer whose grace ran out here reconnected to another node."""
+        if self._homes is None:
+            return False
+        slot = await self._state.agent(agent_id)
+        return slot is not None and slot.presence is not Presence.DISCONNECTED
 
     def node_gone(self, node_id: str) -> None:
         """Another node died: its officers leave, what they held waits again (first)."""
@@ -187,10 +207,12 @@ class RoutingService:
         for conversation_id in requeued:
             conversation = self._store.get(conversation_id)
             if conversation is not None:  # opened here, its officer was there
-                previous = conversation.agent_id
-                self._mark_queued(conversation, now)
-                await self._tell_requeued(conversation, previous, "agent_disconnected")
+                await self._requeued_here(conversation, now)
+            else:
+                await self._tell_home(conversation_id, "routing.requeued")
         self._broadcaster.changed()
+        if self._homes is not None:  # what the dead node held comes here or elsewhere
+            await self._homes.adopt_from(node_id)
         await self.assign_waiting()
 
     # --- queue and assignment -----------------------------------------------
@@ -241,8 +263,15 @@ class RoutingService:
                 await _logged_if_failed(record, "assignment")
 
     async def _apply(self, assignment: Assignment) -> Awaitable[LoggedRecord] | None:
-        """Hand the conversation over and tell both sides; returns its pending record."""
+        """Hand the conversation over and tell both sides; returns its pending record.
+        A conversation another node holds is handed over there."""
         conversation = self._store.get(assignment.conversation_id)
+        if conversation is None and self._homes is not None:
+            where = await self._homes.locate(assignment.conversation_id)
+            if isinstance(where, str):
+                await self._apply_elsewhere(where, assignment)
+                return None
+            conversation = where
         slot = await self._state.agent(assignment.agent_id)
         if conversation is None or slot is None:
             await self._state.release(assignment.conversation_id)
@@ -266,6 +295,81 @@ class RoutingService:
              "service": slot.profile.service.value, "waited_ms": round(waited * 1000)}))
         await self._notifier.assigned(conversation, slot.profile, list(conversation.messages))
         return record
+
+    async def _apply_elsewhere(self, node: str, assignment: Assignment) -> None:
+        """The assignment stands in the shared state; if its home does not answer, the
+        survivor that takes the conversation over tells the officer."""
+        assert self._homes is not None
+        try:
+            await self._homes.call(node, "routing.apply", {
+                "conversation_id": assignment.conversation_id,
+                "agent_id": assignment.agent_id})
+        except Unavailable:
+            log.warning("assignment not handed to the conversation's node", extra={
+                "conversation_id": assignment.conversation_id, "node_id": node})
+
+    async def _serve_apply(self, payload: Any) -> bool:
+        record = await self._apply(Assignment(str(payload["conversation_id"]),
+                                              str(payload["agent_id"])))
+        if record is not None:
+            await _logged_if_failed(record, "assignment")
+        return record is not None
+
+    async def _tell_home(self, conversation_id: str, method: str) -> None:
+        """Ask the node that holds a conversation to requeue it (``routing.requeue``) or
+        to tell its sides it was requeued (``routing.requeued``)."""
+        if self._homes is None:
+            return
+        try:
+            where = await self._homes.locate(conversation_id)
+            if isinstance(where, str):
+                await self._homes.call(where, method, {"conversation_id": conversation_id})
+            elif where is not None:
+                await self._officer_gone_here(method, where)
+        except Unavailable:
+            log.warning("conversation's node not told of its officer's departure",
+                        extra={"conversation_id": conversation_id, "method": method})
+
+    async def _officer_gone_here(self, method: str, conversation: Conversation) -> None:
+        if method == "routing.requeue":
+            await self._requeue(conversation, reason="agent_disconnected")
+        else:
+            await self._requeued_here(conversation, self._clock.monotonic())
+
+    async def _serve_requeue(self, payload: Any) -> bool:
+        conversation = self._store.get(str(payload["conversation_id"]))
+        if conversation is not None:
+            await self._requeue(conversation, reason="agent_disconnected")
+        return conversation is not None
+
+    async def _serve_requeued(self, payload: Any) -> bool:
+        conversation = self._store.get(str(payload["conversation_id"]))
+        if conversation is not None:
+            await self._requeued_here(conversation, self._clock.monotonic())
+        return conversation is not None
+
+    async def _requeued_here(self, conversation: Conversation, now: float) -> None:
+        """The shared state already put it back in line: mark it and tell both sides."""
+        previous = conversation.agent_id
+        self._mark_queued(conversation, now)
+        await self._tell_requeued(conversation, previous, "agent_disconnected")
+
+    async def adopted(self, conversation: Conversation) -> None:
+        """A conversation taken over from a dead node: assigned if a live officer holds
+        it in the shared state (told again), waiting if it is in line, else requeued."""
+        agent_id = await self._state.agent_of(conversation.id)
+        slot = await self._state.agent(agent_id) if agent_id is not None else None
+        if slot is not None:
+            conversation.status = Status.ASSIGNED
+            conversation.agent_id = slot.profile.agent_id
+            conversation.assigned_at_s = self._clock.monotonic()
+            await self._notifier.assigned(conversation, slot.profile,
+                                          list(conversation.messages))
+        elif await self._state.position(conversation.id) is not None:
+            self._mark_queued(conversation, self._clock.monotonic())
+        else:
+            await self._requeue(conversation, reason="node_gone")
+        self.schedule_assignment()
 
     async def release(self, conversation: Conversation) -> None:
         """A conversation ended: free its slot or its place in line, and serve the next."""

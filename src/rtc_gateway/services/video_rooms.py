@@ -70,9 +70,12 @@ class VideoRoomService:
         host_addresses: Sequence[str] | None = None,
         empty_room_timeout_s: float = 60.0,
         queue_frames: int = 32,
+        room_prefix: str = "",
     ) -> None:
         """``host_addresses`` restricts the ICE host candidates of every peer in this
         process (``["127.0.0.1"]`` on loopback); ``None`` keeps aioice's discovery."""
+        self._room_prefix = room_prefix
+        """With several nodes, this node's tag and a dot: a room id names its node."""
         self._evidence = evidence
         self._recordings_dir = recordings_dir
         self._ice_servers = list(ice_servers)
@@ -127,7 +130,7 @@ class VideoRoomService:
         existing = self.room_for_conversation(conversation_id)
         if existing is not None:
             return existing
-        room_id = "vr_" + secrets.token_urlsafe(12)
+        room_id = "vr_" + self._room_prefix + secrets.token_urlsafe(12)
         room = VideoRoom(
             room_id=room_id,
             conversation_id=conversation_id,
