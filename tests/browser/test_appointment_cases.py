@@ -1,7 +1,7 @@
 """Appointments and the citizen's cases in Chromium, against the gateway of
 ``test_appointments.py`` (a real OpenID provider and SMTP server on loopback): the
-officer links a case to an appointment booked without one, and the console's call view
-exchanges the case's documents.
+citizen books for one of their open cases, the officer links a case to an appointment
+booked without one, and the console's call view exchanges the case's documents.
 
 The gateway runs on the real clock and a slot is booked at least an hour ahead: to open
 the call now, a test moves the stored appointment's slot to have started a minute ago,
@@ -19,7 +19,7 @@ import msgspec
 from playwright.sync_api import Page, expect
 
 from rtc_gateway.adapters.sqlite.appointment_store import SqliteAppointmentStore
-from tests.browser.conftest import Pages
+from tests.browser.conftest import PHONE, Pages
 from tests.browser.test_appointments import gateway, inbox, keep, provider  # noqa: F401
 from tests.gateway.cases.conftest import LYON, complaint
 from tests.support.attachment_files import pdf_receipt
@@ -94,6 +94,50 @@ def console_agenda(pages: Pages, agent_id: str) -> Page:
     officer.locator("#appointments-refresh").click()
     expect(officer.locator("#appointments-list li")).to_have_count(1)
     return officer
+
+
+def test_the_citizen_books_for_one_of_their_open_cases(pages: Pages) -> None:
+    citizen = verified(pages)
+    case = file_complaint(pages, citizen)
+    withdrawn = file_complaint(pages, citizen)
+    done = citizen.request.post(f"{pages.gateway.url}/api/v1/cases/{withdrawn['id']}/withdraw",
+                                headers={"Origin": pages.gateway.url})
+    assert done.status == 200, done.text()
+    citizen.reload()  # "Mes démarches" and the booking's choices load the cases
+    citizen.wait_for_selector("#connection[data-state='online']")
+    expect(citizen.locator("#cases-list li")).to_have_count(2)
+
+    choice = citizen.locator("#rdv-case")
+    expect(choice).to_be_visible()
+    expect(choice.locator("option")).to_have_text(
+        ["Sans dossier", f"{case['reference']} — Plainte en ligne — reçue"])
+    choice.select_option(case["id"])
+    expect(citizen.locator("#rdv-unit")).to_have_value(CASE_UNIT)
+    expect(citizen.locator("#rdv-unit")).to_be_disabled()
+    expect(citizen.locator("#rdv-locate")).to_be_disabled()
+    expect(citizen.locator("#rdv-case-hint")).to_contain_text(
+        f"ceux de l'unité qui traite ce dossier ({CASE_UNIT})")
+    slots = citizen.locator("#rdv-slots button")
+    expect(slots.first).to_be_visible()
+    ids = slots.evaluate_all("buttons => buttons.map(b => b.dataset.slot)")
+    assert ids and all(i.startswith(f"{CASE_UNIT}:") for i in ids), ids
+    keep(citizen.locator("#rdv"), "citizen-appointment-case-desktop")
+
+    slots.first.click()
+    expect(citizen.locator("#rdv-status")).to_contain_text(
+        f"pour le dossier {case['reference']}")
+    mine = citizen.locator("#rdv-mine li")
+    expect(mine).to_have_count(1)
+    expect(mine).to_contain_text(f"dossier {case['reference']}")
+    expect(mine).to_have_attribute("data-case", case["id"])
+    listed = citizen.request.get(f"{pages.gateway.url}/api/v1/appointments").json()
+    assert [a["case_id"] for a in listed["appointments"]] == [case["id"]]
+    citizen.set_viewport_size(PHONE)
+    keep(citizen.locator("#rdv"), "citizen-appointment-case-phone")
+
+    choice.select_option("")
+    expect(citizen.locator("#rdv-unit")).to_be_enabled()
+    expect(citizen.locator("#rdv-case-hint")).to_contain_text("Avec un dossier, l'enquêteur")
 
 
 def test_the_officer_links_a_case_during_the_call(pages: Pages) -> None:
