@@ -112,6 +112,7 @@ from rtc_gateway.services.abuse import AbuseService
 from rtc_gateway.services.advice.catalogue import AdviceCatalogue
 from rtc_gateway.services.advice.subscriptions import AdviceSubscriptions
 from rtc_gateway.services.appointments.booking import Appointments
+from rtc_gateway.services.appointments.case_link import CaseLinks
 from rtc_gateway.services.appointments.links import JoinLinks
 from rtc_gateway.services.appointments.notices import Notices
 from rtc_gateway.services.appointments.reminders import Reminders
@@ -420,7 +421,8 @@ def appointment_parts(settings: Settings, evidence: EvidenceLog, cases: CaseStor
                     settings.case_writes_per_address_burst),
         settings.max_case_body_bytes, trips, clock.monotonic)
     routes = AppointmentRoutes(appointments, schedules, Statements(appointments, clock), rooms,
-                               links, callers, step_up, limits, clock)
+                               links, callers, step_up, limits, clock,
+                               CaseLinks(appointments, cases, step_up, clock))
     parts = AppointmentParts(store, appointments, schedules,
                              Reminders(appointments, settings.appointment_reminder_interval_s),
                              sms, mailer, settings.appointment_schedules)

@@ -59,9 +59,11 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
 def gateway(tmp_path: Path, provider: TestProvider,
             inbox: tuple[Inbox, int]) -> Iterator[GatewayProcess]:
     schedules = tmp_path / "schedules.json"
+    # police-lyon-1er handles the cases filed in Lyon (tests.gateway.cases.conftest.LYON).
     schedules.write_text(json.dumps({"schedules": [{
-        "unit_id": "police-lyon",
-        "weekly": [{"weekday": d, "start": "00:00", "end": "23:30"} for d in range(7)]}]}))
+        "unit_id": unit,
+        "weekly": [{"weekday": d, "start": "00:00", "end": "23:30"} for d in range(7)]}
+        for unit in ("police-lyon", "police-lyon-1er")]}))
     port = free_port()
     process = start_gateway(tmp_path / "data", port=port, env={
         "RTC_GATEWAY_PUBLIC_URL": f"http://127.0.0.1:{port}",

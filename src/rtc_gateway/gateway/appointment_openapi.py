@@ -77,6 +77,9 @@ def paths() -> dict[str, Any]:
         "/api/v1/appointments/{id}/join": {"post": _op(
             "Check the join link's key; the room once the officer has opened it", "200",
             a.JoinView, WRITE, a.JoinRequest, (APPOINTMENT,))},
+        "/api/v1/appointments/{id}/case": {"post": _op(
+            "Link one of the caller's open cases to their live appointment booked without "
+            "one", "200", a.AppointmentView, WRITE, a.LinkCaseRequest, (APPOINTMENT,))},
         "/api/v1/appointments/{id}/statement.pdf": {"get": _op(
             "The statement to sign (PDF)", "200", None, READ, parameters=(APPOINTMENT,),
             pdf=True)},
@@ -91,6 +94,12 @@ def paths() -> dict[str, Any]:
         "/api/v1/staff/appointments/{id}/statement": {"post": _op(
             "Write the statement of the call", "201", a.StatementView, WRITE,
             a.StatementRequest, (APPOINTMENT,))},
+        "/api/v1/staff/appointments/{id}/cases": {"get": _op(
+            "The citizen's open cases of the unit the appointment may be linked to", "200",
+            case_schemas.CaseList, READ, parameters=(APPOINTMENT,))},
+        "/api/v1/staff/appointments/{id}/case": {"post": _op(
+            "Link one of them (the booked officer, or the unit's supervisors)", "200",
+            a.StaffAppointmentView, WRITE, a.LinkCaseRequest, (APPOINTMENT,))},
         "/api/v1/staff/appointments/{id}/statement.pdf": {"get": _op(
             "The statement (PDF)", "200", None, READ, parameters=(APPOINTMENT,), pdf=True)},
         "/api/v1/staff/units/{unit_id}/appointment-schedule": {

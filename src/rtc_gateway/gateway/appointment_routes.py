@@ -20,10 +20,18 @@ from rtc_gateway.domain.video_appointments import Appointment, Slot, UnitSchedul
 from rtc_gateway.gateway import appointment_schemas as schemas
 from rtc_gateway.gateway.case_callers import Callers
 from rtc_gateway.gateway.case_limits import CaseWriteLimits
-from rtc_gateway.gateway.case_routes import NO_STORE, identity_of, json_response, refusals
+from rtc_gateway.gateway.case_routes import (
+    NO_STORE,
+    case_view,
+    identity_of,
+    json_response,
+    refusals,
+)
+from rtc_gateway.gateway.case_schemas import CaseList
 from rtc_gateway.ports.clock import Clock
 from rtc_gateway.security.cookies import SESSION_COOKIE
 from rtc_gateway.services.appointments.booking import Appointments
+from rtc_gateway.services.appointments.case_link import CaseLinks
 from rtc_gateway.services.appointments.links import JoinLinks
 from rtc_gateway.services.appointments.rooms import AppointmentRooms
 from rtc_gateway.services.appointments.schedules import Schedules
@@ -84,6 +92,7 @@ class AppointmentRoutes:
     step_up: StepUp
     limits: CaseWriteLimits
     clock: Clock
+    case_links: CaseLinks
 
     def add_to(self, app: web.Application) -> None:
         add = app.router
@@ -94,10 +103,13 @@ class AppointmentRoutes:
         add.add_delete("/api/v1/appointments/{id}", refusals(self.cancel))
         add.add_post("/api/v1/appointments/{id}/reschedule", refusals(self.reschedule))
         add.add_post("/api/v1/appointments/{id}/join", refusals(self.join))
+        add.add_post("/api/v1/appointments/{id}/case", refusals(self.link_case))
         add.add_get("/api/v1/appointments/{id}/statement.pdf", refusals(self.citizen_pdf))
         add.add_get("/api/v1/staff/appointments", refusals(self.agenda))
         add.add_get("/api/v1/staff/appointments/{id}", refusals(self.staff_one))
         add.add_post("/api/v1/staff/appointments/{id}/statement", refusals(self.statement))
+        add.add_get("/api/v1/staff/appointments/{id}/cases", refusals(self.case_candidates))
+        add.add_post("/api/v1/staff/appointments/{id}/case", refusals(self.staff_link_case))
         add.add_get("/api/v1/staff/appointments/{id}/statement.pdf", refusals(self.staff_pdf))
         add.add_get("/api/v1/staff/units/{unit_id}/appointment-schedule",
                     refusals(self.get_schedule))
@@ -186,6 +198,12 @@ class AppointmentRoutes:
         return json_response(schemas.JoinView(self.view(appointment),
                                               room.room_id if room is not None else None))
 
+    async def link_case(self, request: web.Request) -> web.Response:
+        citizen = await self.callers.citizen(request)
+        body = await self._body(request, citizen, schemas.LinkCaseRequest)
+        return json_response(self.view(await self.case_links.by_citizen(
+            citizen, request.match_info["id"], body.case_id)))
+
     async def citizen_pdf(self, request: web.Request) -> web.Response:
         citizen = await self.callers.citizen(request)
         pdf = await self.statements.for_citizen(citizen, request.match_info["id"])
@@ -217,6 +235,17 @@ class AppointmentRoutes:
                                                           body.text)
         return json_response(schemas.StatementView(self.staff_view(appointment), sha256),
                              status=201)
+
+    async def case_candidates(self, request: web.Request) -> web.Response:
+        staff = await self.callers.staff(request)
+        found = await self.case_links.candidates(staff, request.match_info["id"])
+        return json_response(CaseList([case_view(c) for c in found]))
+
+    async def staff_link_case(self, request: web.Request) -> web.Response:
+        staff = await self.callers.staff(request)
+        body = await self._body(request, staff, schemas.LinkCaseRequest)
+        return json_response(self.staff_view(await self.case_links.by_staff(
+            staff, request.match_info["id"], body.case_id)))
 
     async def staff_pdf(self, request: web.Request) -> web.Response:
         staff = await self.callers.staff(request)

@@ -42,6 +42,11 @@ class RescheduleRequest(Body):
     slot_id: SlotId
 
 
+class LinkCaseRequest(Body):
+    case_id: Annotated[str, Meta(min_length=1, max_length=64)]
+    """One of the appointment's citizen's open cases, handled by its unit."""
+
+
 class JoinRequest(Body):
     key: Annotated[str, Meta(min_length=1, max_length=128)]
 
@@ -125,6 +130,6 @@ class ScheduleView(msgspec.Struct):
 
 
 REQUEST_BODIES = (BookRequest, RescheduleRequest, JoinRequest, StatementRequest,
-                  ScheduleRequest)
+                  ScheduleRequest, LinkCaseRequest)
 RESPONSE_BODIES = (SlotList, AppointmentView, AppointmentList, StaffAppointmentList, JoinView,
                    StatementView, ScheduleView)

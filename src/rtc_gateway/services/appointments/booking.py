@@ -17,6 +17,7 @@ import msgspec
 
 from rtc_gateway.domain import video_appointments as rules
 from rtc_gateway.domain.agent import AgentProfile
+from rtc_gateway.domain.appointment_case import check_unit
 from rtc_gateway.domain.case_access import CitizenCaller
 from rtc_gateway.domain.conversation import Location
 from rtc_gateway.domain.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -184,8 +185,16 @@ class Appointments:
                            text: str | None = None) -> None:
         """Store a change made by staff (the room opened, the statement written); the
         caller holds :meth:`lock` from reading ``appointment`` to here."""
+        await self.update(appointment, changed, kind, staff.role.value, staff.agent_id, data,
+                          text)
+
+    async def update(self, appointment: Appointment, changed: Appointment, kind: str,
+                     role: str, actor_id: str, data: Mapping[str, Any],
+                     text: str | None = None) -> None:
+        """Store a change and its evidence record (``previous_status`` added to ``data``);
+        the caller holds :meth:`lock` from reading ``appointment`` to here."""
         await self._store.replace(changed)
-        await self._record(changed, kind, staff.role.value, staff.agent_id,
+        await self._record(changed, kind, role, actor_id,
                            {"previous_status": appointment.status.value, **data}, text)
 
     # -- reminders ---------------------------------------------------------------
@@ -221,11 +230,7 @@ class Appointments:
         case = await self._cases.get(case_id)
         if case is None or not citizen.owns(case):
             raise NotFound("no such case")
-        if case.unit_id is not None and case.unit_id != unit_id:
-            raise BadRequest(f"this case is handled by {case.unit_id}: book one of its slots")
-        if force_of_unit(unit_id) is not case.force:
-            raise BadRequest(f"this case is handled by the {case.force.value}: book one of "
-                             "its units' slots")
+        check_unit(case, unit_id)
 
     async def _record(self, appointment: Appointment, kind: str, role: str, actor_id: str,
                       data: Mapping[str, Any], text: str | None = None) -> None:

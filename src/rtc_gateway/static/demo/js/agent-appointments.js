@@ -1,6 +1,7 @@
 // The console's appointments (Visioplainte) and outside-the-walls requests: the unit's
-// agenda, opening an appointment's call and writing its statement; accepting, planning
-// and closing visits. Uses the console's staff token; text goes through textContent.
+// agenda, linking one of the citizen's open cases to an appointment booked without one,
+// opening an appointment's call (with the case's documents) and writing its statement;
+// accepting, planning and closing visits. Uses the console's staff token; text goes through textContent.
 
 import { byId, el } from "./dom.js";
 import { connect, request } from "./connection.js";
@@ -13,6 +14,7 @@ const OUTCOMES = {
   complaint_taken: "Plainte recueillie", victim_absent: "Victime absente",
   visit_unsafe: "Rencontre impossible sans danger", victim_declined: "La victime a renoncé",
 };
+const CASE_KINDS = { pre_complaint: "Pré-plainte", complaint: "Plainte en ligne" };
 const STATUS = {
   received: "reçue", accepted: "acceptée", planned: "visite planifiée", closed: "terminée",
   withdrawn: "annulée par la victime",
@@ -26,6 +28,8 @@ const ui = {
 let socket = null;
 let call = null;
 let documents = null;
+/** The appointment whose call is open (its documents follow a case linked meanwhile). */
+let inCall = null;
 
 const token = () => sessionStorage.getItem(TOKEN_KEY) ?? "";
 const staff = (method, path, body) => api(method, path, body, { bearer: token() });
@@ -79,7 +83,51 @@ function agendaItem(appointment) {
   pdf.addEventListener("click", () => download(appointment.id));
   return el("li", { className: "agent__appointment", dataset: { appointment: appointment.id } },
     el("strong", { text: spokenWhen(appointment.start) }), " ", el("span", { text: who || "identité vérifiée" }),
-    " ", open, el("div", {}, text), save, " ", pdf);
+    " ", open, caseControl(appointment), el("div", {}, text), save, " ", pdf);
+}
+
+/** "Dossier": the linked case, or the choice of one of the citizen's open cases of the
+ * unit (the server lists them) and *Lier ce dossier*. */
+function caseControl(appointment) {
+  const node = el("div", { className: "agent__appointment-case", dataset: { case: appointment.case_id ?? "" } });
+  if (appointment.case_id) {
+    node.append(el("span", { text: "Dossier lié : ses documents sont échangés pendant l'appel." }));
+    return node;
+  }
+  const find = el("button", { className: "btn btn--quiet", text: "Lier un dossier", attrs: { type: "button" } });
+  node.append(el("span", { text: "Rendez-vous pris sans dossier. " }), find);
+  find.addEventListener("click", async () => {
+    let cases;
+    try {
+      ({ cases } = await staff("GET", `/api/v1/staff/appointments/${encodeURIComponent(appointment.id)}/cases`));
+    } catch (error) {
+      return say(ui.state, error.message, true);
+    }
+    if (!cases.length) {
+      node.replaceChildren(el("span", { text: "Cette personne n'a aucune démarche ouverte à l'unité." }));
+      return;
+    }
+    const choice = el("select", { attrs: { "aria-label": "Dossier à lier" } },
+      ...cases.map((c) => el("option", { text: `${c.reference} — ${CASE_KINDS[c.kind] ?? c.kind} — déposée ${spokenWhen(c.created_at)}`, attrs: { value: c.id } })));
+    const link = el("button", { className: "btn", text: "Lier ce dossier", attrs: { type: "button" } });
+    link.addEventListener("click", () => linkCase(appointment, choice.value, cases, node));
+    node.replaceChildren(el("label", { text: "Dossier à lier " }), choice, " ", link);
+  });
+  return node;
+}
+
+async function linkCase(appointment, caseId, cases, node) {
+  try {
+    const linked = await staff("POST", `/api/v1/staff/appointments/${encodeURIComponent(appointment.id)}/case`, { case_id: caseId });
+    Object.assign(appointment, linked);
+    const reference = cases.find((c) => c.id === caseId)?.reference ?? "";
+    node.dataset.case = caseId;
+    node.replaceChildren(el("span", { text: `Dossier ${reference} lié : ses documents sont échangés pendant l'appel.` }));
+    say(ui.state, `Dossier ${reference} lié au rendez-vous.`);
+    if (inCall?.id === appointment.id) showDocuments(appointment);
+  } catch (error) {
+    say(ui.state, error.code === "conflict" ? "Ce dossier ne peut plus être lié (rendez-vous ou dossier clos, ou déjà lié)." : error.message, true);
+  }
 }
 
 async function download(appointmentId) {
@@ -101,6 +149,7 @@ async function openCall(appointment) {
   try {
     const started = await request(socket, "appointment:start", { appointment_id: appointment.id });
     ui.video.hidden = false;
+    inCall = appointment;
     showDocuments(appointment);
     call = new VideoCall(socket, started.room_id, ui.local, ui.remote);
     say(ui.state, "Appel ouvert : la personne est invitée à le rejoindre.");
@@ -133,6 +182,7 @@ function hideDocuments() {
 async function endCall(text) {
   await call?.stop(false);
   call = null;
+  inCall = null;
   hideDocuments();
   ui.video.hidden = true;
   say(ui.state, text);
@@ -207,6 +257,7 @@ ui.hangup.addEventListener("click", async () => {
   const room = call?.roomId;
   await call?.stop();
   call = null;
+  inCall = null;
   ui.video.hidden = true;
   hideDocuments();
   if (room) say(ui.state, "Vous avez quitté l'appel.");

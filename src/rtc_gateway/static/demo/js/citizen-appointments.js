@@ -1,11 +1,21 @@
 // The citizen page's other services: book a video appointment (Visioplainte) with the
-// competent unit, and ask for a complaint outside the walls. Text goes through textContent.
+// competent unit, optionally for one of the citizen's open cases ("Mes démarches"; the
+// slots are then those of the case's unit), and ask for a complaint outside the walls.
+// Text goes through textContent.
 
 import { byId, el } from "./dom.js";
 import { api as call, citizenToken, currentPosition, spokenWhen } from "./services-api.js";
+import { KINDS, STATUSES } from "./citizen-cases.js";
+
+const FINAL = ["withdrawn", "closed", "rejected"];
+const CASE_HINT = "Avec un dossier, l'enquêteur voit ses pièces et vous pouvez échanger des documents pendant l'appel.";
 
 const ui = {
   unit: byId("rdv-unit"),
+  caseField: byId("rdv-case-field"),
+  caseChoice: byId("rdv-case"),
+  caseHint: byId("rdv-case-hint"),
+  myCases: byId("cases-list"),
   locate: byId("rdv-locate"),
   search: byId("rdv-search"),
   slots: byId("rdv-slots"),
@@ -16,6 +26,8 @@ const ui = {
   hmFollow: byId("hm-follow"),
 };
 let residence = null;
+/** The citizen's open pre-complaints and complaints, by id. */
+let openCases = new Map();
 
 const api = (method, path, body) => call(method, path, body, { bearer: citizenToken() });
 
@@ -23,6 +35,43 @@ function say(node, text, warn = false) {
   node.textContent = text;
   node.classList.toggle("notice--warn", warn);
   node.hidden = !text;
+}
+
+const chosenCase = () => openCases.get(ui.caseChoice.value) ?? null;
+
+/** The "Dossier lié au rendez-vous" choices: "Sans dossier" and the open cases. */
+async function loadCases() {
+  if (!citizenToken()) return;
+  let cases;
+  try {
+    ({ cases } = await api("GET", "/api/v1/cases"));
+  } catch {
+    return showMine();
+  }
+  const kept = ui.caseChoice.value;
+  openCases = new Map(cases.filter((c) => c.kind in KINDS && !FINAL.includes(c.status)).map((c) => [c.id, c]));
+  ui.caseChoice.replaceChildren(el("option", { text: "Sans dossier", attrs: { value: "" } }),
+    ...[...openCases.values()].map((c) => el("option", {
+      text: `${c.reference} — ${KINDS[c.kind]} — ${STATUSES[c.status] ?? c.status}`, attrs: { value: c.id } })));
+  ui.caseChoice.value = openCases.has(kept) ? kept : "";
+  ui.caseField.hidden = openCases.size === 0;
+  showCase();
+  await showMine();  // its lines name the cases' references
+}
+
+/** A case handled by a unit books that unit's slots only: the unit field follows it. */
+function showCase() {
+  const chosen = chosenCase();
+  const unit = chosen?.unit_id ?? null;
+  ui.unit.disabled = unit !== null;
+  ui.locate.disabled = unit !== null;
+  if (unit !== null) {
+    ui.unit.value = unit;
+    residence = null;
+    ui.caseHint.textContent = `Les créneaux proposés sont ceux de l'unité qui traite ce dossier (${unit}).`;
+  } else {
+    ui.caseHint.textContent = chosen ? "Choisissez une unité de la même force que ce dossier." : CASE_HINT;
+  }
 }
 
 async function searchSlots() {
@@ -51,9 +100,11 @@ async function searchSlots() {
 async function book(slot) {
   const body = { slot_id: slot.id };
   if (residence) body.residence = residence;
+  if (chosenCase()) body.case_id = chosenCase().id;
   try {
     const booked = await api("POST", "/api/v1/appointments", body);
-    say(ui.status, `Rendez-vous réservé le ${spokenWhen(booked.start)}. Un e-mail de confirmation vous est envoyé.`);
+    const linked = booked.case_id ? ` pour le dossier ${openCases.get(booked.case_id)?.reference ?? ""}` : "";
+    say(ui.status, `Rendez-vous réservé le ${spokenWhen(booked.start)}${linked}. Un e-mail de confirmation vous est envoyé.`);
     ui.slots.replaceChildren();
     await showMine();
   } catch (error) {
@@ -82,8 +133,10 @@ function mineItem(appointment) {
     }
   });
   const join = el("a", { className: "btn", text: "Rejoindre l'appel", attrs: { href: appointment.join_url } });
-  return el("li", { className: "rdv__mine", dataset: { appointment: appointment.id } },
-    el("span", { text: `${spokenWhen(appointment.start)} — ${appointment.unit_id}` }), " ", join, " ", cancel);
+  const reference = appointment.case_id ? openCases.get(appointment.case_id)?.reference ?? "lié" : "";
+  const linked = reference ? ` — dossier ${reference}` : " — sans dossier";
+  return el("li", { className: "rdv__mine", dataset: { appointment: appointment.id, case: appointment.case_id ?? "" } },
+    el("span", { text: `${spokenWhen(appointment.start)} — ${appointment.unit_id}${linked}` }), " ", join, " ", cancel);
 }
 
 async function requestOutsideWalls(event) {
@@ -150,5 +203,12 @@ ui.locate.addEventListener("click", async () => {
   }
 });
 ui.search.addEventListener("click", searchSlots);
+ui.caseChoice.addEventListener("change", () => {
+  showCase();
+  if (chosenCase()?.unit_id) searchSlots();
+});
+// "Mes démarches" re-renders its list on every change (a filing, a withdrawal, a login):
+// the choices follow it.
+new MutationObserver(() => loadCases()).observe(ui.myCases, { childList: true });
 ui.hmForm.addEventListener("submit", requestOutsideWalls);
-if (citizenToken()) showMine();
+if (citizenToken()) loadCases();
