@@ -162,6 +162,29 @@ def cmd_sweep(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def cmd_nodes(args: argparse.Namespace) -> dict[str, Any]:
+    from loadtest.nodes import NodesConfig, run_nodes, setups
+    from loadtest.nodes_plot import plot_nodes
+    from loadtest.progress import progress_bar
+    from loadtest.race import RESULTS_DIR
+
+    config = NodesConfig(redis_url=args.redis_url, database_url=args.database_url,
+                         node_counts=[int(n) for n in args.nodes.split(",")],
+                         with_sqlite=not args.no_sqlite, repeats=args.repeats,
+                         rate=args.rate, citizens=args.citizens, agents=args.agents,
+                         max_chats=args.max_chats, duration_s=args.duration,
+                         workers=args.workers)
+    with progress_bar(len(list(setups(config))), "setups run") as update:
+        result = run_nodes(config, update)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    out = Path(args.out) if args.out else RESULTS_DIR / f"nodes-{stamp}.json"
+    result["png"] = str(plot_nodes(result, out.with_suffix(".png")))
+    result["json"] = str(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1, default=list))
+    return result
+
+
 def cmd_race(args: argparse.Namespace) -> dict[str, Any]:
     from loadtest.plot import plot_race
     from loadtest.race import RESULTS_DIR, RaceConfig, run_race
@@ -287,6 +310,23 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--gateway-args", default="")
     sweep.add_argument("--out", help="JSON path (PNG next to it)")
     sweep.set_defaults(run=cmd_sweep)
+
+    nodes = commands.add_parser(
+        "nodes", help="the same chat load on 1, 2, 3 nodes (Redis + PostgreSQL) and on SQLite")
+    nodes.add_argument("--redis-url", required=True, help="its database is flushed per run")
+    nodes.add_argument("--database-url", required=True,
+                       help="a PostgreSQL cluster: a database of each run's own is made")
+    nodes.add_argument("--nodes", default="1,2,3")
+    nodes.add_argument("--no-sqlite", action="store_true", help="skip the one-node SQLite run")
+    nodes.add_argument("--repeats", type=int, default=2)
+    nodes.add_argument("--rate", type=float, default=2000)
+    nodes.add_argument("--duration", type=float, default=8.0)
+    nodes.add_argument("--citizens", type=int, default=100)
+    nodes.add_argument("--agents", type=int, default=20)
+    nodes.add_argument("--max-chats", type=int, default=10)
+    nodes.add_argument("--workers", type=int, default=2)
+    nodes.add_argument("--out", help="JSON path (PNG next to it)")
+    nodes.set_defaults(run=cmd_nodes)
 
     race = commands.add_parser("race", help="Node relays and gateway side by side across loads")
     race.add_argument("--servers", default="node-json,durable-json,gateway-json,"

@@ -63,6 +63,14 @@ class ChatConfig:
     compress: int = 0
     """15 offers permessage-deflate (as browsers do); 0 offers no compression."""
     server_pid: int | None = None
+    server_pids: tuple[int, ...] = ()
+    """Several server processes (the nodes of one service): their CPU is summed."""
+    service_pids: tuple[int, ...] = ()
+    """Processes the servers lean on (PostgreSQL, Redis): their CPU is reported apart."""
+    citizen_urls: tuple[str, ...] = ()
+    agent_urls: tuple[str, ...] = ()
+    """Several nodes: the k-th citizen (agent) of a worker connects to the k-th URL, in
+    turn; empty: ``url``."""
     close_at_end: bool = False
     """Citizens close their conversations after the drain, so the next run on the same
     server finds every officer's slots free (the size sweep runs several in a row)."""
@@ -133,10 +141,17 @@ class ChatWorker:
     async def connect(self, namespace: str, auth: dict[str, Any] | None) -> LeanClient:
         client = LeanClient(self.codec, namespace, lambda event, data: None)
         client.on_event = self.on_event(client)
-        await client.connect(self.session, self.config.url, auth,
+        await client.connect(self.session, self.url_for(namespace), auth,
                              compress=self.config.compress)
         self.clients.append(client)
         return client
+
+    def url_for(self, namespace: str) -> str:
+        urls = self.config.agent_urls if namespace == "/agent" else self.config.citizen_urls
+        if not urls:
+            return self.config.url
+        done = len(self.agents) if namespace == "/agent" else len(self.own_conversations)
+        return urls[(done + self.index) % len(urls)]
 
     async def start_agent(self, token: str) -> None:
         client = await self.connect("/agent", {"token": token})
@@ -299,6 +314,8 @@ def run_chat(config: ChatConfig) -> dict[str, Any]:
     pool = start_workers(config.workers, _worker_main, config, start)
     barrier, processes = pool.barrier, pool.processes
     server = CpuMeter(config.server_pid) if config.server_pid else None
+    nodes = [CpuMeter(pid) for pid in config.server_pids]
+    services = [CpuMeter(pid) for pid in config.service_pids]
     machine = MachineMeter()
     try:
         parent_wait(barrier, processes)
@@ -307,18 +324,25 @@ def run_chat(config: ChatConfig) -> dict[str, Any]:
         parent_wait(barrier, processes)
         time.sleep(max(0.0, start.value + config.warmup_s - time.monotonic()))
         machine.start()
-        if server is not None:
-            server.start()
+        for meter in [server, *nodes, *services]:
+            if meter is not None:
+                meter.start()
         time.sleep(config.duration_s)
     except threading.BrokenBarrierError:
         pass
     busy = machine.busy_cores()
-    server_cpu = server.share() if server is not None else None
+    server_cpu = server.share() if server is not None else (
+        round(sum(meter.share() for meter in nodes), 3) if nodes else None)
+    services_cpu = round(sum(meter.share() for meter in services), 3) if services else None
     server_rss = process_rss_bytes(server.pid) if server is not None else None
     limit_s = config.warmup_s + config.duration_s + config.drain_s + 60
     reports = collect_reports(pool.results, processes, limit_s)
     merged = merge_reports(config, reports, server_cpu, server_rss)
     merged["machine_busy_cores"] = busy
+    if services_cpu is not None:
+        merged["services_cpu"] = services_cpu
+        merged["services_cpu_us_per_msg"] = round(
+            services_cpu * 1e6 / merged["delivered_rate"], 1) if merged["delivered_rate"] else None
     delivered = merged["delivered_rate"]
     # CPU per delivered message holds even when other programs starve the server of CPU.
     merged["server_cpu_us_per_msg"] = round(server_cpu * 1e6 / delivered, 1) \

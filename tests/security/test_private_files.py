@@ -3,13 +3,20 @@
 
 import os
 import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rtc_gateway.ports.evidence_log import EvidenceEntry, RecordKind
 from rtc_gateway.rtc.passthrough import EncodedFrame
 from rtc_gateway.rtc.recorder import ParticipantRecorder
-from rtc_gateway.security.keys import load_or_create_private_key
-from rtc_gateway.security.private_files import create_missing_dirs, open_private, private_dir
+from rtc_gateway.security.keys import load_or_create_private_key, load_private_key
+from rtc_gateway.security.private_files import (
+    create_missing_dirs,
+    open_private,
+    private_dir,
+    replace_private_file,
+)
 from tests.evidence.support import ManualClock, make_log, populate
 from tests.evidence.test_commands import cli
 from tests.rtc.media import vp8_frames
@@ -101,3 +108,37 @@ async def test_cli_export_bundle_is_private(tmp_path: Path, umask: int) -> None:
     assert code == 0, err
     assert mode(out) == 0o600, "the bundle holds the transcript and the recordings"
     assert mode(out.parent) == 0o700
+
+
+def test_processes_creating_one_shared_key_at_once_all_use_the_one_kept(
+        tmp_path: Path) -> None:
+    """Nodes starting together on one keys folder: each used to write its own key over
+    the same temporary file, so some signed with a key that was not the one kept."""
+    path = tmp_path / "keys" / "token.pem"
+    start = threading.Barrier(8)
+
+    def create() -> bytes:
+        start.wait()
+        return load_or_create_private_key(path).public_key().public_bytes_raw()
+
+    with ThreadPoolExecutor(8) as pool:
+        keys = list(pool.map(lambda _: create(), range(8)))
+    assert len(set(keys)) == 1
+    assert load_private_key(path).public_key().public_bytes_raw() == keys[0]
+    assert sorted(p.name for p in path.parent.iterdir()) == ["token.pem"]
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_concurrent_replacements_leave_one_whole_file_and_no_temporary(tmp_path: Path) -> None:
+    path = tmp_path / "note.bin"
+    start = threading.Barrier(8)
+
+    def replace(index: int) -> None:
+        start.wait()
+        replace_private_file(path, bytes([index]) * 4096)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(replace, range(8)))
+    data = path.read_bytes()
+    assert len(data) == 4096 and len(set(data)) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["note.bin"]

@@ -43,21 +43,42 @@ class EventForwarding:
     async def _forward(self, connection: Connection, event: str, payload: Any,
                        parsed: Any) -> Ack | None:
         if connection.forwarded:
+            await self._take_back_if_homed_here(parsed)
             return None
         request = _request(connection, event, payload)
+        answer: Ack = failure("unavailable", "the conversation is moving to another node;"
+                                             " retry")
         try:
-            for _attempt in range(2):  # again once the home is found dead: taken over
+            for _attempt in range(2):  # again once the home is found dead, or not there
                 where = await self._node_for(parsed)
                 if where is None:
                     return None
                 try:
-                    answer: Ack = await self._homes.call(where, EVENT_CALL, request)
-                    return answer
+                    answer = await self._homes.call(where, EVENT_CALL, request)
                 except NodeGone:
                     continue
-            return failure("unavailable", "the conversation is moving to another node; retry")
+                if answer["ok"] or answer["error"]["code"] != "not_found":
+                    return answer
+                self._forget(parsed)  # closed there, or moved: look again once
+            return answer
         except Unavailable as error:
             return failure(error.code, error.message)
+
+    async def _take_back_if_homed_here(self, parsed: Any) -> None:
+        """A node sent this because the conversation's home is here: rebuild it first if
+        this node took it over and could not rebuild it then (its log read failed)."""
+        conversation_id = getattr(parsed, "conversation_id", None)
+        if conversation_id is None:
+            return
+        try:
+            await self._homes.locate(conversation_id)
+        except Unavailable:
+            return  # the handler answers with what this node holds
+
+    def _forget(self, parsed: Any) -> None:
+        conversation_id = getattr(parsed, "conversation_id", None)
+        if conversation_id is not None:
+            self._homes.forget(conversation_id)
 
     async def _node_for(self, parsed: Any) -> str | None:
         """The other node an event is about, ``None`` for this one: its conversation's

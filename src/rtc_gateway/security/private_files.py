@@ -8,6 +8,7 @@ take bits away (0000 would leave a 0666 request as it is).
 
 import contextlib
 import os
+import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
@@ -67,13 +68,35 @@ def restrict_if_present(path: Path) -> None:
 
 def replace_private_file(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (a 0600 temporary file, synced, renamed over
-    it): a reader sees the old bytes or the new ones, never a part."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    it): a reader sees the old bytes or the new ones, never a part. Each writer has a
+    temporary file of its own, so writers in several processes never share one."""
+    tmp = _written_temporary(path, data)
+    os.replace(tmp, path)
+
+
+def create_private_file_once(path: Path, data: bytes) -> bool:
+    """Create ``path`` holding ``data`` unless it exists; whole or absent, never a part.
+    False when another process created it first (its bytes stay): of several nodes
+    creating one shared key at once, exactly one key is kept."""
+    tmp = _written_temporary(path, data)
+    try:
+        os.link(tmp, path)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        os.unlink(tmp)
+
+
+def _written_temporary(path: Path, data: bytes) -> Path:
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, FILE_MODE)
         os.write(fd, data)
         os.fsync(fd)
-    finally:
+    except BaseException:
         os.close(fd)
-    os.replace(tmp, path)
+        os.unlink(name)
+        raise
+    os.close(fd)
+    return Path(name)

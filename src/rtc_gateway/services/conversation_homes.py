@@ -30,6 +30,7 @@ from rtc_gateway.ports.node_calls import NodeCallError, NodeCalls, NodeUnreachab
 log = logging.getLogger(__name__)
 
 Method = Callable[[Any], Awaitable[Any]]
+REMEMBERED_HOMES = 100_000
 
 
 class NodeGone(Unavailable):
@@ -59,6 +60,9 @@ class ConversationHomesService:
         self._methods: dict[str, Method] = {}
         self._adopt: Adopt | None = None
         self._adopting: dict[str, asyncio.Future[Conversation | str | None]] = {}
+        self._seen_elsewhere: dict[str, str] = {}
+        """Homes read from Redis, while that node is live: a home moves only when its
+        node dies, so the next event about the conversation asks Redis nothing."""
 
     @property
     def node_id(self) -> str:
@@ -117,12 +121,26 @@ class ConversationHomesService:
         conversation = self._store.get(conversation_id)
         if conversation is not None:
             return conversation
+        live = self._live_nodes()
+        known = self._seen_elsewhere.get(conversation_id)
+        if known is not None and known in live:
+            return known
         home = await self._homes.home_of(conversation_id)
         if home is None:
             return None
-        if home.node != self.node_id and home.node in self._live_nodes():
+        if home.node != self.node_id and home.node in live:
+            self._remember(conversation_id, home.node)
             return home.node
         return await self._take_over(conversation_id, home)
+
+    def forget(self, conversation_id: str) -> None:
+        """The node remembered as holding it answered that it does not (closed there)."""
+        self._seen_elsewhere.pop(conversation_id, None)
+
+    def _remember(self, conversation_id: str, node: str) -> None:
+        if len(self._seen_elsewhere) >= REMEMBERED_HOMES:
+            self._seen_elsewhere.clear()
+        self._seen_elsewhere[conversation_id] = node
 
     async def adopt_from(self, node: str) -> int:
         """A node died: take over each of its conversations no other survivor took first."""
@@ -170,8 +188,9 @@ class ConversationHomesService:
         future: asyncio.Future[Conversation | str | None] = (
             asyncio.get_running_loop().create_future())
         self._adopting[conversation_id] = future
-        try:
-            conversation = await self._move_and_adopt(conversation_id, seen)
+        try:  # in a task: the log's reads time out, and event handlers run eagerly
+            conversation = await asyncio.ensure_future(
+                self._move_and_adopt(conversation_id, seen))
             future.set_result(conversation)
             return conversation
         except BaseException as error:

@@ -356,17 +356,20 @@ class RoutingService:
 
     async def adopted(self, conversation: Conversation) -> None:
         """A conversation taken over from a dead node: assigned if a live officer holds
-        it in the shared state (told again), waiting if it is in line, else requeued."""
+        it in the shared state (told again), waiting if it is in line, else requeued;
+        its routing entry is this node's from now on (a restart of the dead node
+        forgets only what is still its own)."""
         agent_id = await self._state.agent_of(conversation.id)
         slot = await self._state.agent(agent_id) if agent_id is not None else None
         if slot is not None:
             conversation.status = Status.ASSIGNED
             conversation.agent_id = slot.profile.agent_id
             conversation.assigned_at_s = self._clock.monotonic()
+            await self._state.adopt(conversation.id, slot.profile.agent_id)
             await self._notifier.assigned(conversation, slot.profile,
                                           list(conversation.messages))
-        elif await self._state.position(conversation.id) is not None:
-            self._mark_queued(conversation, self._clock.monotonic())
+        elif (waiting := await self._state.dequeue(conversation.id)) is not None:
+            await self.enqueue(conversation, returning=waiting.returning)
         else:
             await self._requeue(conversation, reason="node_gone")
         self.schedule_assignment()

@@ -74,7 +74,9 @@ class RedisNodeCalls:
         self._waiting = WaitingCalls(self._counts, max_waiting)
         self._serving = Serving(self._counts, max_serving)
         self._max_queued = max_queued_replies
-        self._replies: deque[tuple[str, bytes]] = deque()
+        self._outbox: deque[tuple[str, bytes, asyncio.Future[int] | None]] = deque()
+        """Requests (with the future of their listener count) and replies (``None``),
+        published by one task in pipelines: calls in flight never hold a connection each."""
         self._wake = asyncio.Event()
         self._subscribed = False
         self._closing = False
@@ -100,7 +102,7 @@ class RedisNodeCalls:
         self._client = connect(self._url, self._redis_timeout_s)
         self._tasks = [
             asyncio.create_task(self._subscribe(serve), name="node-calls-subscriber"),
-            asyncio.create_task(self._send_replies(), name="node-calls-replies"),
+            asyncio.create_task(self._send_outbox(), name="node-calls-outbox"),
         ]
 
     async def call(self, node: str, method: str, payload: Any = None, *,
@@ -123,8 +125,11 @@ class RedisNodeCalls:
         return result(self._counts, outcome, node, method, timeout)
 
     async def _deliver(self, client: Redis, node: str, method: str, request: bytes) -> None:
+        published: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._outbox.append((self.requests_channel(node), request, published))
+        self._wake.set()
         try:
-            listeners = await client.publish(self.requests_channel(node), request)
+            listeners = await published
         except REDIS_FAILURES as error:
             self._counts["unreachable"] += 1
             raise NodeUnreachable(node, method, f"Redis is unreachable"
@@ -204,31 +209,46 @@ class RedisNodeCalls:
                                              request.timeout_ms / 1000)
         if outcome is None:
             return  # the caller has given up: no answer
-        if len(self._replies) >= self._max_queued:
+        if len(self._outbox) >= self._max_queued:
             self._counts["replies_dropped"] += 1
             return
-        self._replies.append((self.replies_channel(request.caller), _encoder.encode(
-            Reply(ENVELOPE_VERSION, request.call_id, outcome))))
+        self._outbox.append((self.replies_channel(request.caller), _encoder.encode(
+            Reply(ENVELOPE_VERSION, request.call_id, outcome)), None))
         self._wake.set()
 
-    # -- sending replies -------------------------------------------------------------
+    # -- sending requests and replies ---------------------------------------------
 
-    async def _send_replies(self) -> None:
+    async def _send_outbox(self) -> None:
         while not self._closing:
             await self._wake.wait()
             self._wake.clear()
-            while self._replies and self._client is not None:
-                batch = [self._replies.popleft()
-                         for _ in range(min(_BATCH, len(self._replies)))]
+            while self._outbox and self._client is not None:
+                batch = [self._outbox.popleft()
+                         for _ in range(min(_BATCH, len(self._outbox)))]
                 try:
                     async with self._client.pipeline(transaction=False) as pipe:
-                        for channel, data in batch:
+                        for channel, data, _ in batch:
                             pipe.publish(channel, data)
-                        await pipe.execute()
+                        counts = await pipe.execute()
                 except REDIS_FAILURES as error:
-                    self._counts["replies_dropped"] += len(batch)
-                    logger.warning("node call answers not sent: Redis unreachable",
-                                   extra={"error": type(error).__name__})
+                    self._failed(batch, error)
+                    continue
+                for (_, _, published), listeners in zip(batch, counts, strict=True):
+                    if published is not None and not published.done():
+                        published.set_result(int(listeners))
+
+    def _failed(self, batch: list[tuple[str, bytes, asyncio.Future[int] | None]],
+                error: BaseException) -> None:
+        replies = 0
+        for _, _, published in batch:
+            if published is None:
+                replies += 1
+            elif not published.done():
+                published.set_exception(error)
+        if replies:
+            self._counts["replies_dropped"] += replies
+            logger.warning("node call answers not sent: Redis unreachable",
+                           extra={"error": type(error).__name__})
 
 
 async def _quietly_close(pubsub: PubSub, client: Redis) -> None:

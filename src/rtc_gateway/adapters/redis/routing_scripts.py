@@ -168,11 +168,14 @@ if not redis.call('ZSCORE', P .. 'q', cid) then redis.call('DEL', P .. 'c:' .. c
 return agent
 """
 
-# ARGV: P, id, agent.
+# ARGV: P, id, agent, this node (the entry is its own from now on).
 ADOPT = _PRELUDE + """
 local cid, agent = ARGV[2], ARGV[3]
 if redis.call('ZSCORE', P .. 'q', cid) then
   unqueue(cid, redis.call('HGET', P .. 'c:' .. cid, 'svc'))
+end
+if redis.call('EXISTS', P .. 'c:' .. cid) == 1 then
+  redis.call('HSET', P .. 'c:' .. cid, 'node', ARGV[4])
 end
 redis.call('HSET', P .. 'assigned', cid, agent)
 if redis.call('EXISTS', P .. 'a:' .. agent) == 1 then

@@ -143,7 +143,7 @@ class RedisRoutingState:
         return None if agent is None else _text(agent)
 
     async def adopt(self, conversation_id: str, agent_id: str) -> None:
-        await self._run("ADOPT", conversation_id, agent_id)
+        await self._run("ADOPT", conversation_id, agent_id, self.node_id)
 
     async def waiting(self) -> list[QueueEntry]:
         rows = await self._run("WAITING")
