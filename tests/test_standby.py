@@ -86,12 +86,15 @@ class Pair:
             node.stop()
 
 
-async def health_is(url: str, status: int, timeout_s: float = 30.0) -> dict[str, Any]:
+async def health_is(url: str, status: int, timeout_s: float = 30.0,
+                    message: str | None = None) -> dict[str, Any]:
+    """The first ``/healthz`` body with ``status`` (and ``message``, when given: a
+    standby says ``starting`` until its first look at the registry)."""
     deadline = time.monotonic() + timeout_s
     while True:
         with contextlib.suppress(OSError, ValueError):  # HAProxy's own 503 is HTML
             code, body = await asyncio.to_thread(health, url)
-            if code == status:
+            if code == status and message in (None, body.get("message")):
                 return body
         if time.monotonic() > deadline:
             raise AssertionError(f"{url}/healthz never answered {status}")
@@ -193,8 +196,9 @@ async def test_the_standby_takes_over_behind_a_proxy_and_the_conversation_goes_o
     pair = Pair(tmp_path, own_redis, fresh_database)
     clients: list[RecordingClient] = []
     try:
-        body = await health_is(pair.b.url, 503)
-        assert body["message"] == f"standby: 127.0.0.1:{pair.a.port} is live"
+        body = await health_is(pair.b.url, 503,
+                               message=f"standby: 127.0.0.1:{pair.a.port} is live")
+        assert body["standby"] is True
         assert pair.b.process.poll() is None, "the standby waits instead of exiting"
         port = free_port()
         proxied = f"http://127.0.0.1:{port}"
