@@ -535,7 +535,7 @@ def build_gateway(settings: Settings, clock: Clock | None = None) -> Gateway:
     SupervisorEvents(ConversationSearch(index, store, queues)).register(agent_namespace.dispatcher)
     if homes is not None:
         homes.adopt_with(lambda conversation_id: adopt_conversation(
-            evidence, conversations, routing, conversation_id))
+            evidence, conversations, routing, clock, conversation_id))
         forwarding = EventForwarding(homes)
         forwarding.attach(citizen_namespace.dispatcher)
         forwarding.attach(agent_namespace.dispatcher)

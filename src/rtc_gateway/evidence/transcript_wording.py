@@ -76,7 +76,8 @@ _CLOSE_REASONS = {"closed_by_citizen": "Close par l'usager",
 _CALL_END_REASONS = {"left": "un participant a raccroché",
                      "conversation_closed": "la conversation a été close",
                      "shutdown": "arrêt du service",
-                     "abandoned": "plus personne n'était connecté"}
+                     "abandoned": "plus personne n'était connecté",
+                     "node_gone": "le serveur qui relayait l'appel s'est arrêté"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +220,8 @@ def _video_ended(data: Mapping[str, Any], _: Mapping[str, str]) -> list[str]:
         lines.append(f"Fin de l'appel : {_CALL_END_REASONS.get(reason, reason)}")
     recordings = [r for r in data.get("recordings", []) if isinstance(r, dict)]
     summary = data.get("recording")
+    if data.get("recording_lost") is True:
+        lines.append("Enregistrement perdu : ses fichiers n'ont pas pu être scellés")
     if isinstance(summary, dict):
         duration = _seconds(summary.get("duration_s"))
         lines.append(f"Enregistrement : {_count(len(recordings), 'fichier')},"

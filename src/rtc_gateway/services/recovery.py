@@ -10,7 +10,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from rtc_gateway.domain.conversation import Conversation, Location, Status, idempotency_key
 from rtc_gateway.domain.forces import Force
 from rtc_gateway.domain.priority import Priority
-from rtc_gateway.ports.evidence_log import EvidenceLog, LoggedRecord, RecordKind
+from rtc_gateway.domain.roles import Role
+from rtc_gateway.ports.clock import Clock
+from rtc_gateway.ports.evidence_log import EvidenceEntry, EvidenceLog, LoggedRecord, RecordKind
 from rtc_gateway.services.conversations import ConversationService, message_from_record
 from rtc_gateway.services.routing import RoutingService
 
@@ -79,13 +81,29 @@ async def recover_open_conversations(
 
 
 async def adopt_conversation(evidence: EvidenceLog, conversations: ConversationService,
-                             routing: RoutingService, conversation_id: str
+                             routing: RoutingService, clock: Clock, conversation_id: str
                              ) -> Conversation | None:
     """Rebuild one conversation whose node died, here, where routing finds it as the
-    shared state left it; ``None`` when the log holds no open conversation of that id."""
-    conversation = rebuild(await evidence.conversation_records(conversation_id))
+    shared state left it; ``None`` when the log holds no open conversation of that id.
+    A video room that node relayed ends with a record saying its recording is lost (its
+    files were on that node's disk, unsealed)."""
+    records = await evidence.conversation_records(conversation_id)
+    conversation = rebuild(records)
     if conversation is None:
         return None
+    for room_id in rooms_left_open(records):
+        await evidence.append(EvidenceEntry(
+            conversation_id=conversation_id, kind=RecordKind.VIDEO_ENDED,
+            actor_role=Role.SYSTEM.value, actor_id="gateway", at=clock.now(),
+            data={"room_id": room_id, "reason": "node_gone", "recording_lost": True,
+                  "recordings": []}))
     conversations.restore(conversation)
     await routing.adopted(conversation)
     return conversation
+
+
+def rooms_left_open(records: Sequence[LoggedRecord]) -> list[str]:
+    """Video rooms of the log that started and never ended, in start order."""
+    ended = {r.data.get("room_id") for r in records if r.kind == RecordKind.VIDEO_ENDED}
+    return [str(r.data["room_id"]) for r in records
+            if r.kind == RecordKind.VIDEO_STARTED and r.data.get("room_id") not in ended]
