@@ -38,6 +38,10 @@ from rtc_gateway.ports.routing_state import RoutingState
 
 logger = logging.getLogger(__name__)
 WILDCARD_HOSTS = ("", "0.0.0.0", "::")
+NODE_CALLS_IN_FLIGHT = 5000
+"""Forwarded requests a node waits on, and serves, at once: each waits for its
+conversation's group commit, so at thousands of messages per second hundreds are in
+flight; past this a request is refused ``unavailable`` rather than queued."""
 
 
 class StartupRefused(RuntimeError):
@@ -115,7 +119,9 @@ def shared_services(settings: Settings, clock: Clock) -> SharedServices:
     return SharedServices(node_id, evidence, bus, registry, readiness, BusFanOut(),
                           RedisConversationHomes(settings.redis_url, node_id),
                           RedisNodeCalls(settings.redis_url, node_id,
-                                         timeout_s=settings.node_call_timeout_s))
+                                         timeout_s=settings.node_call_timeout_s,
+                                         max_waiting=NODE_CALLS_IN_FLIGHT,
+                                         max_serving=NODE_CALLS_IN_FLIGHT))
 
 
 def routing_state(settings: Settings) -> RoutingState:
