@@ -67,6 +67,21 @@ def _tokens(args: argparse.Namespace, server: Server | None, count: int, max_cha
     return tokens
 
 
+def saved(result: dict[str, Any], out_arg: str | None, name: str,
+          plot: Callable[[dict[str, Any], Path], Path]) -> dict[str, Any]:
+    """Write ``result`` as JSON (``--out``, or a stamped file in the results folder) with
+    its PNG beside it; the result names both."""
+    from loadtest.race import RESULTS_DIR
+
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    out = Path(out_arg) if out_arg else RESULTS_DIR / f"{name}-{stamp}.json"
+    result["png"] = str(plot(result, out.with_suffix(".png")))
+    result["json"] = str(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1, default=list))
+    return result
+
+
 def cmd_chat(args: argparse.Namespace) -> dict[str, Any]:
     from loadtest.chat import ChatConfig, run_chat
 
@@ -105,7 +120,6 @@ def cmd_routing(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_resume_storm(args: argparse.Namespace) -> dict[str, Any]:
     from loadtest.progress import progress_bar
-    from loadtest.race import RESULTS_DIR
     from loadtest.resume_storm import ResumeStormConfig, run_resume_storm, stop_signal
     from loadtest.resume_storm_plot import plot_resume_storm
 
@@ -126,19 +140,12 @@ def cmd_resume_storm(args: argparse.Namespace) -> dict[str, Any]:
         drop = (lambda mode: server.restart(stop_signal(mode))) if server is not None else None
         with progress_bar(config.citizens + args.agents, "clients back") as update:
             result = run_resume_storm(config, drop, update)
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-        out = Path(args.out) if args.out else RESULTS_DIR / f"resume-storm-{stamp}.json"
-        result["png"] = str(plot_resume_storm(result, out.with_suffix(".png")))
-        result["json"] = str(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=1, default=list))
-        return result
+        return saved(result, args.out, "resume-storm", plot_resume_storm)
     return _with_target(args, body)
 
 
 def cmd_sweep(args: argparse.Namespace) -> dict[str, Any]:
     from loadtest.progress import progress_bar
-    from loadtest.race import RESULTS_DIR
     from loadtest.sweep import SweepConfig, run_sweep
     from loadtest.sweep_plot import plot_sweep
 
@@ -153,20 +160,13 @@ def cmd_sweep(args: argparse.Namespace) -> dict[str, Any]:
             result = run_sweep(config, server, update)
     finally:
         server.stop()
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-    out = Path(args.out) if args.out else RESULTS_DIR / f"sweep-{stamp}.json"
-    result["png"] = str(plot_sweep(result, out.with_suffix(".png")))
-    result["json"] = str(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1, default=list))
-    return result
+    return saved(result, args.out, "sweep", plot_sweep)
 
 
 def cmd_nodes(args: argparse.Namespace) -> dict[str, Any]:
     from loadtest.nodes import NodesConfig, run_nodes, setups
     from loadtest.nodes_plot import plot_nodes
     from loadtest.progress import progress_bar
-    from loadtest.race import RESULTS_DIR
 
     config = NodesConfig(redis_url=args.redis_url, database_url=args.database_url,
                          node_counts=[int(n) for n in args.nodes.split(",")],
@@ -176,13 +176,7 @@ def cmd_nodes(args: argparse.Namespace) -> dict[str, Any]:
                          workers=args.workers)
     with progress_bar(len(list(setups(config))), "setups run") as update:
         result = run_nodes(config, update)
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-    out = Path(args.out) if args.out else RESULTS_DIR / f"nodes-{stamp}.json"
-    result["png"] = str(plot_nodes(result, out.with_suffix(".png")))
-    result["json"] = str(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1, default=list))
-    return result
+    return saved(result, args.out, "nodes", plot_nodes)
 
 
 def cmd_race(args: argparse.Namespace) -> dict[str, Any]:
