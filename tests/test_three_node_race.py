@@ -31,7 +31,7 @@ from tests.support.services import PostgresCluster, RedisProcess, postgres_clust
 from tests.support.sio_client import RecordingClient
 from tests.test_shared_services import _export
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 OFFICERS = 6
 MAX_CHATS = 2
