@@ -222,6 +222,16 @@ def cmd_profile(args: argparse.Namespace) -> dict[str, Any]:
     return {"load": report["load"], "raw": report["raw"]}
 
 
+def cmd_instructions(args: argparse.Namespace) -> dict[str, Any]:
+    from loadtest.instructions import InstructionConfig, run_instructions
+
+    return run_instructions(InstructionConfig(
+        serializer=args.serializer, rate=args.rate, duration_s=args.duration,
+        citizens=args.citizens, agents=args.agents, max_chats=args.max_chats,
+        workers=args.workers, gateway_args=tuple(shlex.split(args.gateway_args)),
+        keep=Path(args.keep) if args.keep else None))
+
+
 def cmd_price(args: argparse.Namespace) -> dict[str, Any]:
     from loadtest.price_fixes import price_fixes
     from loadtest.race import RESULTS_DIR
@@ -354,6 +364,19 @@ def build_parser() -> argparse.ArgumentParser:
     profile.add_argument("--native", action="store_true",
                          help="sample C frames too (uvloop, the interpreter, extensions)")
     profile.set_defaults(run=cmd_profile)
+
+    counted = commands.add_parser("instructions",
+                                  help="callgrind: gateway instructions per relayed message")
+    counted.add_argument("--serializer", choices=["json", "msgpack"], default="json")
+    counted.add_argument("--rate", type=float, default=20)
+    counted.add_argument("--duration", type=float, default=30.0)
+    counted.add_argument("--workers", type=int, default=1)
+    counted.add_argument("--citizens", type=int, default=20)
+    counted.add_argument("--agents", type=int, default=2)
+    counted.add_argument("--max-chats", type=int, default=10)
+    counted.add_argument("--gateway-args", default="")
+    counted.add_argument("--keep", help="directory that keeps the callgrind dump")
+    counted.set_defaults(run=cmd_instructions)
 
     price = commands.add_parser("price", help="gateway with and without candidate fixes")
     price.add_argument("--rounds", type=int, default=2)

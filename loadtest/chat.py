@@ -16,7 +16,7 @@ import time
 from array import array
 from collections import deque
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from loadtest.client import LeanClient
 from loadtest.metrics import (
@@ -41,6 +41,12 @@ from loadtest.workers import (
 TICK_S = 0.004
 MAX_LAG_S = 0.05
 MAX_PENDING_ACKS = 2000
+
+
+class WindowHook(Protocol):
+    def opened(self) -> None: ...
+
+    def closed(self) -> None: ...
 
 
 @dataclass
@@ -304,8 +310,11 @@ def _worker_main(index: int, config: ChatConfig, barrier: threading.Barrier,
                        lambda: ChatWorker(index, config).run(barrier, start))
 
 
-def run_chat(config: ChatConfig) -> dict[str, Any]:
-    """Run the chat scenario with ``config.workers`` processes; return merged figures."""
+def run_chat(config: ChatConfig, window: WindowHook | None = None) -> dict[str, Any]:
+    """Run the chat scenario with ``config.workers`` processes; return merged figures.
+
+    ``window`` is told when the measurement window opens and closes (an instruction
+    counter switched on for it, ``loadtest/instructions.py``)."""
     if config.agents * config.max_chats < config.citizens:
         raise ValueError("agents * max_chats must cover every citizen")
     if len(config.agent_tokens) != config.agents:
@@ -327,7 +336,11 @@ def run_chat(config: ChatConfig) -> dict[str, Any]:
         for meter in [server, *nodes, *services]:
             if meter is not None:
                 meter.start()
+        if window is not None:
+            window.opened()
         time.sleep(config.duration_s)
+        if window is not None:
+            window.closed()
     except threading.BrokenBarrierError:
         pass
     busy = machine.busy_cores()

@@ -202,8 +202,9 @@ def _spawn(command: list[str], log_path: Path, cwd: Path | None = None,
 
 def start_server(kind: str, serializer: str = "json", *, data_dir: Path | None = None,
                  extra_args: tuple[str, ...] = (), deflate: bool = False,
-                 launcher: tuple[str, ...] = ()) -> Server:
-    """Start ``kind`` (one of KINDS); ``launcher`` prefixes the command (a profiler)."""
+                 launcher: tuple[str, ...] = (), health_limit_s: float = 30.0) -> Server:
+    """Start ``kind`` (one of KINDS); ``launcher`` prefixes the command (a profiler, which
+    may need a longer ``health_limit_s`` to come up)."""
     port = free_port()
     owned = None
     if data_dir is None:
@@ -231,7 +232,7 @@ def start_server(kind: str, serializer: str = "json", *, data_dir: Path | None =
         raise ValueError(f"unknown server kind {kind!r}")
     server = Server(kind, serializer, port, process, log_path, data_dir, owned, command,
                     environment)
-    _wait_healthy(server)
+    _wait_healthy(server, health_limit_s)
     return server
 
 
