@@ -59,7 +59,12 @@ _TEMPLATE = (
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SECOND = timedelta(seconds=1)
-_second_text: tuple[int, str] = (-1, "")
+_second_text: tuple[datetime, str] = (_EPOCH, "1970-01-01T00:00:00")
+"""An instant of the last second formatted, and that second's text: comparing six
+fields costs a fraction of counting seconds since the epoch."""
+_MILLISECONDS = tuple(f".{millisecond:03d}Z" for millisecond in range(1000))
+"""An instant's tail looked up, not formatted: a format specification costs about ten
+times the look-up."""
 
 
 def format_at(instant: datetime) -> str:
@@ -70,12 +75,13 @@ def format_at(instant: datetime) -> str:
     global _second_text
     if instant.tzinfo is not UTC:
         instant = instant.astimezone(UTC)
-    second = (instant - _EPOCH) // _SECOND
-    cached_second, text = _second_text
-    if second != cached_second:
-        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        _second_text = (second, text)
-    return f"{text}.{instant.microsecond // 1000:03d}Z"
+    cached, text = _second_text
+    if (instant.second != cached.second or instant.minute != cached.minute
+            or instant.hour != cached.hour or instant.day != cached.day
+            or instant.month != cached.month or instant.year != cached.year):
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime((instant - _EPOCH) // _SECOND))
+        _second_text = (instant, text)
+    return text + _MILLISECONDS[instant.microsecond // 1000]
 
 
 def text_commitment(salt: bytes, text: str) -> str:

@@ -5,6 +5,7 @@ Engine.IO message prefix for text) and back. Encoding yields bytes, so a packet 
 to a room is encoded once and written as-is to every member.
 """
 
+import re
 from typing import Any, Protocol
 
 import msgspec
@@ -26,8 +27,15 @@ from rtc_gateway.realtime.packets import (
 )
 
 MAX_ACK_ID_DIGITS = 15
+MAX_HEADS = 64
+"""Packet heads kept spelled: kinds times the namespaces a server answers in."""
+_DIGITS = re.compile("[0-9]*").match
+"""The ack id's digits (ASCII only), in one call rather than a loop over characters."""
 _KINDS = range(7)
 TOO_DEEP = "payload nests too deeply"
+_packet = Packet._make
+"""A packet from its five fields: the named tuple's own constructor is a Python function
+with defaults, twice the instructions of ``_make``."""
 
 
 class Codec(Protocol):
@@ -45,14 +53,24 @@ class JsonCodec:
 
     def __init__(self, max_depth: int = DEFAULT_MAX_DEPTH) -> None:
         self._max_depth = max_depth
+        self._heads: dict[tuple[int, str], bytes] = {}
+        """Each packet kind and namespace's head, spelled once (a server has a few)."""
 
     def encode(self, kind: int, namespace: str, data: Any = None,
                ack_id: int | None = None) -> bytes:
-        head = f"4{kind}" if namespace == DEFAULT_NAMESPACE else f"4{kind}{namespace},"
+        head = self._heads.get((kind, namespace))
+        if head is None:
+            head = self._head(kind, namespace)
         if ack_id is not None:
-            head += str(ack_id)
-        encoded = head.encode("utf-8")
-        return encoded if data is None else encoded + fast_json.encode(data)
+            head += str(ack_id).encode()
+        return head if data is None else head + fast_json.encode(data)
+
+    def _head(self, kind: int, namespace: str) -> bytes:
+        text = f"4{kind}" if namespace == DEFAULT_NAMESPACE else f"4{kind}{namespace},"
+        head = text.encode("utf-8")
+        if len(self._heads) < MAX_HEADS:
+            self._heads[(kind, namespace)] = head
+        return head
 
     def decode(self, message: str | bytes) -> Packet:
         """``message`` is the Engine.IO payload after its ``4`` prefix."""
@@ -64,7 +82,7 @@ class JsonCodec:
         namespace, at = _namespace(text, at)
         ack_id, at = _ack_id(text, at, namespace)
         if at == len(text):
-            return Packet(kind, namespace, None, ack_id, attachments)
+            return _packet((kind, namespace, None, ack_id, attachments))
         payload = text[at:]
         if json_too_deep(payload, self._max_depth):
             raise MalformedPacket(TOO_DEEP, namespace, ack_id, kind)
@@ -74,7 +92,7 @@ class JsonCodec:
             raise MalformedPacket(str(error), namespace, ack_id, kind) from None
         except ValueError:
             raise MalformedPacket("payload is not JSON", namespace, ack_id, kind) from None
-        return Packet(kind, namespace, data, ack_id, attachments)
+        return _packet((kind, namespace, data, ack_id, attachments))
 
 
 def _attachments(text: str, kind: int) -> tuple[int, int]:
@@ -97,9 +115,8 @@ def _namespace(text: str, at: int) -> tuple[str, int]:
 
 
 def _ack_id(text: str, at: int, namespace: str) -> tuple[int | None, int]:
-    end = at
-    while end < len(text) and "0" <= text[end] <= "9":
-        end += 1
+    digits = _DIGITS(text, at)
+    end = digits.end() if digits is not None else at
     if end == at:
         return None, at
     if end - at > MAX_ACK_ID_DIGITS:
@@ -147,7 +164,7 @@ class MsgpackCodec:
         if msgpack_may_be_too_deep(message, self._max_depth + 1) \
                 and value_too_deep(wire.data, self._max_depth):
             raise MalformedPacket(TOO_DEEP, wire.nsp, wire.id, wire.type)
-        return Packet(wire.type, wire.nsp, wire.data, wire.id)
+        return _packet((wire.type, wire.nsp, wire.data, wire.id, 0))
 
 
 def codec_for(serializer: str, max_depth: int = DEFAULT_MAX_DEPTH) -> Codec:

@@ -168,8 +168,9 @@ class RealtimeServer:
         packet is encoded once for both."""
         members = tuple(self._rooms.members(namespace, room))
         publish = self._publish
-        if not members and publish is None:
-            return
+        if publish is None and (not members or (len(members) == 1
+                                                and members[0].sid == skip_sid)):
+            return  # no one to write to: the sender's own room, most often, is not encoded
         payload = self._codec.encode(EVENT, namespace, [event, data])
         binary = self._binary
         for socket in members:
