@@ -262,14 +262,17 @@ class RoutingService:
             if record is not None:
                 await _logged_if_failed(record, "assignment")
 
-    async def _apply(self, assignment: Assignment) -> Awaitable[LoggedRecord] | None:
+    async def _apply(self, assignment: Assignment, *, forwarded: bool = False
+                     ) -> Awaitable[LoggedRecord] | None:
         """Hand the conversation over and tell both sides; returns its pending record.
-        A conversation another node holds is handed over there."""
+        A conversation another node holds is handed over there, unless ``forwarded``
+        (another node sent it here: never sent on again)."""
         conversation = self._store.get(assignment.conversation_id)
         if conversation is None and self._homes is not None:
             where = await self._homes.locate(assignment.conversation_id)
             if isinstance(where, str):
-                await self._apply_elsewhere(where, assignment)
+                if not forwarded:
+                    await self._apply_elsewhere(where, assignment)
                 return None
             conversation = where
         slot = await self._state.agent(assignment.agent_id)
@@ -310,7 +313,7 @@ class RoutingService:
 
     async def _serve_apply(self, payload: Any) -> bool:
         record = await self._apply(Assignment(str(payload["conversation_id"]),
-                                              str(payload["agent_id"])))
+                                              str(payload["agent_id"])), forwarded=True)
         if record is not None:
             await _logged_if_failed(record, "assignment")
         return record is not None
