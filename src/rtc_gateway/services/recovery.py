@@ -97,8 +97,8 @@ async def adopt_conversation(evidence: EvidenceLog, conversations: ConversationS
             actor_role=Role.SYSTEM.value, actor_id="gateway", at=clock.now(),
             data={"room_id": room_id, "reason": "node_gone", "recording_lost": True,
                   "recordings": []}))
+    await routing.adopted(conversation)  # before it is found here: a close waits for it
     conversations.restore(conversation)
-    await routing.adopted(conversation)
     return conversation
 
 

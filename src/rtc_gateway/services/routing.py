@@ -23,6 +23,7 @@ from rtc_gateway.services.conversation_homes import ConversationHomesService
 from rtc_gateway.services.queue_broadcast import QueueBroadcaster
 
 log = logging.getLogger(__name__)
+MAX_HOPS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,17 +263,20 @@ class RoutingService:
             if record is not None:
                 await _logged_if_failed(record, "assignment")
 
-    async def _apply(self, assignment: Assignment, *, forwarded: bool = False
+    async def _apply(self, assignment: Assignment, *, hops: int = 0
                      ) -> Awaitable[LoggedRecord] | None:
         """Hand the conversation over and tell both sides; returns its pending record.
-        A conversation another node holds is handed over there, unless ``forwarded``
-        (another node sent it here: never sent on again)."""
+        A conversation another node holds is handed over there (``hops``: how many
+        nodes this assignment already went through; a few at most, as homes move)."""
         conversation = self._store.get(assignment.conversation_id)
         if conversation is None and self._homes is not None:
             where = await self._homes.locate(assignment.conversation_id)
             if isinstance(where, str):
-                if not forwarded:
-                    await self._apply_elsewhere(where, assignment)
+                if hops < MAX_HOPS:
+                    await self._apply_elsewhere(where, assignment, hops + 1)
+                else:
+                    log.warning("assignment not handed over: its conversation keeps moving",
+                                extra={"conversation_id": assignment.conversation_id})
                 return None
             conversation = where
         slot = await self._state.agent(assignment.agent_id)
@@ -299,21 +303,22 @@ class RoutingService:
         await self._notifier.assigned(conversation, slot.profile, list(conversation.messages))
         return record
 
-    async def _apply_elsewhere(self, node: str, assignment: Assignment) -> None:
+    async def _apply_elsewhere(self, node: str, assignment: Assignment, hops: int) -> None:
         """The assignment stands in the shared state; if its home does not answer, the
         survivor that takes the conversation over tells the officer."""
         assert self._homes is not None
         try:
             await self._homes.call(node, "routing.apply", {
                 "conversation_id": assignment.conversation_id,
-                "agent_id": assignment.agent_id})
+                "agent_id": assignment.agent_id, "hops": hops})
         except Unavailable:
             log.warning("assignment not handed to the conversation's node", extra={
                 "conversation_id": assignment.conversation_id, "node_id": node})
 
     async def _serve_apply(self, payload: Any) -> bool:
         record = await self._apply(Assignment(str(payload["conversation_id"]),
-                                              str(payload["agent_id"])), forwarded=True)
+                                              str(payload["agent_id"])),
+                                   hops=int(payload.get("hops", 1)))
         if record is not None:
             await _logged_if_failed(record, "assignment")
         return record is not None
