@@ -91,7 +91,12 @@ class EventDispatcher:
             return parsed.ack
         if self._forward is not None:
             assert isinstance(event, str)
-            answer = await self._forward(connection, event, payload, parsed)
+            try:
+                answer = await self._forward(connection, event, payload, parsed)
+            except Exception:
+                log.exception("event forwarding failed", extra={"event": event,
+                                                                "namespace": self.namespace})
+                return failure("internal", "internal error")
             if answer is not None:
                 return answer
         return await self._call(route, connection, event, parsed)
